@@ -1,0 +1,328 @@
+//! Columnar reads: the values of some branches for a range of entries.
+//!
+//! Only the baskets of the requested branches that overlap the range are read.
+//! Reading, decompressing and decoding run in parallel over baskets (on the
+//! current rayon pool); the pieces are then joined in basket order, so the
+//! result does not depend on the number of threads.
+
+use std::ops::Range;
+
+use cortado_columns::{Column, DType, Values};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::tree::basket::{self, RawBasket};
+use crate::tree::model::Branch;
+use crate::tree::Tree;
+
+/// What one basket contributes to a column.
+struct Piece {
+    values: Values,
+    /// Values per entry, for jagged (or fixed-size array) branches.
+    counts: Option<Vec<u32>>,
+}
+
+/// One unit of parallel work: a basket of a branch, and the part of it needed.
+struct Task<'t> {
+    column: usize,
+    branch: &'t Branch,
+    dtype: DType,
+    /// Index into `branch.baskets` (on disk) or `branch.embedded`.
+    source: BasketRef,
+    basket_start: u64,
+    basket_stop: u64,
+    want: Range<u64>,
+}
+
+#[derive(Clone, Copy)]
+enum BasketRef {
+    Disk(usize),
+    Embedded(usize),
+}
+
+/// Shape of a readable branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BranchShape {
+    /// Element type.
+    pub dtype: DType,
+    /// Values per entry (flat) or per counted item (jagged).
+    pub len: usize,
+    /// Whether the number of items per entry varies (leaf-count array).
+    pub jagged: bool,
+}
+
+impl Tree {
+    /// The shape of a branch if it can be read into a column, or why not.
+    pub fn shape(&self, b: &Branch) -> Result<BranchShape> {
+        if b.class_name != "TBranch" {
+            return Err(Error::unsupported(format!(
+                "{} branches (objects) cannot be read as columns",
+                b.class_name
+            ))
+            .in_branch(&b.name));
+        }
+        let [leaf] = b.leaves.as_slice() else {
+            return Err(Error::unsupported(format!(
+                "branch has {} leaves; only single-leaf branches (as in NanoAOD) can be read",
+                b.leaves.len()
+            ))
+            .in_branch(&b.name));
+        };
+        let dtype = leaf.dtype().ok_or_else(|| {
+            Error::unsupported(format!(
+                "leaves of class {} are not plain numbers",
+                leaf.class_name
+            ))
+            .in_branch(&b.name)
+        })?;
+        Ok(BranchShape {
+            dtype,
+            len: leaf.len,
+            jagged: leaf.count_leaf.is_some(),
+        })
+    }
+
+    /// Reads branches `names` for entries `range`, one column per name.
+    pub fn read(&self, names: &[&str], range: Range<u64>) -> Result<Vec<Column>> {
+        self.read_inner(names, range).map_err(|e| {
+            e.in_object(format!("TTree {}", self.name()))
+                .in_file(self.location())
+        })
+    }
+
+    /// Reads whole branches.
+    pub fn read_all(&self, names: &[&str]) -> Result<Vec<Column>> {
+        self.read(names, 0..self.entries())
+    }
+
+    fn read_inner(&self, names: &[&str], range: Range<u64>) -> Result<Vec<Column>> {
+        if range.start > range.end || range.end > self.entries() {
+            return Err(Error::corrupt(format!(
+                "entry range {}..{} is outside the tree's {} entries",
+                range.start,
+                range.end,
+                self.entries()
+            )));
+        }
+        let mut branches = Vec::with_capacity(names.len());
+        for &n in names {
+            let b = self
+                .branch(n)
+                .ok_or_else(|| Error::not_found(format!("no branch '{n}'")))?;
+            let shape = self.shape(b)?;
+            if shape.jagged && self.count_branch(b).is_none() {
+                return Err(Error::corrupt(
+                    "the counter leaf of this jagged branch is not in the tree",
+                )
+                .in_branch(n));
+            }
+            branches.push((b, shape));
+        }
+        let mut tasks = Vec::new();
+        for (column, &(b, shape)) in branches.iter().enumerate() {
+            let overlaps = |s: u64, e: u64| s < range.end && e > range.start;
+            for (i, k) in b.baskets.iter().enumerate() {
+                if overlaps(k.entry_start, k.entry_stop) {
+                    tasks.push(Task {
+                        column,
+                        branch: b,
+                        dtype: shape.dtype,
+                        source: BasketRef::Disk(i),
+                        basket_start: k.entry_start,
+                        basket_stop: k.entry_stop,
+                        want: range.start.max(k.entry_start)..range.end.min(k.entry_stop),
+                    });
+                }
+            }
+            for (i, e) in b.embedded.iter().enumerate() {
+                let stop = e.entry_start + e.entries as u64;
+                if overlaps(e.entry_start, stop) {
+                    tasks.push(Task {
+                        column,
+                        branch: b,
+                        dtype: shape.dtype,
+                        source: BasketRef::Embedded(i),
+                        basket_start: e.entry_start,
+                        basket_stop: stop,
+                        want: range.start.max(e.entry_start)..range.end.min(stop),
+                    });
+                }
+            }
+        }
+        tasks.sort_by_key(|t| (t.column, t.want.start));
+        let pieces: Vec<Result<Piece>> = tasks
+            .par_iter()
+            .map(|t| self.run_task(t, &branches[t.column].1))
+            .collect();
+
+        let mut columns: Vec<(Values, Option<Vec<u32>>)> = branches
+            .iter()
+            .map(|(_, s)| {
+                let off = if s.jagged || s.len > 1 {
+                    Some(vec![0u32])
+                } else {
+                    None
+                };
+                (Values::with_capacity(s.dtype, 0), off)
+            })
+            .collect();
+        let mut covered: Vec<u64> = vec![range.start; branches.len()];
+        for (t, p) in tasks.iter().zip(pieces) {
+            let p = p?;
+            let (values, offsets) = &mut columns[t.column];
+            if covered[t.column] != t.want.start {
+                return Err(Error::corrupt(format!(
+                    "baskets do not cover entries {}..{} contiguously",
+                    covered[t.column], t.want.start
+                ))
+                .in_branch(&t.branch.name));
+            }
+            covered[t.column] = t.want.end;
+            if let (Some(off), Some(counts)) = (offsets.as_mut(), &p.counts) {
+                let mut last = *off.last().expect("offsets start with 0") as u64;
+                off.reserve(counts.len());
+                for &c in counts {
+                    last += c as u64;
+                    let v = u32::try_from(last).map_err(|_| {
+                        Error::unsupported(
+                            "more than 2^32 values in one read; read a smaller entry range",
+                        )
+                        .in_branch(&t.branch.name)
+                    })?;
+                    off.push(v);
+                }
+            }
+            if values.is_empty() {
+                *values = p.values;
+            } else {
+                values.extend_from(&p.values);
+            }
+        }
+        let mut out = Vec::with_capacity(columns.len());
+        for ((values, offsets), (b, _)) in columns.into_iter().zip(&branches) {
+            let entries = range.end - range.start;
+            let col = match offsets {
+                Some(o) => {
+                    Column::jagged(values, o).map_err(|m| Error::corrupt(m).in_branch(&b.name))?
+                }
+                None => Column::flat(values),
+            };
+            if col.entries() as u64 != entries {
+                return Err(Error::corrupt(format!(
+                    "read {} entries where {entries} were expected",
+                    col.entries()
+                ))
+                .in_branch(&b.name));
+            }
+            out.push(col);
+        }
+        Ok(out)
+    }
+
+    fn run_task(&self, t: &Task<'_>, shape: &BranchShape) -> Result<Piece> {
+        let (index, offset) = match t.source {
+            BasketRef::Disk(i) => (t.branch.baskets[i].index, Some(t.branch.baskets[i].seek)),
+            BasketRef::Embedded(i) => (t.branch.embedded[i].index, None),
+        };
+        let locate = |e: Error| {
+            let e = e.in_branch(&t.branch.name).in_basket(index);
+            match offset {
+                Some(o) => e.at_offset(o),
+                None => e,
+            }
+        };
+        let raw = match t.source {
+            BasketRef::Disk(i) => {
+                let loc = &t.branch.baskets[i];
+                let bytes = self
+                    .source
+                    .read_at(loc.seek, loc.bytes as usize)
+                    .map_err(|e| locate(e.into()))?;
+                basket::unpack(&bytes).map_err(locate)?
+            }
+            BasketRef::Embedded(i) => {
+                basket::from_embedded(&t.branch.embedded[i]).map_err(locate)?
+            }
+        };
+        self.decode_piece(t, shape, raw).map_err(locate)
+    }
+
+    fn decode_piece(&self, t: &Task<'_>, shape: &BranchShape, raw: RawBasket) -> Result<Piece> {
+        let n = (t.basket_stop - t.basket_start) as usize;
+        if raw.entries != n {
+            return Err(Error::corrupt(format!(
+                "basket holds {} entries but the basket table says {n}",
+                raw.entries
+            )));
+        }
+        let a = (t.want.start - t.basket_start) as usize;
+        let z = (t.want.end - t.basket_start) as usize;
+        let item = t.dtype.size() * shape.len;
+        if !shape.jagged {
+            if raw.content.len() != n * item {
+                return Err(Error::corrupt(format!(
+                    "basket has {} data bytes, but {n} entries of {item} bytes need {}",
+                    raw.content.len(),
+                    n * item
+                )));
+            }
+            let values = basket::decode(t.dtype, &raw.content[a * item..z * item]);
+            let counts = (shape.len > 1).then(|| vec![shape.len as u32; z - a]);
+            return Ok(Piece { values, counts });
+        }
+        let offsets = match raw.offsets {
+            Some(o) => o,
+            None => self.offsets_from_counter(t, item, raw.content.len())?,
+        };
+        let mut counts = Vec::with_capacity(z - a);
+        for w in offsets[a..=z].windows(2) {
+            let bytes = w[1] - w[0];
+            if bytes % item != 0 {
+                return Err(Error::corrupt(format!(
+                    "an entry has {bytes} bytes, not a multiple of the {item}-byte item size"
+                )));
+            }
+            counts.push(((bytes / item) * shape.len) as u32);
+        }
+        let values = basket::decode(t.dtype, &raw.content[offsets[a]..offsets[z]]);
+        Ok(Piece {
+            values,
+            counts: Some(counts),
+        })
+    }
+
+    /// Entry offsets of a basket stored without them, from the counter branch.
+    fn offsets_from_counter(
+        &self,
+        t: &Task<'_>,
+        item: usize,
+        content_len: usize,
+    ) -> Result<Vec<usize>> {
+        let counter = self
+            .count_branch(t.branch)
+            .ok_or_else(|| Error::corrupt("no counter branch"))?;
+        let counts = self.read_inner(&[counter.name.as_str()], t.basket_start..t.basket_stop)?;
+        let counts = &counts[0].values;
+        let mut out = Vec::with_capacity(counts.len() + 1);
+        let mut pos = 0usize;
+        out.push(0);
+        for i in 0..counts.len() {
+            let c = counts.get_f64(i).unwrap_or(0.0);
+            if c < 0.0 {
+                return Err(Error::corrupt(format!(
+                    "counter {} is negative ({c})",
+                    counter.name
+                )));
+            }
+            pos += c as usize * item;
+            out.push(pos);
+        }
+        if pos != content_len {
+            return Err(Error::corrupt(format!(
+                "counter {} implies {pos} data bytes, the basket has {content_len}",
+                counter.name
+            )));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,232 @@
+//! Byte sources: where the bytes of a ROOT file come from.
+//!
+//! Everything above this crate asks for byte ranges (`offset`, `length`) and never
+//! cares whether they come from a local disk, an XRootD server or an HTTP server.
+//! A [`Source`] is shared between threads, so reads take `&self`.
+
+use std::fmt;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// An error while reading bytes from a source.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The operating system refused or failed the operation.
+    #[error("{location}: {what}: {source}")]
+    Io {
+        /// The file or URL.
+        location: String,
+        /// What was being done ("open", "read 4096 bytes at offset 100").
+        what: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A read asked for bytes beyond the end of the source: the file is truncated
+    /// or an offset inside it is corrupt.
+    #[error("{location}: cannot read {len} bytes at offset {offset}: the source has only {size} bytes (truncated file or corrupt offset)")]
+    OutOfRange {
+        /// The file or URL.
+        location: String,
+        /// Requested offset.
+        offset: u64,
+        /// Requested length.
+        len: u64,
+        /// Size of the source.
+        size: u64,
+    },
+}
+
+/// Random-access, thread-safe byte source.
+pub trait Source: Send + Sync + fmt::Debug {
+    /// Human-readable location (path or URL) used in error messages.
+    fn location(&self) -> &str;
+    /// Total size in bytes.
+    fn size(&self) -> u64;
+    /// Reads exactly `len` bytes starting at `offset`.
+    fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, SourceError>;
+
+    /// Reads several ranges; sources with per-request latency override this to
+    /// batch them (vector reads). The result has one buffer per range, in order.
+    fn read_many(&self, ranges: &[(u64, usize)]) -> Result<Vec<Vec<u8>>, SourceError> {
+        ranges.iter().map(|&(o, l)| self.read_at(o, l)).collect()
+    }
+}
+
+/// Checks that `offset..offset+len` lies inside a source of `size` bytes.
+pub fn check_range(location: &str, offset: u64, len: usize, size: u64) -> Result<(), SourceError> {
+    let end = offset.checked_add(len as u64);
+    match end {
+        Some(end) if end <= size => Ok(()),
+        _ => Err(SourceError::OutOfRange {
+            location: location.to_string(),
+            offset,
+            len: len as u64,
+            size,
+        }),
+    }
+}
+
+/// A file on the local file system, read with positioned reads (`pread`), so
+/// many threads can read it at once without seeking.
+#[derive(Debug)]
+pub struct LocalFile {
+    path: PathBuf,
+    display: String,
+    file: File,
+    size: u64,
+}
+
+impl LocalFile {
+    /// Opens `path` for reading.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, SourceError> {
+        let path = path.as_ref().to_path_buf();
+        let display = path.display().to_string();
+        let io = |what: &str, source| SourceError::Io {
+            location: display.clone(),
+            what: what.to_string(),
+            source,
+        };
+        let file = File::open(&path).map_err(|e| io("open", e))?;
+        let size = file.metadata().map_err(|e| io("stat", e))?.len();
+        Ok(LocalFile {
+            path,
+            display,
+            file,
+            size,
+        })
+    }
+
+    /// The path this file was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Source for LocalFile {
+    fn location(&self) -> &str {
+        &self.display
+    }
+
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, SourceError> {
+        check_range(&self.display, offset, len, self.size)?;
+        let mut buf = vec![0u8; len];
+        self.file
+            .read_exact_at(&mut buf, offset)
+            .map_err(|source| match source.kind() {
+                // The file shrank after we looked at its size.
+                std::io::ErrorKind::UnexpectedEof => SourceError::OutOfRange {
+                    location: self.display.clone(),
+                    offset,
+                    len: len as u64,
+                    size: self.file.metadata().map(|m| m.len()).unwrap_or(0),
+                },
+                _ => SourceError::Io {
+                    location: self.display.clone(),
+                    what: format!("read {len} bytes at offset {offset}"),
+                    source,
+                },
+            })?;
+        Ok(buf)
+    }
+}
+
+/// An in-memory source, for tests, fuzzing and data already fetched.
+#[derive(Debug, Clone)]
+pub struct MemorySource {
+    name: String,
+    data: Arc<Vec<u8>>,
+}
+
+impl MemorySource {
+    /// Wraps `data`, reporting errors under `name`.
+    pub fn new(name: impl Into<String>, data: Vec<u8>) -> Self {
+        MemorySource {
+            name: name.into(),
+            data: Arc::new(data),
+        }
+    }
+}
+
+impl Source for MemorySource {
+    fn location(&self) -> &str {
+        &self.name
+    }
+
+    fn size(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, SourceError> {
+        check_range(&self.name, offset, len, self.size())?;
+        let start = offset as usize;
+        Ok(self.data[start..start + len].to_vec())
+    }
+}
+
+/// Opens a source for a path or URL. Only local paths are supported for now;
+/// a URL scheme that is not supported gives a clear error.
+pub fn open(location: &str) -> Result<Arc<dyn Source>, SourceError> {
+    if let Some((scheme, _)) = location.split_once("://") {
+        if scheme != "file" {
+            return Err(SourceError::Io {
+                location: location.to_string(),
+                what: "open".to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    format!("the '{scheme}://' scheme is not supported yet (local files only)"),
+                ),
+            });
+        }
+        let path = &location["file://".len()..];
+        return Ok(Arc::new(LocalFile::open(path)?));
+    }
+    Ok(Arc::new(LocalFile::open(location)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_source_bounds() {
+        let s = MemorySource::new("mem", (0u8..10).collect());
+        assert_eq!(s.read_at(2, 3).unwrap(), vec![2, 3, 4]);
+        assert_eq!(s.read_at(10, 0).unwrap(), Vec::<u8>::new());
+        let err = s.read_at(8, 3).unwrap_err().to_string();
+        assert!(err.contains("only 10 bytes"), "{err}");
+        assert!(s.read_at(u64::MAX, 2).is_err());
+    }
+
+    #[test]
+    fn local_file_reads_and_reports_truncation() {
+        let dir = std::env::temp_dir().join(format!("cortado-source-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("f.bin");
+        std::fs::write(&p, b"hello world").unwrap();
+        let f = LocalFile::open(&p).unwrap();
+        assert_eq!(f.size(), 11);
+        assert_eq!(f.read_at(6, 5).unwrap(), b"world");
+        let e = f.read_at(6, 6).unwrap_err().to_string();
+        assert!(e.contains("f.bin") && e.contains("truncated"), "{e}");
+        let missing = LocalFile::open(dir.join("nope.root"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("nope.root") && missing.contains("open"),
+            "{missing}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unsupported_scheme_is_an_error() {
+        let e = open("gsiftp://host/file.root").unwrap_err().to_string();
+        assert!(e.contains("not supported"), "{e}");
+    }
+}
