@@ -254,6 +254,40 @@ fn human_bytes(n: i64) -> String {
     }
 }
 
+/// The cells of one branch's row in the table.
+fn table_row(b: &BranchInfo) -> [String; 8] {
+    let shape = match (&b.counter, if b.dtype.is_some() { b.fixed_len } else { 1 }) {
+        (Some(c), 1) => format!("[{c}]"),
+        (Some(c), n) => format!("[{c}][{n}]"),
+        (None, 1) => "scalar".to_string(),
+        (None, n) => format!("[{n}]"),
+    };
+    let ty = match (&b.dtype, b.leaf_type.as_str()) {
+        (Some(d), _) => d.clone(),
+        (None, "C") => "string".to_string(),
+        (None, _) if b.class == "TBranch" => "(leaf list)".to_string(),
+        (None, _) => format!("({})", b.class),
+    };
+    let ratio = if b.compressed_bytes > 0 {
+        format!(
+            "{:.2}",
+            b.uncompressed_bytes as f64 / b.compressed_bytes as f64
+        )
+    } else {
+        "-".to_string()
+    };
+    [
+        b.name.clone(),
+        ty,
+        shape,
+        (b.baskets + b.embedded_baskets).to_string(),
+        human_bytes(b.compressed_bytes),
+        human_bytes(b.uncompressed_bytes),
+        ratio,
+        b.compression.clone(),
+    ]
+}
+
 fn render_table(out: &InspectJson) -> String {
     let mut s = String::new();
     wln!(s, "file:        {}", out.file);
@@ -290,57 +324,47 @@ fn render_table(out: &InspectJson) -> String {
     };
     wln!(s, "clusters:    {cluster_desc}");
     wln!(s, "branches:    {}", out.branches.len());
-    let w = out
-        .branches
-        .iter()
-        .map(|b| b.name.len())
-        .max()
-        .unwrap_or(4)
-        .max(6);
-    wln!(
-        s,
-        "\n  {:<w$}  {:<8}  {:<16}  {:>7}  {:>10}  {:>12}  {:>5}  compression",
+    let rows: Vec<[String; 8]> = out.branches.iter().map(table_row).collect();
+    let header = [
         "branch",
         "type",
         "shape",
         "baskets",
         "compressed",
         "uncompressed",
-        "ratio"
-    );
-    for b in &out.branches {
-        let shape = match (&b.counter, if b.dtype.is_some() { b.fixed_len } else { 1 }) {
-            (Some(c), 1) => format!("[{c}]"),
-            (Some(c), n) => format!("[{c}][{n}]"),
-            (None, 1) => "scalar".to_string(),
-            (None, n) => format!("[{n}]"),
-        };
-        let ty = match (&b.dtype, b.leaf_type.as_str()) {
-            (Some(d), _) => d.clone(),
-            (None, "C") => "string".to_string(),
-            (None, _) if b.class == "TBranch" => "(leaf list)".to_string(),
-            (None, _) => format!("({})", b.class),
-        };
-        let ratio = if b.compressed_bytes > 0 {
-            format!(
-                "{:.2}",
-                b.uncompressed_bytes as f64 / b.compressed_bytes as f64
-            )
-        } else {
-            "-".to_string()
-        };
-        wln!(
-            s,
-            "  {:<w$}  {:<8}  {:<16}  {:>7}  {:>10}  {:>12}  {:>5}  {}",
-            b.name,
-            ty,
-            shape,
-            b.baskets + b.embedded_baskets,
-            human_bytes(b.compressed_bytes),
-            human_bytes(b.uncompressed_bytes),
-            ratio,
-            b.compression
-        );
+        "ratio",
+        "compression",
+    ];
+    let mut w: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.len());
+        }
+    }
+    let line = |r: &[String]| {
+        format!(
+            "  {:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {:>w4$}  {:>w5$}  {:>w6$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4],
+            w5 = w[5],
+            w6 = w[6]
+        )
+    };
+    wln!(s, "");
+    wln!(s, "{}", line(&header.map(String::from)));
+    for r in &rows {
+        wln!(s, "{}", line(r));
     }
     if let Some(infos) = &out.streamers {
         wln!(s, "\nstreamer infos: {}", infos.len());

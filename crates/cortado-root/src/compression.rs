@@ -110,9 +110,35 @@ pub fn block_header(src: &[u8]) -> Result<BlockHeader> {
     })
 }
 
+/// ROOT cannot write objects larger than this (`TBuffer::kMaxBufferSize`).
+pub const MAX_OBJECT_SIZE: usize = 0x7FFF_FFFE;
+
+/// Checks, before allocating, that the block headers of `src` add up to
+/// `uncompressed_len` (a corrupt length must not allocate gigabytes).
+fn check_block_sizes(src: &[u8], uncompressed_len: usize) -> Result<()> {
+    if uncompressed_len > MAX_OBJECT_SIZE {
+        return Err(Error::corrupt(format!(
+            "object claims {uncompressed_len} uncompressed bytes, more than ROOT can write"
+        )));
+    }
+    let (mut pos, mut total) = (0usize, 0usize);
+    while total < uncompressed_len && pos + HEADER_SIZE <= src.len() {
+        let h = block_header(&src[pos..])?;
+        pos += HEADER_SIZE + h.compressed;
+        total += h.uncompressed;
+    }
+    if total != uncompressed_len {
+        return Err(Error::corrupt(format!(
+            "compressed blocks hold {total} bytes but the object should have {uncompressed_len}"
+        )));
+    }
+    Ok(())
+}
+
 /// Decompresses a whole compressed object of `uncompressed_len` bytes made of
 /// one or more blocks. Returns the algorithm of the first block with the data.
 pub fn decompress(src: &[u8], uncompressed_len: usize) -> Result<(Algorithm, Vec<u8>)> {
+    check_block_sizes(src, uncompressed_len)?;
     let mut out = vec![0u8; uncompressed_len];
     let alg = decompress_into(src, &mut out)?;
     Ok((alg, out))
