@@ -3,7 +3,6 @@
 
 mod cmd;
 mod output;
-mod suggest;
 
 use std::process::ExitCode;
 

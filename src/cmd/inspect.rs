@@ -9,7 +9,7 @@ use cortado_root::{Algorithm, Branch, RootFile, Tree};
 use serde::Serialize;
 
 use crate::output::wln;
-use crate::suggest::did_you_mean;
+use cortado_yaml::did_you_mean;
 
 /// Arguments of `cortado inspect`.
 #[derive(Args, Debug)]

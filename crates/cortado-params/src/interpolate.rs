@@ -1,0 +1,430 @@
+//! OmegaConf-style interpolation: `${path}`, `${.relative}`, `${resolver:args}`.
+
+use cortado_yaml::{ConfigError, Node, Pos, Value};
+
+use crate::Resolvers;
+
+/// Resolves every interpolation in the tree.
+pub(crate) fn resolve_tree(root: &Node, res: &Resolvers) -> Result<Node, ConfigError> {
+    let mut ctx = Ctx {
+        root,
+        res,
+        stack: Vec::new(),
+    };
+    ctx.resolve_node(root, &mut Vec::new())
+}
+
+struct Ctx<'a> {
+    root: &'a Node,
+    res: &'a Resolvers,
+    /// Paths being resolved (cycle detection).
+    stack: Vec<Vec<String>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn resolve_node(&mut self, n: &Node, path: &mut Vec<String>) -> Result<Node, ConfigError> {
+        Ok(match &n.value {
+            Value::Str(s) if s.contains("${") => self.resolve_string(s, path, n.pos.as_ref())?,
+            Value::Map(m) => {
+                let mut out = Vec::with_capacity(m.len());
+                for (k, v) in m {
+                    path.push(k.name.clone());
+                    let r = self.resolve_node(v, path)?;
+                    path.pop();
+                    out.push((k.clone(), r));
+                }
+                Node::at(Value::Map(out), n.pos.clone())
+            }
+            Value::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, v) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    let r = self.resolve_node(v, path)?;
+                    path.pop();
+                    out.push(r);
+                }
+                Node::at(Value::Seq(out), n.pos.clone())
+            }
+            _ => n.clone(),
+        })
+    }
+
+    /// A string with interpolations: a lone `${...}` keeps the referenced
+    /// value's type; otherwise the pieces are joined as text.
+    fn resolve_string(
+        &mut self,
+        s: &str,
+        path: &[String],
+        pos: Option<&Pos>,
+    ) -> Result<Node, ConfigError> {
+        let pieces = split_pieces(s).map_err(|m| ConfigError::new(pos.cloned(), m))?;
+        if let [Piece::Interp(expr)] = pieces.as_slice() {
+            let mut v = self.eval(expr, path, pos)?;
+            if v.pos.is_none() {
+                v.pos = pos.cloned();
+            }
+            return Ok(v);
+        }
+        let mut out = String::new();
+        for p in pieces {
+            match p {
+                Piece::Text(t) => out.push_str(&t),
+                Piece::Interp(expr) => {
+                    let v = self.eval(&expr, path, pos)?;
+                    out.push_str(&v.as_text().map_err(|_| {
+                        ConfigError::new(
+                            pos.cloned(),
+                            format!(
+                                "'${{{expr}}}' is {} and cannot be part of a string",
+                                v.kind()
+                            ),
+                        )
+                    })?);
+                }
+            }
+        }
+        Ok(Node::at(Value::Str(out), pos.cloned()))
+    }
+
+    fn eval(
+        &mut self,
+        expr: &str,
+        path: &[String],
+        pos: Option<&Pos>,
+    ) -> Result<Node, ConfigError> {
+        let expr = expr.trim();
+        if let Some((name, args)) = split_resolver(expr) {
+            return self.call_resolver(name, args, path, pos);
+        }
+        self.reference(expr, path, pos)
+    }
+
+    /// `${a.b}` or `${.x}`/`${..x}` relative to the node containing the value.
+    fn reference(
+        &mut self,
+        expr: &str,
+        path: &[String],
+        pos: Option<&Pos>,
+    ) -> Result<Node, ConfigError> {
+        let dots = expr.chars().take_while(|&c| c == '.').count();
+        let rest = &expr[dots..];
+        let mut target: Vec<String> = if dots == 0 {
+            Vec::new()
+        } else {
+            // the container of the value, then one level up per extra dot
+            let up = dots; // path includes the value's own key
+            if up > path.len() {
+                return Err(ConfigError::new(
+                    pos.cloned(),
+                    format!("'${{{expr}}}' goes above the top of the parameters"),
+                ));
+            }
+            path[..path.len() - up].to_vec()
+        };
+        target.extend(parse_key_path(rest));
+        let node = lookup(self.root, &target).map_err(|(done, missing, keys)| {
+            ConfigError::new(
+                pos.cloned(),
+                format!(
+                    "interpolation '${{{expr}}}': {} has no key '{missing}'",
+                    if done.is_empty() {
+                        "the top level".to_string()
+                    } else {
+                        format!("'{}'", done.join("."))
+                    }
+                ),
+            )
+            .with_suggestions(&missing, keys.iter().map(String::as_str))
+        })?;
+        if node.value == Value::Missing {
+            return Err(ConfigError::new(
+                pos.cloned(),
+                format!("interpolation '${{{expr}}}' points to '{}', a mandatory value (???) that is not set", target.join(".")),
+            ));
+        }
+        if self.stack.contains(&target) {
+            return Err(ConfigError::new(
+                pos.cloned(),
+                format!("interpolation '${{{expr}}}' refers to itself (cycle)"),
+            ));
+        }
+        self.stack.push(target.clone());
+        let mut tpath = target.clone();
+        let r = self.resolve_node(node, &mut tpath);
+        self.stack.pop();
+        r
+    }
+
+    fn call_resolver(
+        &mut self,
+        name: &str,
+        args: &str,
+        path: &[String],
+        pos: Option<&Pos>,
+    ) -> Result<Node, ConfigError> {
+        let mut vals = Vec::new();
+        for a in split_args(args) {
+            let a = a.trim();
+            let v = if a.contains("${") {
+                self.resolve_string(a, path, pos)?
+            } else if let Some(q) = a
+                .strip_prefix('\'')
+                .and_then(|x| x.strip_suffix('\''))
+                .or_else(|| a.strip_prefix('"').and_then(|x| x.strip_suffix('"')))
+            {
+                Node::new(Value::Str(q.to_string()))
+            } else {
+                cortado_yaml::load_str(&format!("v: {a}"), "")
+                    .ok()
+                    .and_then(|n| n.get("v").cloned())
+                    .unwrap_or_else(|| Node::new(Value::Str(a.to_string())))
+            };
+            vals.push(v);
+        }
+        let text = |i: usize| vals.get(i).map(|v| v.as_text()).transpose();
+        let err = |m: String| ConfigError::new(pos.cloned(), m);
+        match name {
+            "default_params_dir" => {
+                let d = crate::defaults::default_params_dir().map_err(|e| {
+                    err(format!(
+                        "cannot prepare the default parameters directory: {e}"
+                    ))
+                })?;
+                Ok(Node::at(Value::Str(d.display().to_string()), pos.cloned()))
+            }
+            "pico_to_femto" => {
+                let x = vals
+                    .first()
+                    .ok_or_else(|| err("pico_to_femto needs one argument".into()))?;
+                let x = x
+                    .as_f64()
+                    .map_err(|e| err(format!("pico_to_femto: {}", e.message)))?;
+                Ok(Node::at(Value::Float(x / 1000.0), pos.cloned()))
+            }
+            "cvmfs" => {
+                let (period, group, file) = match (text(0)?, text(1)?, text(2)?) {
+                    (Some(p), Some(g), Some(f)) => (p, g, f),
+                    _ => return Err(err("cvmfs needs period, group and file".into())),
+                };
+                let tag = text(3)?.unwrap_or_else(|| "latest".to_string());
+                Ok(Node::at(
+                    Value::Str(format!(
+                        "/cvmfs/cms-griddata.cern.ch/cat/metadata/{group}/{period}/{tag}/{file}"
+                    )),
+                    pos.cloned(),
+                ))
+            }
+            "oc.env" => {
+                let var = text(0)?.ok_or_else(|| err("oc.env needs a variable name".into()))?;
+                match std::env::var(&var) {
+                    Ok(v) => Ok(Node::at(Value::Str(v), pos.cloned())),
+                    Err(_) => match vals.get(1) {
+                        Some(d) => Ok(d.clone()),
+                        None => Err(err(format!("environment variable '{var}' is not set"))),
+                    },
+                }
+            }
+            other => match self.res.dir(other) {
+                Some(d) => Ok(Node::at(Value::Str(d.display().to_string()), pos.cloned())),
+                None => {
+                    let names = self.res.names();
+                    Err(err(format!("unknown resolver '{other}'"))
+                        .with_suggestions(other, names.iter().map(String::as_str)))
+                }
+            },
+        }
+    }
+}
+
+enum Piece {
+    Text(String),
+    Interp(String),
+}
+
+/// Splits a string into literal text and `${...}` expressions (nested braces
+/// allowed; `\${` is a literal `${`).
+fn split_pieces(s: &str) -> Result<Vec<Piece>, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'$') && b.get(i + 2) == Some(&b'{') {
+            text.push_str("${");
+            i += 3;
+            continue;
+        }
+        if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+            let start = i + 2;
+            let mut depth = 1;
+            let mut j = start;
+            while j < b.len() && depth > 0 {
+                if b[j] == b'{' {
+                    depth += 1;
+                } else if b[j] == b'}' {
+                    depth -= 1;
+                }
+                j += 1;
+            }
+            if depth != 0 {
+                return Err(format!("unterminated interpolation in '{s}'"));
+            }
+            if !text.is_empty() {
+                out.push(Piece::Text(std::mem::take(&mut text)));
+            }
+            out.push(Piece::Interp(s[start..j - 1].to_string()));
+            i = j;
+            continue;
+        }
+        let ch = s[i..].chars().next().expect("char");
+        text.push(ch);
+        i += ch.len_utf8();
+    }
+    if !text.is_empty() {
+        out.push(Piece::Text(text));
+    }
+    Ok(out)
+}
+
+/// `name:args` when the expression is a resolver call.
+fn split_resolver(expr: &str) -> Option<(&str, &str)> {
+    let (name, args) = expr.split_once(':')?;
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    ok.then_some((name, args))
+}
+
+/// Splits resolver arguments at top-level commas.
+fn split_args(args: &str) -> Vec<&str> {
+    if args.trim().is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<u8>, 0);
+    for (i, c) in args.bytes().enumerate() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(c),
+            (None, b'{') => depth += 1,
+            (None, b'}') => depth -= 1,
+            (None, b',') if depth == 0 => {
+                out.push(&args[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&args[start..]);
+    out
+}
+
+/// `a.b[c].d` → ["a", "b", "c", "d"].
+fn parse_key_path(p: &str) -> Vec<String> {
+    p.replace('[', ".")
+        .replace(']', "")
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The node at `path`, or (the part found, the missing key, the keys there).
+fn lookup<'n>(
+    root: &'n Node,
+    path: &[String],
+) -> Result<&'n Node, (Vec<String>, String, Vec<String>)> {
+    let mut n = root;
+    for (i, part) in path.iter().enumerate() {
+        let next = match &n.value {
+            Value::Map(_) => n.get(part),
+            Value::Seq(items) => part.parse::<usize>().ok().and_then(|k| items.get(k)),
+            _ => None,
+        };
+        n = next.ok_or_else(|| {
+            (
+                path[..i].to_vec(),
+                part.clone(),
+                n.keys().iter().map(|s| s.to_string()).collect(),
+            )
+        })?;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(text: &str) -> Result<Node, ConfigError> {
+        let mut res = Resolvers::new();
+        res.register_dir("config_dir", "/analysis/params");
+        resolve_tree(&cortado_yaml::load_str(text, "p.yaml").unwrap(), &res)
+    }
+
+    #[test]
+    fn references_keep_types_and_strings_concatenate() {
+        let n = resolve("a: {b: 2.5, l: [1, 2]}\nc: ${a.b}\nd: x_${a.b}_y\ne: ${a.l}\nf: ${config_dir:}/sf.json\n").unwrap();
+        assert_eq!(n.get("c").unwrap().value, Value::Float(2.5));
+        assert_eq!(n.get("d").unwrap().value, Value::Str("x_2.5_y".into()));
+        assert_eq!(n.get("e").unwrap().as_seq().unwrap().len(), 2);
+        assert_eq!(
+            n.get("f").unwrap().as_str().unwrap(),
+            "/analysis/params/sf.json"
+        );
+    }
+
+    #[test]
+    fn relative_references() {
+        let n = resolve("years:\n  '2016_PreVFP': {wp: 0.1}\n  '2016_PostVFP': ${.2016_PreVFP}\n  nested: {up: '${..2016_PreVFP.wp}'}\n").unwrap();
+        assert_eq!(
+            n.path("years.2016_PostVFP.wp").unwrap().value,
+            Value::Float(0.1)
+        );
+        assert_eq!(n.path("years.nested.up").unwrap().value, Value::Float(0.1));
+    }
+
+    #[test]
+    fn resolvers_and_chains() {
+        let n = resolve("lumi: {tot: 59832.47534}\nfb: ${pico_to_femto:${lumi.tot}}\nchain: ${alias}\nalias: ${lumi.tot}\npath: ${cvmfs:2018_UL,LUM,puWeights.json.gz}\nenv: ${oc.env:CORTADO_SURELY_UNSET_VAR,fallback}\n").unwrap();
+        assert!((n.get("fb").unwrap().as_f64().unwrap() - 59.83247534).abs() < 1e-12);
+        assert_eq!(n.get("chain").unwrap().as_f64().unwrap(), 59832.47534);
+        assert_eq!(
+            n.get("path").unwrap().as_str().unwrap(),
+            "/cvmfs/cms-griddata.cern.ch/cat/metadata/LUM/2018_UL/latest/puWeights.json.gz"
+        );
+        assert_eq!(n.get("env").unwrap().as_str().unwrap(), "fallback");
+    }
+
+    #[test]
+    fn errors_point_at_the_interpolation() {
+        let e = resolve("lumi: {tot: 1}\nx: ${lumi.to}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("p.yaml:2:4:")
+                && e.contains("has no key 'to'")
+                && e.contains("did you mean 'tot'"),
+            "{e}"
+        );
+        let e = resolve("a: ${b}\nb: ${a}\n").unwrap_err().to_string();
+        assert!(e.contains("cycle"), "{e}");
+        let e = resolve("a: ${nope:}\n").unwrap_err().to_string();
+        assert!(e.contains("unknown resolver 'nope'"), "{e}");
+        let e = resolve("m: ???\nx: ${m}\n").unwrap_err().to_string();
+        assert!(e.contains("mandatory"), "{e}");
+        let e = resolve("x: ${a.b\n").unwrap_err().to_string();
+        assert!(e.contains("unterminated"), "{e}");
+        // ??? itself is kept, not an error, until it is used
+        assert_eq!(
+            resolve("m: ???\n").unwrap().get("m").unwrap().value,
+            Value::Missing
+        );
+    }
+}

@@ -1,0 +1,363 @@
+//! YAML text to [`Node`] trees, with positions.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use crate::diag::ConfigError;
+use crate::node::{Key, Node, Pos, Value};
+
+/// Parses a YAML file.
+pub fn load_file(path: &Path) -> Result<Node, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(None, format!("cannot read {}: {e}", path.display())))?;
+    load_str(&text, &path.display().to_string())
+}
+
+/// Parses YAML text; `file` names it in positions and errors.
+/// An empty document gives an empty mapping.
+pub fn load_str(text: &str, file: &str) -> Result<Node, ConfigError> {
+    let file: Arc<str> = Arc::from(file);
+    let mut b = Builder {
+        file: file.clone(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        docs: Vec::new(),
+    };
+    for ev in Parser::new_from_str(text) {
+        let (ev, span) = ev.map_err(|e| {
+            ConfigError::new(
+                Some(Pos {
+                    file: file.clone(),
+                    line: e.marker().line() as u32,
+                    col: e.marker().col() as u32 + 1,
+                }),
+                format!("YAML syntax error: {}", e.info()),
+            )
+        })?;
+        b.event(ev, span)?;
+    }
+    match b.docs.len() {
+        0 => Ok(Node::at(Value::Map(Vec::new()), None)),
+        1 => Ok(b.docs.pop().expect("one document")),
+        n => Err(ConfigError::new(
+            b.docs[1].pos.clone(),
+            format!("expected one YAML document, found {n}"),
+        )),
+    }
+}
+
+enum Frame {
+    Seq(Node, usize),
+    /// The mapping, its anchor, a key waiting for its value, and the keys
+    /// that came from `<<` merges (explicit keys override them).
+    Map(Node, usize, Option<Node>, Vec<String>),
+}
+
+struct Builder {
+    file: Arc<str>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    docs: Vec<Node>,
+}
+
+impl Builder {
+    fn pos(&self, span: Span) -> Option<Pos> {
+        Some(Pos {
+            file: self.file.clone(),
+            line: span.start.line() as u32,
+            col: span.start.col() as u32 + 1,
+        })
+    }
+
+    fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), ConfigError> {
+        match ev {
+            Event::Scalar(text, style, anchor, _tag) => {
+                let value = if style == ScalarStyle::Plain {
+                    plain_scalar(&text)
+                } else if text == "???" {
+                    Value::Missing
+                } else {
+                    Value::Str(text.into_owned())
+                };
+                let node = Node::at(value, self.pos(span));
+                self.push_value(node, anchor)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push(Frame::Seq(
+                    Node::at(Value::Seq(Vec::new()), self.pos(span)),
+                    anchor,
+                ));
+            }
+            Event::MappingStart(anchor, _) => {
+                self.stack.push(Frame::Map(
+                    Node::at(Value::Map(Vec::new()), self.pos(span)),
+                    anchor,
+                    None,
+                    Vec::new(),
+                ));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq(n, a)) => (n, a),
+                    Some(Frame::Map(n, a, _, _)) => (n, a),
+                    None => {
+                        return Err(ConfigError::new(
+                            self.pos(span),
+                            "unbalanced YAML structure",
+                        ))
+                    }
+                };
+                self.push_value(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let node = self.anchors.get(&id).cloned().ok_or_else(|| {
+                    ConfigError::new(self.pos(span), "alias to an unknown anchor")
+                })?;
+                self.push_value(node, 0)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn push_value(&mut self, node: Node, anchor: usize) -> Result<(), ConfigError> {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.docs.push(node),
+            Some(Frame::Seq(seq, _)) => {
+                if let Value::Seq(items) = &mut seq.value {
+                    items.push(node);
+                }
+            }
+            Some(Frame::Map(map, _, pending, merged)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => {
+                    let name = match &key.value {
+                        Value::Str(s) => s.clone(),
+                        Value::Int(i) => i.to_string(),
+                        Value::Float(f) => crate::node::python_float_repr(*f),
+                        Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+                        Value::Null => "null".to_string(),
+                        Value::Missing => "???".to_string(),
+                        _ => return Err(key.error("mapping keys must be scalars")),
+                    };
+                    let Value::Map(entries) = &mut map.value else {
+                        unreachable!()
+                    };
+                    if name == "<<" && matches!(key.value, Value::Str(_)) {
+                        merged.extend(merge_key(entries, node)?);
+                        return Ok(());
+                    }
+                    if let Some(i) = merged.iter().position(|m| *m == name) {
+                        merged.remove(i);
+                        entries.retain(|(k, _)| k.name != name);
+                    }
+                    if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                        return Err(ConfigError::new(
+                            key.pos.clone(),
+                            format!(
+                                "duplicate key '{name}'{}",
+                                k.pos
+                                    .as_ref()
+                                    .map(|p| format!(" (first at line {})", p.line))
+                                    .unwrap_or_default()
+                            ),
+                        ));
+                    }
+                    entries.push((Key { name, pos: key.pos }, node));
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// `<<: *base` (or a list of them): copy the entries not already present;
+/// returns the names copied.
+fn merge_key(entries: &mut Vec<(Key, Node)>, src: Node) -> Result<Vec<String>, ConfigError> {
+    let sources = match src.value {
+        Value::Map(m) => vec![m],
+        Value::Seq(items) => items
+            .into_iter()
+            .map(|n| match n.value {
+                Value::Map(m) => Ok(m),
+                _ => Err(ConfigError::new(
+                    n.pos,
+                    "a '<<' merge list must hold mappings",
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err(ConfigError::new(src.pos, "'<<' must merge a mapping")),
+    };
+    let mut copied = Vec::new();
+    for m in sources {
+        for (k, v) in m {
+            if !entries.iter().any(|(e, _)| e.name == k.name) {
+                copied.push(k.name.clone());
+                entries.push((k, v));
+            }
+        }
+    }
+    Ok(copied)
+}
+
+/// Types a plain (unquoted) scalar as PyYAML's safe loader with OmegaConf's
+/// float rule does.
+fn plain_scalar(t: &str) -> Value {
+    match t {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+            return Value::Bool(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false)
+        }
+        "???" => return Value::Missing,
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(i) = parse_int(t) {
+        return Value::Int(i);
+    }
+    if is_float(t) {
+        if let Ok(f) = t.replace('_', "").parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(t.to_string())
+}
+
+fn parse_int(t: &str) -> Option<i64> {
+    let (neg, body) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let clean = body.replace('_', "");
+    let v = if let Some(h) = clean.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = clean.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()?
+    } else if let Some(b) = clean.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()?
+    } else if clean.len() > 1 && clean.starts_with('0') {
+        // YAML 1.1 octal
+        if !clean.bytes().all(|c| (b'0'..=b'7').contains(&c)) {
+            return None;
+        }
+        i64::from_str_radix(&clean, 8).ok()?
+    } else {
+        if !clean.bytes().all(|c| c.is_ascii_digit()) || body.starts_with('_') {
+            return None;
+        }
+        clean.parse::<i64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// OmegaConf's float resolver: `[-+]?(digits)(.digits*)?([eE][-+]?digits)?` with
+/// a dot or an exponent, or `[-+]?.digits([eE]...)?`.
+fn is_float(t: &str) -> bool {
+    let s = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let (mant, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    if let Some(e) = exp {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        if e.is_empty() || !e.bytes().all(|c| c.is_ascii_digit()) {
+            return false;
+        }
+    }
+    let digits = |x: &str| x.bytes().all(|c| c.is_ascii_digit() || c == b'_');
+    match mant.split_once('.') {
+        Some((a, b)) => {
+            digits(a) && digits(b) && !(a.is_empty() && b.is_empty()) && !a.starts_with('_')
+        }
+        None => exp.is_some() && !mant.is_empty() && digits(mant) && !mant.starts_with('_'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_are_typed_like_pyyaml() {
+        let n = load_str(
+            "a: 1\nb: 1.5\nc: 1e5\nd: yes\ne: '2018'\nf: ~\ng: ???\nh: text\ni: -0.25\nj: 0x1F\nk: \"???\"\nl: 2018_PreVFP\nm: .inf\n",
+            "t.yaml",
+        )
+        .unwrap();
+        assert_eq!(n.get("a").unwrap().value, Value::Int(1));
+        assert_eq!(n.get("b").unwrap().value, Value::Float(1.5));
+        assert_eq!(n.get("c").unwrap().value, Value::Float(1e5));
+        assert_eq!(n.get("d").unwrap().value, Value::Bool(true));
+        assert_eq!(n.get("e").unwrap().value, Value::Str("2018".into()));
+        assert_eq!(n.get("f").unwrap().value, Value::Null);
+        assert_eq!(n.get("g").unwrap().value, Value::Missing);
+        assert_eq!(n.get("h").unwrap().value, Value::Str("text".into()));
+        assert_eq!(n.get("i").unwrap().value, Value::Float(-0.25));
+        assert_eq!(n.get("j").unwrap().value, Value::Int(31));
+        assert_eq!(n.get("k").unwrap().value, Value::Missing);
+        assert_eq!(n.get("l").unwrap().value, Value::Str("2018_PreVFP".into()));
+        assert_eq!(n.get("m").unwrap().value, Value::Float(f64::INFINITY));
+    }
+
+    #[test]
+    fn positions_and_nesting() {
+        let n = load_str("top:\n  inner: [1, 2]\n  other: {x: y}\n", "f.yaml").unwrap();
+        let inner = n.path("top.inner").unwrap();
+        assert_eq!(inner.as_seq().unwrap().len(), 2);
+        let p = n.path("top.other.x").unwrap().pos.clone().unwrap();
+        assert_eq!((p.line, p.col), (3, 14));
+        assert_eq!(n.path("top.inner.1").unwrap().value, Value::Int(2));
+        assert_eq!(n.get("top").unwrap().keys(), vec!["inner", "other"]);
+    }
+
+    #[test]
+    fn anchors_merge_keys_and_errors() {
+        let n = load_str(
+            "base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n",
+            "f.yaml",
+        )
+        .unwrap();
+        assert_eq!(n.path("derived.x").unwrap().value, Value::Int(1));
+        assert_eq!(n.path("derived.y").unwrap().value, Value::Int(3));
+        let e = load_str("a: 1\na: 2\n", "f.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("f.yaml:2:1: duplicate key 'a'"), "{e}");
+        let e = load_str("a: [1, 2\nb: 3\n", "bad.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("bad.yaml:") && e.contains("YAML syntax error"),
+            "{e}"
+        );
+        assert_eq!(load_str("", "e.yaml").unwrap().value, Value::Map(vec![]));
+    }
+
+    #[test]
+    fn check_keys_suggests() {
+        let n = load_str("sklm: []\n", "c.yaml").unwrap();
+        let e = n
+            .check_keys(&["skim", "preselections"], "the configuration")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "c.yaml:1:1: unknown key 'sklm' in the configuration (did you mean 'skim'?)"
+        );
+    }
+}
