@@ -1,0 +1,363 @@
+//! N-dimensional histograms with weighted storage.
+
+use serde::{Deserialize, Serialize};
+
+use crate::axis::{Axis, AxisKind};
+
+/// What each bin accumulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Storage {
+    /// Sum of weights and sum of squared weights (`hist.storage.Weight`).
+    Weight,
+    /// Sum of weights only (`hist.storage.Double`).
+    Double,
+}
+
+/// A histogram: axes and, for every cell (bins and flow bins, row-major with
+/// the first axis outermost), the sum of weights and of squared weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hist {
+    /// The axes.
+    pub axes: Vec<Axis>,
+    /// The storage kind.
+    pub storage: Storage,
+    /// Sum of weights per cell.
+    pub sumw: Vec<f64>,
+    /// Sum of squared weights per cell (empty for `Double` storage).
+    pub sumw2: Vec<f64>,
+}
+
+impl Hist {
+    /// An empty histogram.
+    pub fn new(axes: Vec<Axis>, storage: Storage) -> Hist {
+        let n: usize = axes.iter().map(Axis::extent).product();
+        Hist {
+            sumw: vec![0.0; n],
+            sumw2: if storage == Storage::Weight {
+                vec![0.0; n]
+            } else {
+                Vec::new()
+            },
+            axes,
+            storage,
+        }
+    }
+
+    /// The number of cells along each axis.
+    pub fn shape(&self) -> Vec<usize> {
+        self.axes.iter().map(Axis::extent).collect()
+    }
+
+    /// The cell of a point given per-axis bin indices (boost convention), or
+    /// `None` if it falls into a missing flow bin.
+    #[inline]
+    pub fn cell_of(&self, indices: &[isize]) -> Option<usize> {
+        let mut cell = 0usize;
+        for (a, &i) in self.axes.iter().zip(indices) {
+            cell = cell * a.extent() + a.cell(i)?;
+        }
+        Some(cell)
+    }
+
+    /// Adds `w` at a cell.
+    #[inline]
+    pub fn add_at(&mut self, cell: usize, w: f64) {
+        self.sumw[cell] += w;
+        if self.storage == Storage::Weight {
+            self.sumw2[cell] += w * w;
+        }
+    }
+
+    /// Fills a 1-D histogram with one value.
+    #[inline]
+    pub fn fill1(&mut self, x: f64, w: f64) {
+        if let Some(c) = self.axes[0].cell(self.axes[0].index_f64(x)) {
+            self.add_at(c, w);
+        }
+    }
+
+    /// Fills one point (one value per numeric axis).
+    pub fn fill(&mut self, xs: &[f64], w: f64) {
+        debug_assert_eq!(xs.len(), self.axes.len());
+        let mut cell = 0usize;
+        for (a, &x) in self.axes.iter().zip(xs) {
+            match a.cell(a.index_f64(x)) {
+                Some(c) => cell = cell * a.extent() + c,
+                None => return,
+            }
+        }
+        self.add_at(cell, w);
+    }
+
+    /// The bin index of a string category on axis `axis` (adding it when the axis grows).
+    pub fn str_index(&mut self, axis: usize, value: &str) -> isize {
+        let n_before = self.axes[axis].extent();
+        let idx = match &mut self.axes[axis].kind {
+            AxisKind::StrCategory { categories, growth } => {
+                match categories.iter().position(|c| c == value) {
+                    Some(i) => i as isize,
+                    None if *growth => {
+                        categories.push(value.to_string());
+                        (categories.len() - 1) as isize
+                    }
+                    None => categories.len() as isize,
+                }
+            }
+            _ => return self.axes[axis].bins() as isize,
+        };
+        if self.axes[axis].extent() != n_before {
+            self.regrow(axis, n_before);
+        }
+        idx
+    }
+
+    /// The bin index of an integer category on axis `axis` (adding it when the axis grows).
+    pub fn int_index(&mut self, axis: usize, value: i64) -> isize {
+        let n_before = self.axes[axis].extent();
+        let idx = match &mut self.axes[axis].kind {
+            AxisKind::IntCategory { categories, growth } => {
+                match categories.iter().position(|&c| c == value) {
+                    Some(i) => i as isize,
+                    None if *growth => {
+                        categories.push(value);
+                        (categories.len() - 1) as isize
+                    }
+                    None => categories.len() as isize,
+                }
+            }
+            _ => return self.axes[axis].index_f64(value as f64),
+        };
+        if self.axes[axis].extent() != n_before {
+            self.regrow(axis, n_before);
+        }
+        idx
+    }
+
+    /// Re-lays out the storage after axis `axis` grew by one category (inserted
+    /// before the overflow cell).
+    fn regrow(&mut self, axis: usize, old_extent: usize) {
+        let new_extent = self.axes[axis].extent();
+        let inner: usize = self.axes[axis + 1..].iter().map(Axis::extent).product();
+        let outer: usize = self.axes[..axis].iter().map(Axis::extent).product();
+        let bins_before = self.axes[axis].bins() - 1; // in-range cells before the new one
+        let relayout = |old: &Vec<f64>| -> Vec<f64> {
+            if old.is_empty() {
+                return Vec::new();
+            }
+            let mut v = vec![0.0; outer * new_extent * inner];
+            for o in 0..outer {
+                for i in 0..old_extent {
+                    let ni = if i < bins_before { i } else { i + 1 };
+                    let src = (o * old_extent + i) * inner;
+                    let dst = (o * new_extent + ni) * inner;
+                    v[dst..dst + inner].copy_from_slice(&old[src..src + inner]);
+                }
+            }
+            v
+        };
+        self.sumw = relayout(&self.sumw);
+        self.sumw2 = relayout(&self.sumw2);
+    }
+
+    /// Adds another histogram with the same axes.
+    pub fn add(&mut self, other: &Hist) -> Result<(), String> {
+        if self.axes != other.axes || self.storage != other.storage {
+            return Err(format!(
+                "cannot add histograms with different axes or storage ({} vs {})",
+                describe_axes(&self.axes),
+                describe_axes(&other.axes)
+            ));
+        }
+        for (a, b) in self.sumw.iter_mut().zip(&other.sumw) {
+            *a += b;
+        }
+        for (a, b) in self.sumw2.iter_mut().zip(&other.sumw2) {
+            *a += b;
+        }
+        Ok(())
+    }
+
+    /// Multiplies every bin by `f` (variances by `f²`).
+    pub fn scale(&mut self, f: f64) {
+        for x in &mut self.sumw {
+            *x *= f;
+        }
+        for x in &mut self.sumw2 {
+            *x *= f * f;
+        }
+    }
+
+    /// True if any bin is NaN or infinite.
+    pub fn has_non_finite(&self) -> bool {
+        self.sumw.iter().chain(&self.sumw2).any(|x| !x.is_finite())
+    }
+
+    /// Total sum of weights including flow bins.
+    pub fn total(&self) -> f64 {
+        self.sumw.iter().sum()
+    }
+
+    /// This histogram in the JSON layout of PocketCoffea's exported outputs
+    /// (one category and variation): axes, in-range `sumw`/`sumw2` and the flow
+    /// bins separately for 1-D; the full arrays with flow for more dimensions.
+    pub fn to_reference_json(&self, has_variation_axis: bool) -> serde_json::Value {
+        use serde_json::{json, Value};
+        let axes: Vec<Value> = self.axes.iter().map(axis_json).collect();
+        let mut out = json!({"axes": axes, "has_variation_axis": has_variation_axis});
+        if self.axes.len() == 1 {
+            let a = &self.axes[0];
+            let uf = usize::from(a.has_underflow());
+            let n = a.bins();
+            let of = a.overflow;
+            let w2 = if self.sumw2.is_empty() {
+                &self.sumw
+            } else {
+                &self.sumw2
+            };
+            out["sumw"] = json!(self.sumw[uf..uf + n]);
+            out["sumw2"] = json!(w2[uf..uf + n]);
+            out["underflow_sumw"] = if uf == 1 {
+                json!(self.sumw[0])
+            } else {
+                Value::Null
+            };
+            out["underflow_sumw2"] = if uf == 1 { json!(w2[0]) } else { Value::Null };
+            out["overflow_sumw"] = if of {
+                json!(self.sumw[uf + n])
+            } else {
+                Value::Null
+            };
+            out["overflow_sumw2"] = if of { json!(w2[uf + n]) } else { Value::Null };
+        } else {
+            out["sumw_with_flow"] = nested(&self.sumw, &self.shape());
+            out["sumw2_with_flow"] = nested(
+                if self.sumw2.is_empty() {
+                    &self.sumw
+                } else {
+                    &self.sumw2
+                },
+                &self.shape(),
+            );
+        }
+        out
+    }
+}
+
+fn describe_axes(axes: &[Axis]) -> String {
+    let v: Vec<String> = axes
+        .iter()
+        .map(|a| format!("{} [{} bins]", a.name, a.bins()))
+        .collect();
+    v.join(" x ")
+}
+
+/// The hist class name of an axis.
+pub(crate) fn axis_type_name(a: &Axis) -> &'static str {
+    match a.kind {
+        AxisKind::Regular { .. } => "Regular",
+        AxisKind::Variable { .. } => "Variable",
+        AxisKind::Integer { .. } => "Integer",
+        AxisKind::IntCategory { .. } => "IntCategory",
+        AxisKind::StrCategory { .. } => "StrCategory",
+    }
+}
+
+fn axis_json(a: &Axis) -> serde_json::Value {
+    use serde_json::json;
+    let mut v = json!({"name": a.name, "label": a.label, "type": axis_type_name(a)});
+    match &a.kind {
+        AxisKind::IntCategory { categories, .. } => v["categories"] = json!(categories),
+        AxisKind::StrCategory { categories, .. } => v["categories"] = json!(categories),
+        _ => {
+            v["edges"] = json!(a.edges());
+            v["underflow"] = json!(a.underflow);
+            v["overflow"] = json!(a.overflow);
+        }
+    }
+    v
+}
+
+/// A flat row-major array as nested JSON lists of the given shape.
+pub(crate) fn nested(data: &[f64], shape: &[usize]) -> serde_json::Value {
+    if shape.len() <= 1 {
+        return serde_json::json!(data);
+    }
+    let inner: usize = shape[1..].iter().product();
+    serde_json::Value::Array(
+        (0..shape[0])
+            .map(|i| nested(&data[i * inner..(i + 1) * inner], &shape[1..]))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_scale_add() {
+        let mut h = Hist::new(vec![Axis::regular("x", "", 3, 0.0, 3.0)], Storage::Weight);
+        for (x, w) in [(0.5, 1.0), (1.5, 2.0), (5.0, 3.0), (-1.0, 0.5)] {
+            h.fill1(x, w);
+        }
+        assert_eq!(h.sumw, vec![0.5, 1.0, 2.0, 0.0, 3.0]);
+        assert_eq!(h.sumw2, vec![0.25, 1.0, 4.0, 0.0, 9.0]);
+        let mut g = h.clone();
+        g.add(&h).unwrap();
+        g.scale(0.5);
+        assert_eq!(g.sumw, h.sumw);
+        assert_eq!(g.sumw2, vec![0.125, 0.5, 2.0, 0.0, 4.5]);
+        let other = Hist::new(vec![Axis::regular("x", "", 4, 0.0, 3.0)], Storage::Weight);
+        assert!(g.add(&other).unwrap_err().contains("different axes"));
+        let j = h.to_reference_json(false);
+        assert_eq!(j["sumw"], serde_json::json!([1.0, 2.0, 0.0]));
+        assert_eq!(j["underflow_sumw"], serde_json::json!(0.5));
+        assert_eq!(j["overflow_sumw2"], serde_json::json!(9.0));
+    }
+
+    #[test]
+    fn two_dimensions_row_major() {
+        let mut h = Hist::new(
+            vec![
+                Axis::regular("x", "", 2, 0.0, 2.0),
+                Axis::integer("n", "", 0, 2),
+            ],
+            Storage::Weight,
+        );
+        h.fill(&[1.5, 0.0], 2.0);
+        assert_eq!(h.shape(), vec![4, 4]);
+        assert_eq!(h.sumw[2 * 4 + 1], 2.0);
+        let j = h.to_reference_json(true);
+        assert_eq!(j["sumw_with_flow"][2][1], serde_json::json!(2.0));
+    }
+
+    #[test]
+    fn growing_categories_keep_contents() {
+        let mut h = Hist::new(
+            vec![
+                Axis {
+                    name: "c".into(),
+                    label: String::new(),
+                    kind: AxisKind::StrCategory {
+                        categories: vec!["a".into()],
+                        growth: true,
+                    },
+                    underflow: false,
+                    overflow: true,
+                },
+                Axis::regular("x", "", 1, 0.0, 1.0),
+            ],
+            Storage::Weight,
+        );
+        let a = h.str_index(0, "a");
+        let cell = h.cell_of(&[a, 0]).unwrap();
+        h.add_at(cell, 1.0);
+        let b = h.str_index(0, "b");
+        assert_eq!(b, 1);
+        let cell = h.cell_of(&[b, 0]).unwrap();
+        h.add_at(cell, 5.0);
+        assert_eq!(h.shape(), vec![3, 3]);
+        assert_eq!(h.sumw, vec![0.0, 1.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 0.0]);
+    }
+}
