@@ -9,6 +9,7 @@
 //! - variable: the last edge belongs to the overflow, NaN → overflow;
 //! - integer: `floor(x) - start`;
 //! - categories: the index of the value, or the overflow ("other") bin.
+//!
 //! Values outside an axis without the matching flow bin are not counted.
 
 mod axis;
