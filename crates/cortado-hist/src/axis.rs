@@ -155,7 +155,10 @@ impl Axis {
                 if edges.len() < 2 {
                     return Err("a variable axis needs at least two edges".into());
                 }
-                if edges.windows(2).any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less)) {
+                if edges
+                    .windows(2)
+                    .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+                {
                     return Err("variable axis edges must be strictly increasing".into());
                 }
             }

@@ -1,0 +1,7 @@
+//! Typed, vectorised expressions over NanoAOD collections.
+
+pub mod ast;
+pub mod math;
+pub mod parser;
+pub mod types;
+pub mod value;

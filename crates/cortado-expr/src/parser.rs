@@ -1,0 +1,590 @@
+//! Lexer and Pratt parser for the expression language.
+//!
+//! Python-like syntax: literals (`1`, `2.5`, `1e3`, `True`, `"text"`), names,
+//! attributes (`Muon.pt`), indexing and slicing (`Muon[0]`, `Muon[:2]`,
+//! `Muon[Muon.pt > 20]`), calls with keyword arguments, lists, `+ - * / // % **`,
+//! comparisons (chained: `25 < ll.mass < 2000`), and boolean `and`/`or`/`not`
+//! (also written `&`, `|`, `~`). Unlike NumPy, `&` and `|` bind *looser* than
+//! comparisons, so `Muon.pt > 15 & abs(Muon.eta) < 2.4` means what it says.
+
+use crate::ast::{BinOp, Expr, ExprKind, Span, UnOp};
+
+/// A syntax error with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseError {
+    /// What is wrong.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Ident(String),
+    Op(&'static str),
+    Eof,
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+const OPS: &[&str] = &[
+    "**", "//", "==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%", "<", ">", "(", ")",
+    "[", "]", ",", ".", ":", "=", "&", "|", "~", "!",
+];
+
+impl<'a> Lexer<'a> {
+    fn next(&mut self) -> Result<(Tok, Span), ParseError> {
+        let b = self.src.as_bytes();
+        while self.pos < b.len() && (b[self.pos] as char).is_whitespace() {
+            self.pos += 1;
+        }
+        let start = self.pos;
+        if self.pos >= b.len() {
+            return Ok((Tok::Eof, Span { start, end: start }));
+        }
+        let c = b[self.pos] as char;
+        let span = |end| Span { start, end };
+        if c.is_ascii_digit()
+            || (c == '.' && b.get(self.pos + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            let mut end = self.pos;
+            let mut is_float = false;
+            while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'_') {
+                end += 1;
+            }
+            if end < b.len()
+                && b[end] == b'.'
+                && !(b
+                    .get(end + 1)
+                    .is_some_and(|x| x.is_ascii_alphabetic() || *x == b'_'))
+            {
+                is_float = true;
+                end += 1;
+                while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'_') {
+                    end += 1;
+                }
+            }
+            if end < b.len() && (b[end] == b'e' || b[end] == b'E') {
+                let mut e = end + 1;
+                if e < b.len() && (b[e] == b'+' || b[e] == b'-') {
+                    e += 1;
+                }
+                if e < b.len() && b[e].is_ascii_digit() {
+                    while e < b.len() && b[e].is_ascii_digit() {
+                        e += 1;
+                    }
+                    end = e;
+                    is_float = true;
+                }
+            }
+            let text = self.src[start..end].replace('_', "");
+            self.pos = end;
+            let tok = if is_float {
+                Tok::Float(
+                    text.parse()
+                        .map_err(|_| err(format!("bad number '{text}'"), span(end)))?,
+                )
+            } else {
+                Tok::Int(
+                    text.parse()
+                        .map_err(|_| err(format!("integer '{text}' is too large"), span(end)))?,
+                )
+            };
+            return Ok((tok, span(end)));
+        }
+        if c.is_ascii_alphabetic() || c == '_' {
+            let mut end = self.pos;
+            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                end += 1;
+            }
+            self.pos = end;
+            return Ok((Tok::Ident(self.src[start..end].to_string()), span(end)));
+        }
+        if c == '"' || c == '\'' {
+            let mut end = self.pos + 1;
+            while end < b.len() && b[end] as char != c {
+                end += 1;
+            }
+            if end >= b.len() {
+                return Err(err("unterminated string", span(end)));
+            }
+            self.pos = end + 1;
+            return Ok((
+                Tok::Str(self.src[start + 1..end].to_string()),
+                span(end + 1),
+            ));
+        }
+        for op in OPS {
+            if self.src[self.pos..].starts_with(op) {
+                self.pos += op.len();
+                return Ok((Tok::Op(op), span(self.pos)));
+            }
+        }
+        Err(err(
+            format!("unexpected character '{c}'"),
+            span(self.pos + c.len_utf8()),
+        ))
+    }
+}
+
+fn err(message: impl Into<String>, span: Span) -> ParseError {
+    ParseError {
+        message: message.into(),
+        span,
+    }
+}
+
+/// Parses an expression.
+pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    let mut lex = Lexer { src, pos: 0 };
+    let mut toks = Vec::new();
+    loop {
+        let t = lex.next()?;
+        let eof = t.0 == Tok::Eof;
+        toks.push(t);
+        if eof {
+            break;
+        }
+    }
+    let mut p = Parser { toks, i: 0 };
+    let e = p.expr(0)?;
+    match p.peek() {
+        Tok::Eof => Ok(e),
+        t => Err(err(
+            format!("unexpected {} after the end of the expression", describe(t)),
+            p.span(),
+        )),
+    }
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Int(i) => format!("number {i}"),
+        Tok::Float(f) => format!("number {f}"),
+        Tok::Str(s) => format!("string \"{s}\""),
+        Tok::Ident(s) => format!("name '{s}'"),
+        Tok::Op(o) => format!("'{o}'"),
+        Tok::Eof => "end of expression".to_string(),
+    }
+}
+
+struct Parser {
+    toks: Vec<(Tok, Span)>,
+    i: usize,
+}
+
+/// Binding powers: or < and < not < comparison < + - < * / // % < unary - < ** < postfix.
+fn infix(t: &Tok) -> Option<(BinOp, u8, u8)> {
+    Some(match t {
+        Tok::Ident(s) if s == "or" => (BinOp::Or, 1, 2),
+        Tok::Op("|") | Tok::Op("||") => (BinOp::Or, 1, 2),
+        Tok::Ident(s) if s == "and" => (BinOp::And, 3, 4),
+        Tok::Op("&") | Tok::Op("&&") => (BinOp::And, 3, 4),
+        Tok::Op("==") => (BinOp::Eq, 7, 8),
+        Tok::Op("!=") => (BinOp::Ne, 7, 8),
+        Tok::Op("<") => (BinOp::Lt, 7, 8),
+        Tok::Op("<=") => (BinOp::Le, 7, 8),
+        Tok::Op(">") => (BinOp::Gt, 7, 8),
+        Tok::Op(">=") => (BinOp::Ge, 7, 8),
+        Tok::Op("+") => (BinOp::Add, 9, 10),
+        Tok::Op("-") => (BinOp::Sub, 9, 10),
+        Tok::Op("*") => (BinOp::Mul, 11, 12),
+        Tok::Op("/") => (BinOp::Div, 11, 12),
+        Tok::Op("//") => (BinOp::FloorDiv, 11, 12),
+        Tok::Op("%") => (BinOp::Mod, 11, 12),
+        Tok::Op("**") => (BinOp::Pow, 16, 15),
+        _ => return None,
+    })
+}
+
+impl Parser {
+    fn peek(&self) -> &Tok {
+        &self.toks[self.i].0
+    }
+
+    fn span(&self) -> Span {
+        self.toks[self.i].1
+    }
+
+    fn bump(&mut self) -> (Tok, Span) {
+        let t = self.toks[self.i].clone();
+        if self.i + 1 < self.toks.len() {
+            self.i += 1;
+        }
+        t
+    }
+
+    fn expect(&mut self, op: &str) -> Result<Span, ParseError> {
+        match self.peek() {
+            Tok::Op(o) if *o == op => Ok(self.bump().1),
+            t => Err(err(
+                format!("expected '{op}', found {}", describe(t)),
+                self.span(),
+            )),
+        }
+    }
+
+    fn expr(&mut self, min_bp: u8) -> Result<Expr, ParseError> {
+        let mut lhs = self.prefix()?;
+        loop {
+            let Some((op, l_bp, r_bp)) = infix(self.peek()) else {
+                break;
+            };
+            if l_bp < min_bp {
+                break;
+            }
+            self.bump();
+            let rhs = self.expr(r_bp)?;
+            // Chained comparisons: a < b < c  ==  (a < b) and (b < c)
+            if op.is_comparison() {
+                if let ExprKind::Binary(prev, _, ref mid) = lhs.kind {
+                    if prev.is_comparison()
+                        && !matches!(self.toks.get(self.i.wrapping_sub(1)), None)
+                        && lhs_is_unparenthesized(&lhs)
+                    {
+                        let mid = (**mid).clone();
+                        let span = lhs.span.to(rhs.span);
+                        let right =
+                            Expr::new(ExprKind::Binary(op, Box::new(mid), Box::new(rhs)), span);
+                        lhs = Expr::new(
+                            ExprKind::Binary(BinOp::And, Box::new(lhs), Box::new(right)),
+                            span,
+                        );
+                        continue;
+                    }
+                }
+            }
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
+        }
+        Ok(lhs)
+    }
+
+    fn prefix(&mut self) -> Result<Expr, ParseError> {
+        let (t, span) = self.bump();
+        match t {
+            Tok::Op("-") => {
+                let e = self.expr(13)?;
+                let s = span.to(e.span);
+                Ok(match e.kind {
+                    ExprKind::Int(i) => Expr::new(ExprKind::Int(-i), s),
+                    ExprKind::Float(f) => Expr::new(ExprKind::Float(-f), s),
+                    _ => Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(e)), s),
+                })
+            }
+            Tok::Op("+") => self.expr(13),
+            Tok::Op("~") | Tok::Op("!") => {
+                let e = self.expr(5)?;
+                let s = span.to(e.span);
+                Ok(Expr::new(ExprKind::Unary(UnOp::Not, Box::new(e)), s))
+            }
+            Tok::Ident(ref s) if s == "not" => {
+                let e = self.expr(5)?;
+                let sp = span.to(e.span);
+                Ok(Expr::new(ExprKind::Unary(UnOp::Not, Box::new(e)), sp))
+            }
+            _ => {
+                let atom = self.atom(t, span)?;
+                self.postfix(atom)
+            }
+        }
+    }
+
+    fn atom(&mut self, t: Tok, span: Span) -> Result<Expr, ParseError> {
+        Ok(match t {
+            Tok::Int(i) => Expr::new(ExprKind::Int(i), span),
+            Tok::Float(f) => Expr::new(ExprKind::Float(f), span),
+            Tok::Str(s) => Expr::new(ExprKind::Str(s), span),
+            Tok::Ident(name) => match name.as_str() {
+                "True" | "true" => Expr::new(ExprKind::Bool(true), span),
+                "False" | "false" => Expr::new(ExprKind::Bool(false), span),
+                "and" | "or" | "not" => {
+                    return Err(err(format!("'{name}' needs an operand before it"), span))
+                }
+                _ => {
+                    if *self.peek() == Tok::Op("(") {
+                        self.bump();
+                        let (args, kwargs, end) = self.call_args()?;
+                        Expr::new(ExprKind::Call(name, args, kwargs), span.to(end))
+                    } else {
+                        Expr::new(ExprKind::Name(name), span)
+                    }
+                }
+            },
+            Tok::Op("(") => {
+                let mut e = self.expr(0)?;
+                let end = self.expect(")")?;
+                e.span = span.to(end);
+                // mark as parenthesised so chained comparisons do not reach inside
+                Expr::new(
+                    ExprKind::Call("__paren".into(), vec![e], Vec::new()),
+                    span.to(end),
+                )
+            }
+            Tok::Op("[") => {
+                let mut items = Vec::new();
+                if *self.peek() != Tok::Op("]") {
+                    loop {
+                        items.push(self.expr(0)?);
+                        if *self.peek() == Tok::Op(",") {
+                            self.bump();
+                            if *self.peek() == Tok::Op("]") {
+                                break;
+                            }
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                let end = self.expect("]")?;
+                Expr::new(ExprKind::List(items), span.to(end))
+            }
+            t => {
+                return Err(err(
+                    format!("expected a value, found {}", describe(&t)),
+                    span,
+                ))
+            }
+        })
+    }
+
+    fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<(String, Expr)>, Span), ParseError> {
+        let mut args = Vec::new();
+        let mut kwargs = Vec::new();
+        if *self.peek() != Tok::Op(")") {
+            loop {
+                let is_kw = matches!(self.peek(), Tok::Ident(_))
+                    && self.toks.get(self.i + 1).map(|t| &t.0) == Some(&Tok::Op("="));
+                if is_kw {
+                    let (Tok::Ident(k), kspan) = self.bump() else {
+                        unreachable!()
+                    };
+                    self.bump();
+                    let v = self.expr(0)?;
+                    if kwargs.iter().any(|(n, _): &(String, Expr)| *n == k) {
+                        return Err(err(format!("keyword argument '{k}' given twice"), kspan));
+                    }
+                    kwargs.push((k, v));
+                } else {
+                    if !kwargs.is_empty() {
+                        return Err(err(
+                            "positional argument after keyword arguments",
+                            self.span(),
+                        ));
+                    }
+                    args.push(self.expr(0)?);
+                }
+                if *self.peek() == Tok::Op(",") {
+                    self.bump();
+                    if *self.peek() == Tok::Op(")") {
+                        break;
+                    }
+                } else {
+                    break;
+                }
+            }
+        }
+        let end = self.expect(")")?;
+        Ok((args, kwargs, end))
+    }
+
+    fn postfix(&mut self, mut e: Expr) -> Result<Expr, ParseError> {
+        loop {
+            match self.peek() {
+                Tok::Op(".") => {
+                    self.bump();
+                    let (t, span) = self.bump();
+                    let name = match t {
+                        Tok::Ident(n) => n,
+                        // `x.2018` in parameter paths
+                        Tok::Int(i) => i.to_string(),
+                        t => {
+                            return Err(err(
+                                format!("expected a field name after '.', found {}", describe(&t)),
+                                span,
+                            ))
+                        }
+                    };
+                    let s = e.span.to(span);
+                    e = Expr::new(ExprKind::Attr(Box::new(e), name), s);
+                }
+                Tok::Op("[") => {
+                    self.bump();
+                    if *self.peek() == Tok::Op(":") || self.is_slice_ahead() {
+                        let a = self.slice_bound()?;
+                        self.expect(":")?;
+                        let b = self.slice_bound()?;
+                        let end = self.expect("]")?;
+                        let s = e.span.to(end);
+                        e = Expr::new(ExprKind::Slice(Box::new(e), a, b), s);
+                    } else {
+                        let idx = self.expr(0)?;
+                        let end = self.expect("]")?;
+                        let s = e.span.to(end);
+                        e = Expr::new(ExprKind::Index(Box::new(e), Box::new(idx)), s);
+                    }
+                }
+                _ => return Ok(e),
+            }
+        }
+    }
+
+    /// `[int :` or `[-int :`
+    fn is_slice_ahead(&self) -> bool {
+        let t = |k: usize| self.toks.get(self.i + k).map(|t| &t.0);
+        matches!((t(0), t(1)), (Some(Tok::Int(_)), Some(Tok::Op(":"))))
+            || matches!(
+                (t(0), t(1), t(2)),
+                (Some(Tok::Op("-")), Some(Tok::Int(_)), Some(Tok::Op(":")))
+            )
+    }
+
+    fn slice_bound(&mut self) -> Result<Option<i64>, ParseError> {
+        match self.peek().clone() {
+            Tok::Int(i) => {
+                self.bump();
+                Ok(Some(i))
+            }
+            Tok::Op("-") => {
+                self.bump();
+                match self.bump() {
+                    (Tok::Int(i), _) => Ok(Some(-i)),
+                    (t, s) => Err(err(
+                        format!("expected an integer slice bound, found {}", describe(&t)),
+                        s,
+                    )),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+fn lhs_is_unparenthesized(e: &Expr) -> bool {
+    !matches!(&e.kind, ExprKind::Call(n, _, _) if n == "__paren")
+}
+
+/// Removes the parenthesis markers the parser leaves for chained comparisons.
+pub fn strip_parens(e: Expr) -> Expr {
+    let span = e.span;
+    let kind = match e.kind {
+        ExprKind::Call(n, mut a, _) if n == "__paren" => return strip_parens(a.remove(0)),
+        ExprKind::Attr(x, f) => ExprKind::Attr(Box::new(strip_parens(*x)), f),
+        ExprKind::Index(x, i) => {
+            ExprKind::Index(Box::new(strip_parens(*x)), Box::new(strip_parens(*i)))
+        }
+        ExprKind::Slice(x, a, b) => ExprKind::Slice(Box::new(strip_parens(*x)), a, b),
+        ExprKind::Call(n, a, k) => ExprKind::Call(
+            n,
+            a.into_iter().map(strip_parens).collect(),
+            k.into_iter().map(|(n, v)| (n, strip_parens(v))).collect(),
+        ),
+        ExprKind::Binary(op, l, r) => {
+            ExprKind::Binary(op, Box::new(strip_parens(*l)), Box::new(strip_parens(*r)))
+        }
+        ExprKind::Unary(op, x) => ExprKind::Unary(op, Box::new(strip_parens(*x))),
+        ExprKind::List(items) => ExprKind::List(items.into_iter().map(strip_parens).collect()),
+        k => k,
+    };
+    Expr::new(kind, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Expr {
+        strip_parens(parse(s).unwrap_or_else(|e| panic!("{s}: {e:?}")))
+    }
+
+    fn show(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Int(i) => i.to_string(),
+            ExprKind::Float(f) => format!("{f:?}"),
+            ExprKind::Bool(b) => b.to_string(),
+            ExprKind::Str(s) => format!("{s:?}"),
+            ExprKind::Name(n) => n.clone(),
+            ExprKind::Attr(x, f) => format!("{}.{f}", show(x)),
+            ExprKind::Index(x, i) => format!("{}[{}]", show(x), show(i)),
+            ExprKind::Slice(x, a, b) => format!("{}[{:?}:{:?}]", show(x), a, b),
+            ExprKind::Call(n, a, k) => {
+                let mut parts: Vec<String> = a.iter().map(show).collect();
+                parts.extend(k.iter().map(|(k, v)| format!("{k}={}", show(v))));
+                format!("{n}({})", parts.join(", "))
+            }
+            ExprKind::Binary(op, l, r) => format!("({} {} {})", show(l), op.symbol(), show(r)),
+            ExprKind::Unary(UnOp::Neg, x) => format!("(-{})", show(x)),
+            ExprKind::Unary(UnOp::Not, x) => format!("(not {})", show(x)),
+            ExprKind::List(items) => format!(
+                "[{}]",
+                items.iter().map(show).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    #[test]
+    fn precedence_and_chaining() {
+        assert_eq!(
+            show(&p("Muon.pt > 15 & abs(Muon.eta) < 2.4")),
+            "((Muon.pt > 15) and (abs(Muon.eta) < 2.4))"
+        );
+        assert_eq!(
+            show(&p("25 < ll.mass < 2000")),
+            "((25 < ll.mass) and (ll.mass < 2000))"
+        );
+        assert_eq!(show(&p("(a < b) < c")), "((a < b) < c)");
+        assert_eq!(
+            show(&p("a + b * c ** 2 ** 3")),
+            "(a + (b * (c ** (2 ** 3))))"
+        );
+        assert_eq!(show(&p("not a or b and c")), "((not a) or (b and c))");
+        assert_eq!(show(&p("-x.pt")), "(-x.pt)");
+        assert_eq!(show(&p("-2.5")), "-2.5");
+        assert_eq!(show(&p("~(etaSC >= 1.4442)")), "(not (etaSC >= 1.4442))");
+    }
+
+    #[test]
+    fn postfix_calls_and_slices() {
+        assert_eq!(
+            show(&p("Muon[Muon.pt > 20][:2].eta")),
+            "Muon[(Muon.pt > 20)][None:Some(2)].eta"
+        );
+        assert_eq!(show(&p("MuonGood[0].pt")), "MuonGood[0].pt");
+        assert_eq!(show(&p("x[-1:]")), "x[Some(-1):None]");
+        assert_eq!(
+            show(&p("get_nObj_min(1, 18., \"Muon\")")),
+            "get_nObj_min(1, 18.0, \"Muon\")"
+        );
+        assert_eq!(
+            show(&p("f(a, coll=Muon, wp='M')")),
+            "f(a, coll=Muon, wp=\"M\")"
+        );
+        assert_eq!(
+            show(&p("hlt([\"IsoMu24\", 'Mu50'])")),
+            "hlt([\"IsoMu24\", \"Mu50\"])"
+        );
+        assert_eq!(show(&p("params.mll.low")), "params.mll.low");
+        assert_eq!(show(&p("1e3 + 2.5e-2 + .5")), "((1000.0 + 0.025) + 0.5)");
+    }
+
+    #[test]
+    fn errors_have_spans() {
+        let e = parse("Muon.pt >").unwrap_err();
+        assert!(e.message.contains("expected a value"), "{e:?}");
+        let e = parse("Muon.pt $ 3").unwrap_err();
+        assert_eq!(e.span.start, 8);
+        assert!(parse("f(a=1, 2)").is_err());
+        assert!(parse("(a").is_err());
+        assert!(parse("a b")
+            .unwrap_err()
+            .message
+            .contains("unexpected name 'b'"));
+        assert!(parse("'abc").is_err());
+    }
+}
