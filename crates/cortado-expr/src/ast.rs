@@ -130,11 +130,42 @@ pub enum ExprKind {
     Unary(UnOp, Box<Expr>),
     /// A list `[a, b]` (arguments of some functions).
     List(Vec<Expr>),
+    /// `${a.b.c}`: a value of the analysis parameters.
+    Param(String),
 }
 
 impl Expr {
     /// A new node.
     pub fn new(kind: ExprKind, span: Span) -> Expr {
         Expr { kind, span }
+    }
+}
+
+/// Canonical source text, fully parenthesised (used in dumps and messages).
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            ExprKind::Int(i) => write!(f, "{i}"),
+            ExprKind::Float(x) => write!(f, "{x:?}"),
+            ExprKind::Bool(b) => write!(f, "{b}"),
+            ExprKind::Str(s) => write!(f, "{s:?}"),
+            ExprKind::Name(n) => write!(f, "{n}"),
+            ExprKind::Attr(x, a) => write!(f, "{x}.{a}"),
+            ExprKind::Index(x, i) => write!(f, "{x}[{i}]"),
+            ExprKind::Slice(x, a, b) => write!(f, "{x}[{a:?}:{b:?}]"),
+            ExprKind::Call(n, a, k) => {
+                let mut parts: Vec<String> = a.iter().map(|e| e.to_string()).collect();
+                parts.extend(k.iter().map(|(k, v)| format!("{k}={v}")));
+                write!(f, "{n}({})", parts.join(", "))
+            }
+            ExprKind::Binary(op, l, r) => write!(f, "({l} {} {r})", op.symbol()),
+            ExprKind::Unary(UnOp::Neg, x) => write!(f, "(-{x})"),
+            ExprKind::Unary(UnOp::Not, x) => write!(f, "(not {x})"),
+            ExprKind::List(items) => {
+                let parts: Vec<String> = items.iter().map(|e| e.to_string()).collect();
+                write!(f, "[{}]", parts.join(", "))
+            }
+            ExprKind::Param(p) => write!(f, "${{{p}}}"),
+        }
     }
 }

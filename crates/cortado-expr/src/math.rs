@@ -19,7 +19,7 @@ fn np_sincos(x: f32, cos: bool) -> f32 {
     if x.is_nan() {
         return f32::NAN;
     }
-    let max_cody = if cos { 71476.0625f32 } else { 117435.992f32 };
+    let max_cody = if cos { 71_476.06_f32 } else { 117_435.99_f32 };
     if x.abs() > max_cody {
         let d = x as f64;
         return if cos { d.cos() as f32 } else { d.sin() as f32 };
@@ -125,7 +125,7 @@ impl P4 {
     }
 
     /// Component-wise sum.
-    pub fn add(self, o: P4) -> P4 {
+    pub fn sum(self, o: P4) -> P4 {
         P4 {
             x: self.x + o.x,
             y: self.y + o.y,

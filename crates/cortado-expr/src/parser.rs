@@ -24,6 +24,7 @@ enum Tok {
     Float(f64),
     Str(String),
     Ident(String),
+    Param(String),
     Op(&'static str),
     Eof,
 }
@@ -106,6 +107,15 @@ impl<'a> Lexer<'a> {
             self.pos = end;
             return Ok((Tok::Ident(self.src[start..end].to_string()), span(end)));
         }
+        if c == '$' && b.get(self.pos + 1) == Some(&b'{') {
+            let Some(close) = self.src[self.pos..].find('}') else {
+                return Err(err("unterminated '${'", span(b.len())));
+            };
+            let end = self.pos + close + 1;
+            let path = self.src[self.pos + 2..end - 1].trim().to_string();
+            self.pos = end;
+            return Ok((Tok::Param(path), span(end)));
+        }
         if c == '"' || c == '\'' {
             let mut end = self.pos + 1;
             while end < b.len() && b[end] as char != c {
@@ -169,10 +179,14 @@ fn describe(t: &Tok) -> String {
         Tok::Float(f) => format!("number {f}"),
         Tok::Str(s) => format!("string \"{s}\""),
         Tok::Ident(s) => format!("name '{s}'"),
+        Tok::Param(p) => format!("parameter ${{{p}}}"),
         Tok::Op(o) => format!("'{o}'"),
         Tok::Eof => "end of expression".to_string(),
     }
 }
+
+/// Positional arguments, keyword arguments, and the span of the closing parenthesis.
+type CallArgs = (Vec<Expr>, Vec<(String, Expr)>, Span);
 
 struct Parser {
     toks: Vec<(Tok, Span)>,
@@ -232,10 +246,7 @@ impl Parser {
 
     fn expr(&mut self, min_bp: u8) -> Result<Expr, ParseError> {
         let mut lhs = self.prefix()?;
-        loop {
-            let Some((op, l_bp, r_bp)) = infix(self.peek()) else {
-                break;
-            };
+        while let Some((op, l_bp, r_bp)) = infix(self.peek()) {
             if l_bp < min_bp {
                 break;
             }
@@ -244,10 +255,7 @@ impl Parser {
             // Chained comparisons: a < b < c  ==  (a < b) and (b < c)
             if op.is_comparison() {
                 if let ExprKind::Binary(prev, _, ref mid) = lhs.kind {
-                    if prev.is_comparison()
-                        && !matches!(self.toks.get(self.i.wrapping_sub(1)), None)
-                        && lhs_is_unparenthesized(&lhs)
-                    {
+                    if prev.is_comparison() && lhs_is_unparenthesized(&lhs) {
                         let mid = (**mid).clone();
                         let span = lhs.span.to(rhs.span);
                         let right =
@@ -301,6 +309,7 @@ impl Parser {
             Tok::Int(i) => Expr::new(ExprKind::Int(i), span),
             Tok::Float(f) => Expr::new(ExprKind::Float(f), span),
             Tok::Str(s) => Expr::new(ExprKind::Str(s), span),
+            Tok::Param(p) => Expr::new(ExprKind::Param(p), span),
             Tok::Ident(name) => match name.as_str() {
                 "True" | "true" => Expr::new(ExprKind::Bool(true), span),
                 "False" | "false" => Expr::new(ExprKind::Bool(false), span),
@@ -354,7 +363,7 @@ impl Parser {
         })
     }
 
-    fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<(String, Expr)>, Span), ParseError> {
+    fn call_args(&mut self) -> Result<CallArgs, ParseError> {
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
         if *self.peek() != Tok::Op(")") {
@@ -504,28 +513,7 @@ mod tests {
     }
 
     fn show(e: &Expr) -> String {
-        match &e.kind {
-            ExprKind::Int(i) => i.to_string(),
-            ExprKind::Float(f) => format!("{f:?}"),
-            ExprKind::Bool(b) => b.to_string(),
-            ExprKind::Str(s) => format!("{s:?}"),
-            ExprKind::Name(n) => n.clone(),
-            ExprKind::Attr(x, f) => format!("{}.{f}", show(x)),
-            ExprKind::Index(x, i) => format!("{}[{}]", show(x), show(i)),
-            ExprKind::Slice(x, a, b) => format!("{}[{:?}:{:?}]", show(x), a, b),
-            ExprKind::Call(n, a, k) => {
-                let mut parts: Vec<String> = a.iter().map(show).collect();
-                parts.extend(k.iter().map(|(k, v)| format!("{k}={}", show(v))));
-                format!("{n}({})", parts.join(", "))
-            }
-            ExprKind::Binary(op, l, r) => format!("({} {} {})", show(l), op.symbol(), show(r)),
-            ExprKind::Unary(UnOp::Neg, x) => format!("(-{})", show(x)),
-            ExprKind::Unary(UnOp::Not, x) => format!("(not {})", show(x)),
-            ExprKind::List(items) => format!(
-                "[{}]",
-                items.iter().map(show).collect::<Vec<_>>().join(", ")
-            ),
-        }
+        e.to_string()
     }
 
     #[test]
@@ -571,6 +559,10 @@ mod tests {
         );
         assert_eq!(show(&p("params.mll.low")), "params.mll.low");
         assert_eq!(show(&p("1e3 + 2.5e-2 + .5")), "((1000.0 + 0.025) + 0.5)");
+        assert_eq!(
+            show(&p("Muon.pt > ${object_preselection.Muon.pt}")),
+            "(Muon.pt > ${object_preselection.Muon.pt})"
+        );
     }
 
     #[test]

@@ -214,6 +214,10 @@ pub fn offsets_from_counts(counts: impl IntoIterator<Item = u32>) -> Vec<u32> {
 pub trait RawData: Send + Sync {
     /// Number of events.
     fn len(&self) -> usize;
+    /// True when there are no events.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// An event-level branch.
     fn flat(&self, name: &str) -> Result<Arc<Arr>, String>;
     /// A jagged branch: values and offsets.
@@ -493,6 +497,73 @@ impl Val {
                 ))),
             },
             Val::Lit(_) | Val::Str(_) | Val::List(_) => self.clone(),
+        }
+    }
+}
+
+/// A column converted for evaluation: values and, when jagged, offsets.
+type Converted = (Arc<Arr>, Option<Offsets>);
+
+/// Raw data held as columns read from a file (branch name → column).
+pub struct ColumnData {
+    n: usize,
+    columns: std::collections::HashMap<String, cortado_columns::Column>,
+    converted: Mutex<HashMap<String, Converted>>,
+}
+
+impl ColumnData {
+    /// Wraps columns of `n` events.
+    pub fn new(
+        n: usize,
+        columns: std::collections::HashMap<String, cortado_columns::Column>,
+    ) -> ColumnData {
+        ColumnData {
+            n,
+            columns,
+            converted: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, name: &str) -> Result<(Arc<Arr>, Option<Offsets>), String> {
+        if let Some(v) = self.converted.lock().expect("column cache").get(name) {
+            return Ok(v.clone());
+        }
+        let c = self
+            .columns
+            .get(name)
+            .ok_or_else(|| format!("branch '{name}' was not read (internal planning error)"))?;
+        let v = (
+            Arc::new(Arr::from_values(&c.values)),
+            c.offsets.as_ref().map(|o| Arc::new(o.clone())),
+        );
+        self.converted
+            .lock()
+            .expect("column cache")
+            .insert(name.to_string(), v.clone());
+        Ok(v)
+    }
+}
+
+impl RawData for ColumnData {
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn flat(&self, name: &str) -> Result<Arc<Arr>, String> {
+        match self.get(name)? {
+            (a, None) => Ok(a),
+            (_, Some(_)) => Err(format!(
+                "branch '{name}' is jagged, a flat branch was expected"
+            )),
+        }
+    }
+
+    fn jagged(&self, name: &str) -> Result<(Arc<Arr>, Offsets), String> {
+        match self.get(name)? {
+            (a, Some(o)) => Ok((a, o)),
+            (_, None) => Err(format!(
+                "branch '{name}' is flat, a jagged branch was expected"
+            )),
         }
     }
 }

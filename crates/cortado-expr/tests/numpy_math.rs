@@ -94,7 +94,7 @@ fn dilepton_mass_like_coffea() {
     let mut worst = 0f64;
     for i in 0..pt1.len() {
         let s = P4::from_ptetaphim(pt1[i], e1[i], p1[i], m)
-            .add(P4::from_ptetaphim(pt2[i], e2[i], p2[i], m));
+            .sum(P4::from_ptetaphim(pt2[i], e2[i], p2[i], m));
         if same(s.mass(), mass[i]) {
             exact += 1;
         }

@@ -1,0 +1,1167 @@
+//! Columnar evaluation of typed expressions: every node computes a whole
+//! column for all events of a chunk at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::ast::{BinOp, UnOp};
+use crate::check::{Func, TExpr, TKind};
+use crate::math::{self, P4};
+use crate::types::{Prim, Schema, Ty};
+use crate::value::{offsets_from_counts, Arr, CollVal, Lit, Offsets, RawData, RecVal, Val};
+
+/// An evaluation failure (missing input column, internal inconsistency).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalError(pub String);
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+type R<T> = Result<T, EvalError>;
+
+fn ee(m: impl Into<String>) -> EvalError {
+    EvalError(m.into())
+}
+
+/// The events being processed: the raw chunk, the events still selected,
+/// and the values defined so far.
+#[derive(Clone)]
+pub struct Env {
+    raw: Arc<dyn RawData>,
+    schema: Arc<Schema>,
+    /// Selected events as indices into the raw chunk (`None`: all).
+    sel: Option<Arc<Vec<u32>>>,
+    n: usize,
+    vars: HashMap<String, Val>,
+    cache: Arc<Mutex<HashMap<String, Val>>>,
+}
+
+impl Env {
+    /// All events of a raw chunk.
+    pub fn new(raw: Arc<dyn RawData>, schema: Arc<Schema>) -> Env {
+        let n = raw.len();
+        Env {
+            raw,
+            schema,
+            sel: None,
+            n,
+            vars: HashMap::new(),
+            cache: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Number of selected events.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// True when no event is selected.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Indices of the selected events in the raw chunk.
+    pub fn selection(&self) -> Vec<u32> {
+        match &self.sel {
+            Some(s) => s.to_vec(),
+            None => (0..self.n as u32).collect(),
+        }
+    }
+
+    /// Defines (or replaces) a named value.
+    pub fn define(&mut self, name: &str, v: Val) {
+        self.vars.insert(name.to_string(), v);
+    }
+
+    /// A defined value.
+    pub fn var(&self, name: &str) -> Option<&Val> {
+        self.vars.get(name)
+    }
+
+    /// Keeps only the events where `mask` is true.
+    pub fn filter(&self, mask: &[bool]) -> Env {
+        let sel: Vec<u32> = match &self.sel {
+            Some(s) => s
+                .iter()
+                .zip(mask)
+                .filter(|(_, &m)| m)
+                .map(|(&i, _)| i)
+                .collect(),
+            None => mask
+                .iter()
+                .enumerate()
+                .filter(|(_, &m)| m)
+                .map(|(i, _)| i as u32)
+                .collect(),
+        };
+        let n = sel.len();
+        let vars = self
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.filter_events(mask)))
+            .collect();
+        Env {
+            raw: self.raw.clone(),
+            schema: self.schema.clone(),
+            sel: Some(Arc::new(sel)),
+            n,
+            vars,
+            cache: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn cached(&self, key: &str, make: impl FnOnce() -> R<Val>) -> R<Val> {
+        if let Some(v) = self.cache.lock().expect("env cache").get(key) {
+            return Ok(v.clone());
+        }
+        let v = make()?;
+        self.cache
+            .lock()
+            .expect("env cache")
+            .insert(key.to_string(), v.clone());
+        Ok(v)
+    }
+
+    /// An event-level branch of the selected events.
+    pub fn branch(&self, name: &str) -> R<Arc<Arr>> {
+        let v = self.cached(&format!("b:{name}"), || {
+            let a = self.raw.flat(name).map_err(ee)?;
+            Ok(Val::Event(match &self.sel {
+                Some(s) => Arc::new(a.gather(s)),
+                None => a,
+            }))
+        })?;
+        match v {
+            Val::Event(a) => Ok(a),
+            _ => Err(ee("internal error: branch cache")),
+        }
+    }
+
+    /// A NanoAOD collection (by its branch prefix and counter) for the selected events.
+    pub fn base_coll(&self, prefix: &str, counter: &str) -> R<Arc<CollVal>> {
+        let v = self.cached(&format!("c:{prefix}"), || {
+            let counts = self.raw.flat(counter).map_err(ee)?;
+            let all: Vec<u32> =
+                offsets_from_counts((0..counts.len()).map(|i| counts.get_f64(i) as u32));
+            let c = Arc::new(CollVal::base(prefix, self.raw.clone(), Arc::new(all)));
+            Ok(Val::Coll(match &self.sel {
+                None => c,
+                Some(s) => {
+                    let mut mask = vec![false; self.raw.len()];
+                    for &i in s.iter() {
+                        mask[i as usize] = true;
+                    }
+                    Arc::new(c.filter_events(&mask))
+                }
+            }))
+        })?;
+        match v {
+            Val::Coll(c) => Ok(c),
+            _ => Err(ee("internal error: collection cache")),
+        }
+    }
+
+    /// Resolves a name: defined values first, then the input's collections and records.
+    pub fn get(&self, name: &str) -> R<Val> {
+        if let Some(v) = self.vars.get(name) {
+            return Ok(v.clone());
+        }
+        match self.schema.names.get(name) {
+            Some(Ty::Coll(id)) => {
+                let (counter, prefix) = self
+                    .schema
+                    .base
+                    .get(id)
+                    .ok_or_else(|| ee(format!("'{name}' has not been defined yet")))?;
+                Ok(Val::Coll(self.base_coll(prefix, counter)?))
+            }
+            Some(Ty::Rec(id)) => {
+                let prefix = self
+                    .schema
+                    .rec_prefix
+                    .get(id)
+                    .ok_or_else(|| ee(format!("'{name}' has not been defined yet")))?;
+                Ok(Val::Rec(Arc::new(RecVal::Branches(prefix.clone()))))
+            }
+            Some(_) => Err(ee(format!("'{name}' has not been defined yet"))),
+            None => Ok(Val::Event(self.branch(name)?)),
+        }
+    }
+}
+
+/// Evaluates a typed expression.
+pub fn eval(e: &TExpr, env: &Env) -> R<Val> {
+    Ok(match &e.kind {
+        TKind::Lit(l) => Val::Lit(*l),
+        TKind::Str(s) => Val::Str(s.clone()),
+        TKind::List(items) => Val::List(items.iter().map(|i| eval(i, env)).collect::<R<_>>()?),
+        TKind::Branch(name) => Val::Event(env.branch(name)?),
+        TKind::JaggedBranch(name, id) => {
+            let (counter, prefix) = env
+                .schema
+                .base
+                .get(id)
+                .ok_or_else(|| ee("internal error: jagged branch"))?;
+            let c = env.base_coll(prefix, counter)?;
+            let field = name.strip_prefix(&format!("{prefix}_")).unwrap_or(name);
+            Val::Obj(c.field(field).map_err(ee)?, c.offsets.clone())
+        }
+        TKind::Name(n) => env.get(n)?,
+        TKind::Field(x, f) => match eval(x, env)? {
+            Val::Coll(c) => Val::Obj(c.field(f).map_err(ee)?, c.offsets.clone()),
+            Val::OptObj(c, idx) => {
+                let vals = c.field(f).map_err(ee)?;
+                let flat: Vec<u32> = idx
+                    .iter()
+                    .enumerate()
+                    .map(|(e, k)| k.map_or(0, |k| c.offsets[e] + k))
+                    .collect();
+                let valid: Vec<bool> = idx.iter().map(Option::is_some).collect();
+                let g = if vals.is_empty() {
+                    empty_like(&vals, flat.len())
+                } else {
+                    vals.gather(&flat)
+                };
+                Val::Opt(Arc::new(g), Arc::new(valid))
+            }
+            _ => return Err(ee("internal error: field of a non-collection")),
+        },
+        TKind::RecField(x, f) => match eval(x, env)? {
+            Val::Rec(r) => match &*r {
+                RecVal::Branches(prefix) => Val::Event(env.branch(&format!("{prefix}_{f}"))?),
+                RecVal::Fields(m) => m
+                    .get(f)
+                    .cloned()
+                    .ok_or_else(|| ee(format!("record has no field {f}")))?,
+            },
+            _ => return Err(ee("internal error: field of a non-record")),
+        },
+        TKind::Unary(op, x) => {
+            let v = eval(x, env)?;
+            map_values(v, |a| match op {
+                UnOp::Not => Arr::Bool(a.bools().iter().map(|b| !b).collect()),
+                UnOp::Neg => match a.cast(if a.prim() == Prim::Bool {
+                    Prim::Int
+                } else {
+                    a.prim()
+                }) {
+                    Arr::Int(v) => Arr::Int(v.iter().map(|x| x.wrapping_neg()).collect()),
+                    Arr::F32(v) => Arr::F32(v.iter().map(|x| -x).collect()),
+                    Arr::F64(v) => Arr::F64(v.iter().map(|x| -x).collect()),
+                    Arr::Bool(_) => unreachable!(),
+                },
+            })?
+        }
+        TKind::Cast(p, x) => map_values(eval(x, env)?, |a| a.cast(*p))?,
+        TKind::Binary {
+            op,
+            operand,
+            lhs,
+            rhs,
+        } => {
+            let l = eval(lhs, env)?;
+            let r = eval(rhs, env)?;
+            binary(*op, *operand, l, r, env.len())?
+        }
+        TKind::Select(c, m) => match (eval(c, env)?, eval(m, env)?) {
+            (Val::Coll(c), Val::Obj(mask, _)) => Val::Coll(Arc::new(c.select(mask.bools()))),
+            (Val::Coll(c), Val::Lit(Lit::Bool(b))) => {
+                Val::Coll(Arc::new(c.select(&vec![b; c.len()])))
+            }
+            _ => return Err(ee("internal error: selection")),
+        },
+        TKind::Slice(x, a, b) => match eval(x, env)? {
+            Val::Coll(c) => {
+                let mut index = Vec::new();
+                let mut counts = Vec::with_capacity(c.events());
+                for w in c.offsets.windows(2) {
+                    let n = (w[1] - w[0]) as i64;
+                    let (s, t) = py_slice(n, *a, *b);
+                    index.extend((s..t).map(|k| w[0] + k as u32));
+                    counts.push((t - s).max(0) as u32);
+                }
+                Val::Coll(Arc::new(c.gather(index, offsets_from_counts(counts))))
+            }
+            _ => return Err(ee("internal error: slice")),
+        },
+        TKind::Pick(x, k) => match eval(x, env)? {
+            Val::Coll(c) => {
+                let idx: Vec<Option<u32>> = c
+                    .offsets
+                    .windows(2)
+                    .map(|w| py_index((w[1] - w[0]) as i64, *k))
+                    .collect();
+                Val::OptObj(c, Arc::new(idx))
+            }
+            _ => return Err(ee("internal error: pick")),
+        },
+        TKind::PickValue(x, k) => match eval(x, env)? {
+            Val::Obj(vals, off) => {
+                let idx: Vec<Option<u32>> = off
+                    .windows(2)
+                    .map(|w| py_index((w[1] - w[0]) as i64, *k))
+                    .collect();
+                let flat: Vec<u32> = idx
+                    .iter()
+                    .enumerate()
+                    .map(|(e, i)| i.map_or(0, |i| off[e] + i))
+                    .collect();
+                let g = if vals.is_empty() {
+                    empty_like(&vals, flat.len())
+                } else {
+                    vals.gather(&flat)
+                };
+                Val::Opt(
+                    Arc::new(g),
+                    Arc::new(idx.iter().map(Option::is_some).collect()),
+                )
+            }
+            _ => return Err(ee("internal error: index")),
+        },
+        TKind::Call(f, args) => call(f, args, env, &e.ty)?,
+    })
+}
+
+fn empty_like(a: &Arr, n: usize) -> Arr {
+    Lit::Int(0).splat(a.prim(), n)
+}
+
+/// Python slice bounds on a list of length n.
+fn py_slice(n: i64, a: Option<i64>, b: Option<i64>) -> (i64, i64) {
+    let norm = |x: i64| if x < 0 { (n + x).max(0) } else { x.min(n) };
+    let s = a.map_or(0, norm);
+    let t = b.map_or(n, norm);
+    (s, t.max(s))
+}
+
+fn py_index(n: i64, k: i64) -> Option<u32> {
+    let i = if k < 0 { n + k } else { k };
+    (i >= 0 && i < n).then_some(i as u32)
+}
+
+/// Applies `f` to the values of a value, keeping its shape.
+fn map_values(v: Val, f: impl Fn(&Arr) -> Arr) -> R<Val> {
+    Ok(match v {
+        Val::Event(a) => Val::Event(Arc::new(f(&a))),
+        Val::Opt(a, m) => Val::Opt(Arc::new(f(&a)), m),
+        Val::Obj(a, o) => Val::Obj(Arc::new(f(&a)), o),
+        Val::Lit(l) => {
+            let a = f(&l.splat(l.prim(), 1));
+            Val::Lit(match a {
+                Arr::Bool(v) => Lit::Bool(v[0]),
+                Arr::Int(v) => Lit::Int(v[0]),
+                Arr::F32(v) => Lit::F64(v[0] as f64),
+                Arr::F64(v) => Lit::F64(v[0]),
+            })
+        }
+        _ => return Err(ee("internal error: values expected")),
+    })
+}
+
+/// Two values brought to the same shape: arrays of equal length plus how to wrap the result.
+enum Wrap {
+    Event,
+    Opt(Arc<Vec<bool>>),
+    Obj(Offsets),
+    Lit,
+}
+
+fn align(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
+    use Val::*;
+    let to_arr = |v: &Val, len: usize| -> R<Arr> {
+        Ok(match v {
+            Lit(x) => x.splat(prim, len),
+            Event(a) | Opt(a, _) | Obj(a, _) => a.cast(prim),
+            _ => return Err(ee("internal error: values expected")),
+        })
+    };
+    Ok(match (&l, &r) {
+        (Lit(_), Lit(_)) => (to_arr(&l, 1)?, to_arr(&r, 1)?, Wrap::Lit),
+        (Obj(a, o), Obj(_, _)) => (
+            to_arr(&l, a.len())?,
+            to_arr(&r, a.len())?,
+            Wrap::Obj(o.clone()),
+        ),
+        (Obj(a, o), Event(b)) => (
+            to_arr(&l, a.len())?,
+            b.cast(prim).broadcast(o),
+            Wrap::Obj(o.clone()),
+        ),
+        (Event(b), Obj(a, o)) => (
+            b.cast(prim).broadcast(o),
+            to_arr(&r, a.len())?,
+            Wrap::Obj(o.clone()),
+        ),
+        (Obj(a, o), Lit(_)) => (
+            to_arr(&l, a.len())?,
+            to_arr(&r, a.len())?,
+            Wrap::Obj(o.clone()),
+        ),
+        (Lit(_), Obj(a, o)) => (
+            to_arr(&l, a.len())?,
+            to_arr(&r, a.len())?,
+            Wrap::Obj(o.clone()),
+        ),
+        (Opt(a, m1), Opt(_, m2)) => {
+            let m: Vec<bool> = m1.iter().zip(m2.iter()).map(|(x, y)| *x && *y).collect();
+            (
+                to_arr(&l, a.len())?,
+                to_arr(&r, a.len())?,
+                Wrap::Opt(Arc::new(m)),
+            )
+        }
+        (Opt(_, m), _) => (to_arr(&l, n)?, to_arr(&r, n)?, Wrap::Opt(m.clone())),
+        (_, Opt(_, m)) => (to_arr(&l, n)?, to_arr(&r, n)?, Wrap::Opt(m.clone())),
+        _ => (to_arr(&l, n)?, to_arr(&r, n)?, Wrap::Event),
+    })
+}
+
+fn wrap(a: Arr, w: Wrap) -> Val {
+    match w {
+        Wrap::Event => Val::Event(Arc::new(a)),
+        Wrap::Opt(m) => Val::Opt(Arc::new(a), m),
+        Wrap::Obj(o) => Val::Obj(Arc::new(a), o),
+        Wrap::Lit => Val::Lit(match a {
+            Arr::Bool(v) => Lit::Bool(v[0]),
+            Arr::Int(v) => Lit::Int(v[0]),
+            Arr::F32(v) => Lit::F64(v[0] as f64),
+            Arr::F64(v) => Lit::F64(v[0]),
+        }),
+    }
+}
+
+fn binary(op: BinOp, operand: Prim, l: Val, r: Val, n: usize) -> R<Val> {
+    let (a, b, w) = align(l, r, operand, n)?;
+    Ok(wrap(kernel(op, a, b)?, w))
+}
+
+macro_rules! zipmap {
+    ($a:expr, $b:expr, |$x:ident, $y:ident| $body:expr) => {
+        $a.iter().zip($b.iter()).map(|(&$x, &$y)| $body).collect()
+    };
+}
+
+fn kernel(op: BinOp, a: Arr, b: Arr) -> R<Arr> {
+    use BinOp::*;
+    Ok(match (a, b) {
+        (Arr::Bool(x), Arr::Bool(y)) => match op {
+            And => Arr::Bool(zipmap!(x, y, |p, q| p && q)),
+            Or => Arr::Bool(zipmap!(x, y, |p, q| p || q)),
+            Eq => Arr::Bool(zipmap!(x, y, |p, q| p == q)),
+            Ne => Arr::Bool(zipmap!(x, y, |p, q| p != q)),
+            Lt => Arr::Bool(zipmap!(x, y, |p, q| !p & q)),
+            Le => Arr::Bool(zipmap!(x, y, |p, q| p <= q)),
+            Gt => Arr::Bool(zipmap!(x, y, |p, q| p & !q)),
+            Ge => Arr::Bool(zipmap!(x, y, |p, q| p >= q)),
+            _ => return Err(ee(format!("internal error: {} on booleans", op.symbol()))),
+        },
+        (Arr::Int(x), Arr::Int(y)) => match op {
+            Add => Arr::Int(zipmap!(x, y, |p, q| p.wrapping_add(q))),
+            Sub => Arr::Int(zipmap!(x, y, |p, q| p.wrapping_sub(q))),
+            Mul => Arr::Int(zipmap!(x, y, |p, q| p.wrapping_mul(q))),
+            FloorDiv => Arr::Int(zipmap!(x, y, |p, q| if q == 0 {
+                0
+            } else {
+                p.div_euclid(q)
+                    - if (p.rem_euclid(q) != 0) && q < 0 {
+                        1
+                    } else {
+                        0
+                    }
+            })),
+            Mod => Arr::Int(zipmap!(x, y, |p, q| if q == 0 {
+                0
+            } else {
+                let m = p % q;
+                if m != 0 && ((m < 0) != (q < 0)) {
+                    m + q
+                } else {
+                    m
+                }
+            })),
+            Pow => Arr::Int(zipmap!(x, y, |p, q| if q < 0 {
+                0
+            } else {
+                p.wrapping_pow(q as u32)
+            })),
+            Div => return Err(ee("internal error: integer division")),
+            _ => cmp(op, &x, &y),
+        },
+        (Arr::F32(x), Arr::F32(y)) => match op {
+            Add => Arr::F32(zipmap!(x, y, |p, q| p + q)),
+            Sub => Arr::F32(zipmap!(x, y, |p, q| p - q)),
+            Mul => Arr::F32(zipmap!(x, y, |p, q| p * q)),
+            Div => Arr::F32(zipmap!(x, y, |p, q| p / q)),
+            FloorDiv => Arr::F32(zipmap!(x, y, |p, q| (p / q).floor())),
+            Mod => Arr::F32(zipmap!(x, y, |p, q| {
+                let m = p % q;
+                if m != 0.0 && ((m < 0.0) != (q < 0.0)) {
+                    m + q
+                } else {
+                    m
+                }
+            })),
+            Pow => Arr::F32(zipmap!(x, y, |p, q| p.powf(q))),
+            _ => cmp(op, &x, &y),
+        },
+        (Arr::F64(x), Arr::F64(y)) => match op {
+            Add => Arr::F64(zipmap!(x, y, |p, q| p + q)),
+            Sub => Arr::F64(zipmap!(x, y, |p, q| p - q)),
+            Mul => Arr::F64(zipmap!(x, y, |p, q| p * q)),
+            Div => Arr::F64(zipmap!(x, y, |p, q| p / q)),
+            FloorDiv => Arr::F64(zipmap!(x, y, |p, q| (p / q).floor())),
+            Mod => Arr::F64(zipmap!(x, y, |p, q| {
+                let m = p % q;
+                if m != 0.0 && ((m < 0.0) != (q < 0.0)) {
+                    m + q
+                } else {
+                    m
+                }
+            })),
+            Pow => Arr::F64(zipmap!(x, y, |p, q| p.powf(q))),
+            _ => cmp(op, &x, &y),
+        },
+        (a, b) => {
+            return Err(ee(format!(
+                "internal error: {} on {} and {}",
+                op.symbol(),
+                a.prim(),
+                b.prim()
+            )))
+        }
+    })
+}
+
+fn cmp<T: PartialOrd + Copy>(op: BinOp, x: &[T], y: &[T]) -> Arr {
+    use BinOp::*;
+    Arr::Bool(match op {
+        Eq => zipmap!(x, y, |p, q| p == q),
+        Ne => zipmap!(x, y, |p, q| p != q),
+        Lt => zipmap!(x, y, |p, q| p < q),
+        Le => zipmap!(x, y, |p, q| p <= q),
+        Gt => zipmap!(x, y, |p, q| p > q),
+        Ge => zipmap!(x, y, |p, q| p >= q),
+        _ => unreachable!("comparison"),
+    })
+}
+
+fn math1(f: &str, a: &Arr) -> Arr {
+    let g64 = |x: f64| -> f64 {
+        match f {
+            "sqrt" => x.sqrt(),
+            "exp" => x.exp(),
+            "log" => x.ln(),
+            "log10" => x.log10(),
+            "sin" => x.sin(),
+            "cos" => x.cos(),
+            "tan" => x.tan(),
+            "sinh" => x.sinh(),
+            "cosh" => x.cosh(),
+            "tanh" => x.tanh(),
+            "arcsinh" => x.asinh(),
+            "arccos" => x.acos(),
+            "arcsin" => x.asin(),
+            "arctan" => x.atan(),
+            _ => f64::NAN,
+        }
+    };
+    match a {
+        Arr::F32(v) => Arr::F32(
+            v.iter()
+                .map(|&x| match f {
+                    "sqrt" => x.sqrt(),
+                    "sin" => math::sin_f32(x),
+                    "cos" => math::cos_f32(x),
+                    "sinh" => math::sinh_f32(x),
+                    "cosh" => math::cosh_f32(x),
+                    "arcsinh" => math::asinh_f32(x),
+                    _ => g64(x as f64) as f32,
+                })
+                .collect(),
+        ),
+        other => match other.cast(Prim::F64) {
+            Arr::F64(v) => Arr::F64(v.iter().map(|&x| g64(x)).collect()),
+            _ => unreachable!(),
+        },
+    }
+}
+
+fn values_of(v: &Val) -> R<(&Arr, Option<&Offsets>)> {
+    match v {
+        Val::Obj(a, o) => Ok((a, Some(o))),
+        Val::Event(a) | Val::Opt(a, _) => Ok((a, None)),
+        _ => Err(ee("internal error: values expected")),
+    }
+}
+
+/// Kinematic inputs: per-event (for records/single objects) or per-object.
+struct Kin {
+    eta: Vec<f32>,
+    phi: Vec<f32>,
+    offsets: Option<Offsets>,
+    valid: Option<Arc<Vec<bool>>>,
+}
+
+fn kin(v: &Val, env: &Env) -> R<Kin> {
+    let f32s = |a: Arc<Arr>| -> Vec<f32> {
+        match a.cast(Prim::F32) {
+            Arr::F32(v) => v,
+            _ => unreachable!(),
+        }
+    };
+    Ok(match v {
+        Val::Coll(c) => Kin {
+            eta: f32s(c.field("eta").map_err(ee)?),
+            phi: f32s(c.field("phi").map_err(ee)?),
+            offsets: Some(c.offsets.clone()),
+            valid: None,
+        },
+        Val::OptObj(c, idx) => {
+            let flat: Vec<u32> = idx
+                .iter()
+                .enumerate()
+                .map(|(e, k)| k.map_or(0, |k| c.offsets[e] + k))
+                .collect();
+            let g = |f: &str| -> R<Vec<f32>> {
+                let a = c.field(f).map_err(ee)?;
+                Ok(if a.is_empty() {
+                    vec![0.0; flat.len()]
+                } else {
+                    f32s(Arc::new(a.gather(&flat)))
+                })
+            };
+            Kin {
+                eta: g("eta")?,
+                phi: g("phi")?,
+                offsets: None,
+                valid: Some(Arc::new(idx.iter().map(Option::is_some).collect())),
+            }
+        }
+        Val::Rec(r) => {
+            let field = |f: &str| -> R<Vec<f32>> {
+                match &**r {
+                    RecVal::Branches(p) => Ok(f32s(env.branch(&format!("{p}_{f}"))?)),
+                    RecVal::Fields(m) => match m.get(f) {
+                        Some(Val::Event(a)) | Some(Val::Opt(a, _)) => Ok(f32s(a.clone())),
+                        _ => Err(ee(format!("record has no field {f}"))),
+                    },
+                }
+            };
+            Kin {
+                eta: field("eta")?,
+                phi: field("phi")?,
+                offsets: None,
+                valid: None,
+            }
+        }
+        _ => return Err(ee("internal error: kinematics of non-objects")),
+    })
+}
+
+fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
+    let vals = args.iter().map(|a| eval(a, env)).collect::<R<Vec<_>>>()?;
+    let out_prim = ty.prim();
+    Ok(match f {
+        Func::Math(name) => map_values(vals[0].clone(), |a| math1(name, a))?,
+        Func::Abs => map_values(vals[0].clone(), |a| {
+            match a.cast(if a.prim() == Prim::Bool {
+                Prim::Int
+            } else {
+                a.prim()
+            }) {
+                Arr::Int(v) => Arr::Int(v.iter().map(|x| x.abs()).collect()),
+                Arr::F32(v) => Arr::F32(v.iter().map(|x| x.abs()).collect()),
+                Arr::F64(v) => Arr::F64(v.iter().map(|x| x.abs()).collect()),
+                Arr::Bool(_) => unreachable!(),
+            }
+        })?,
+        Func::Math2(name) => {
+            let p = out_prim.unwrap_or(Prim::F64);
+            let (a, b, w) = align(vals[0].clone(), vals[1].clone(), p, env.len())?;
+            let r = match (name, a, b) {
+                (&"min", Arr::F32(x), Arr::F32(y)) => {
+                    Arr::F32(zipmap!(x, y, |p, q| if p.is_nan() || q.is_nan() {
+                        f32::NAN
+                    } else {
+                        p.min(q)
+                    }))
+                }
+                (&"max", Arr::F32(x), Arr::F32(y)) => {
+                    Arr::F32(zipmap!(x, y, |p, q| if p.is_nan() || q.is_nan() {
+                        f32::NAN
+                    } else {
+                        p.max(q)
+                    }))
+                }
+                (&"min", Arr::F64(x), Arr::F64(y)) => {
+                    Arr::F64(zipmap!(x, y, |p, q| if p.is_nan() || q.is_nan() {
+                        f64::NAN
+                    } else {
+                        p.min(q)
+                    }))
+                }
+                (&"max", Arr::F64(x), Arr::F64(y)) => {
+                    Arr::F64(zipmap!(x, y, |p, q| if p.is_nan() || q.is_nan() {
+                        f64::NAN
+                    } else {
+                        p.max(q)
+                    }))
+                }
+                (&"min", Arr::Int(x), Arr::Int(y)) => Arr::Int(zipmap!(x, y, |p, q| p.min(q))),
+                (&"max", Arr::Int(x), Arr::Int(y)) => Arr::Int(zipmap!(x, y, |p, q| p.max(q))),
+                (&"arctan2", Arr::F32(x), Arr::F32(y)) => {
+                    Arr::F32(zipmap!(x, y, |p, q| math::atan2_f32(p, q)))
+                }
+                (&"hypot", Arr::F32(x), Arr::F32(y)) => {
+                    Arr::F32(zipmap!(x, y, |p, q| math::hypot_f32(p, q)))
+                }
+                (&"arctan2", Arr::F64(x), Arr::F64(y)) => {
+                    Arr::F64(zipmap!(x, y, |p, q| p.atan2(q)))
+                }
+                (&"hypot", Arr::F64(x), Arr::F64(y)) => Arr::F64(zipmap!(x, y, |p, q| p.hypot(q))),
+                _ => return Err(ee(format!("internal error: {name}"))),
+            };
+            wrap(r, w)
+        }
+        Func::Where => {
+            let p = out_prim.unwrap_or(Prim::F64);
+            let (c, a, w1) = align(vals[0].clone(), vals[1].clone(), Prim::Bool, env.len())?;
+            let _ = a;
+            let (_, a, _) = align(vals[0].clone(), vals[1].clone(), p, env.len())?;
+            let (_, b, _) = align(vals[0].clone(), vals[2].clone(), p, env.len())?;
+            let c = c.bools().to_vec();
+            let r = match (a, b) {
+                (Arr::Bool(x), Arr::Bool(y)) => Arr::Bool(
+                    (0..c.len())
+                        .map(|i| if c[i] { x[i] } else { y[i] })
+                        .collect(),
+                ),
+                (Arr::Int(x), Arr::Int(y)) => Arr::Int(
+                    (0..c.len())
+                        .map(|i| if c[i] { x[i] } else { y[i] })
+                        .collect(),
+                ),
+                (Arr::F32(x), Arr::F32(y)) => Arr::F32(
+                    (0..c.len())
+                        .map(|i| if c[i] { x[i] } else { y[i] })
+                        .collect(),
+                ),
+                (Arr::F64(x), Arr::F64(y)) => Arr::F64(
+                    (0..c.len())
+                        .map(|i| if c[i] { x[i] } else { y[i] })
+                        .collect(),
+                ),
+                _ => return Err(ee("internal error: where")),
+            };
+            wrap(r, w1)
+        }
+        Func::Count => {
+            let off = match &vals[0] {
+                Val::Coll(c) => c.offsets.clone(),
+                Val::Obj(_, o) => o.clone(),
+                _ => return Err(ee("internal error: count")),
+            };
+            Val::Event(Arc::new(Arr::Int(
+                off.windows(2).map(|w| (w[1] - w[0]) as i64).collect(),
+            )))
+        }
+        Func::Reduce(name) => {
+            let (a, off) = values_of(&vals[0])?;
+            let off = off.ok_or_else(|| ee("internal error: reduce"))?;
+            reduce(name, a, off)?
+        }
+        Func::FillNone => match (&vals[0], &vals[1]) {
+            (Val::Opt(a, m), Val::Lit(l)) => {
+                let p = out_prim.unwrap_or(a.prim());
+                let a = a.cast(p);
+                let fill = l.splat(p, a.len());
+                let r = match (a, fill) {
+                    (Arr::Bool(x), Arr::Bool(y)) => Arr::Bool(
+                        (0..x.len())
+                            .map(|i| if m[i] { x[i] } else { y[i] })
+                            .collect(),
+                    ),
+                    (Arr::Int(x), Arr::Int(y)) => Arr::Int(
+                        (0..x.len())
+                            .map(|i| if m[i] { x[i] } else { y[i] })
+                            .collect(),
+                    ),
+                    (Arr::F32(x), Arr::F32(y)) => Arr::F32(
+                        (0..x.len())
+                            .map(|i| if m[i] { x[i] } else { y[i] })
+                            .collect(),
+                    ),
+                    (Arr::F64(x), Arr::F64(y)) => Arr::F64(
+                        (0..x.len())
+                            .map(|i| if m[i] { x[i] } else { y[i] })
+                            .collect(),
+                    ),
+                    _ => return Err(ee("internal error: fill_none")),
+                };
+                Val::Event(Arc::new(r))
+            }
+            _ => return Err(ee("internal error: fill_none")),
+        },
+        Func::IsNone => match &vals[0] {
+            Val::Opt(_, m) => Val::Event(Arc::new(Arr::Bool(m.iter().map(|x| !x).collect()))),
+            Val::OptObj(_, idx) => Val::Event(Arc::new(Arr::Bool(
+                idx.iter().map(Option::is_none).collect(),
+            ))),
+            _ => return Err(ee("internal error: is_none")),
+        },
+        Func::Concat(fields) => {
+            let parts = vals
+                .iter()
+                .map(|v| match v {
+                    Val::Coll(c) => Ok(c.clone()),
+                    _ => Err(ee("internal error: concat")),
+                })
+                .collect::<R<Vec<_>>>()?;
+            let _ = fields;
+            Val::Coll(Arc::new(CollVal::concat(parts)))
+        }
+        Func::SortBy(ascending) => match (&vals[0], &vals[1]) {
+            (Val::Coll(c), Val::Obj(key, _)) => {
+                let key = key.cast(Prim::F64);
+                let Arr::F64(k) = key else { unreachable!() };
+                let mut index = Vec::with_capacity(c.len());
+                for w in c.offsets.windows(2) {
+                    let mut ids: Vec<u32> = (w[0]..w[1]).collect();
+                    // awkward's stable argsort: NaN first in both directions
+                    ids.sort_by(|&x, &y| {
+                        let (a, b) = (k[x as usize], k[y as usize]);
+                        let less = |l: f64, r: f64| {
+                            !r.is_nan() && (l.is_nan() || if *ascending { l < r } else { l > r })
+                        };
+                        if less(a, b) {
+                            std::cmp::Ordering::Less
+                        } else if less(b, a) {
+                            std::cmp::Ordering::Greater
+                        } else {
+                            std::cmp::Ordering::Equal
+                        }
+                    });
+                    index.extend(ids);
+                }
+                Val::Coll(Arc::new(c.gather(index, c.offsets.to_vec())))
+            }
+            _ => return Err(ee("internal error: sort_by")),
+        },
+        Func::DeltaPhi | Func::DeltaR => {
+            let a = kin(&vals[0], env)?;
+            let b = kin(&vals[1], env)?;
+            let dr = matches!(f, Func::DeltaR);
+            let one = |e1: f32, p1: f32, e2: f32, p2: f32| {
+                if dr {
+                    math::delta_r_f32(e1, p1, e2, p2)
+                } else {
+                    math::delta_phi_f32(p1, p2)
+                }
+            };
+            match (&a.offsets, &b.offsets) {
+                (Some(o), Some(_)) => Val::Obj(
+                    Arc::new(Arr::F32(
+                        (0..a.eta.len())
+                            .map(|i| one(a.eta[i], a.phi[i], b.eta[i], b.phi[i]))
+                            .collect(),
+                    )),
+                    o.clone(),
+                ),
+                (Some(o), None) | (None, Some(o)) => {
+                    let (objs, single) = if a.offsets.is_some() {
+                        (&a, &b)
+                    } else {
+                        (&b, &a)
+                    };
+                    let mut out = Vec::with_capacity(objs.eta.len());
+                    for (e, w) in o.windows(2).enumerate() {
+                        for i in w[0] as usize..w[1] as usize {
+                            out.push(if a.offsets.is_some() {
+                                one(objs.eta[i], objs.phi[i], single.eta[e], single.phi[e])
+                            } else {
+                                one(single.eta[e], single.phi[e], objs.eta[i], objs.phi[i])
+                            });
+                        }
+                    }
+                    Val::Obj(Arc::new(Arr::F32(out)), o.clone())
+                }
+                (None, None) => {
+                    let v: Vec<f32> = (0..a.eta.len())
+                        .map(|i| one(a.eta[i], a.phi[i], b.eta[i], b.phi[i]))
+                        .collect();
+                    match (&a.valid, &b.valid) {
+                        (None, None) => Val::Event(Arc::new(Arr::F32(v))),
+                        (x, y) => {
+                            let m: Vec<bool> = (0..v.len())
+                                .map(|i| {
+                                    x.as_ref().is_none_or(|m| m[i])
+                                        && y.as_ref().is_none_or(|m| m[i])
+                                })
+                                .collect();
+                            Val::Opt(Arc::new(Arr::F32(v)), Arc::new(m))
+                        }
+                    }
+                }
+            }
+        }
+        Func::DeltaRClean | Func::MinDeltaR => {
+            let a = kin(&vals[0], env)?;
+            let b = kin(&vals[1], env)?;
+            let (Some(oa), Some(ob)) = (&a.offsets, &b.offsets) else {
+                return Err(ee("internal error: cleaning"));
+            };
+            let mut out_b = Vec::with_capacity(a.eta.len());
+            let mut out_f = Vec::with_capacity(a.eta.len());
+            let dr = match vals.get(2) {
+                Some(Val::Lit(l)) => l.f64() as f32,
+                _ => 0.0,
+            };
+            for e in 0..oa.len() - 1 {
+                for i in oa[e] as usize..oa[e + 1] as usize {
+                    let mut all = true;
+                    let mut min = f32::INFINITY;
+                    for j in ob[e] as usize..ob[e + 1] as usize {
+                        let d = math::delta_r_f32(a.eta[i], a.phi[i], b.eta[j], b.phi[j]);
+                        all &= d > dr;
+                        if d < min {
+                            min = d;
+                        }
+                    }
+                    out_b.push(all);
+                    out_f.push(min);
+                }
+            }
+            if matches!(f, Func::DeltaRClean) {
+                Val::Obj(Arc::new(Arr::Bool(out_b)), oa.clone())
+            } else {
+                Val::Obj(Arc::new(Arr::F32(out_f)), oa.clone())
+            }
+        }
+        Func::Dilepton => dilepton(&vals[0], &vals[1])?,
+        Func::GoldenJson(mask) => {
+            let (run, lumi) = match (&vals[0], &vals[1]) {
+                (Val::Event(r), Val::Event(l)) => (r.clone(), l.clone()),
+                _ => return Err(ee("internal error: golden JSON")),
+            };
+            let ok: Vec<bool> = (0..run.len())
+                .map(|i| {
+                    let (r, l) = (run.get_f64(i) as u32, lumi.get_f64(i) as u32);
+                    mask.get(&r)
+                        .is_some_and(|ranges| ranges.iter().any(|&(a, b)| a <= l && l <= b))
+                })
+                .collect();
+            Val::Event(Arc::new(Arr::Bool(ok)))
+        }
+    })
+}
+
+fn reduce(name: &str, a: &Arr, off: &Offsets) -> R<Val> {
+    let n = off.len() - 1;
+    let rng = |e: usize| off[e] as usize..off[e + 1] as usize;
+    Ok(match name {
+        "any" | "all" => {
+            let v = a.bools();
+            let all = name == "all";
+            Val::Event(Arc::new(Arr::Bool(
+                (0..n)
+                    .map(|e| {
+                        if all {
+                            v[rng(e)].iter().all(|&b| b)
+                        } else {
+                            v[rng(e)].iter().any(|&b| b)
+                        }
+                    })
+                    .collect(),
+            )))
+        }
+        "sum" | "prod" => {
+            let prod = name == "prod";
+            Val::Event(Arc::new(match a {
+                Arr::Bool(v) => Arr::Int(
+                    (0..n)
+                        .map(|e| {
+                            if prod {
+                                v[rng(e)].iter().all(|&b| b) as i64
+                            } else {
+                                v[rng(e)].iter().filter(|&&b| b).count() as i64
+                            }
+                        })
+                        .collect(),
+                ),
+                Arr::Int(v) => Arr::Int(
+                    (0..n)
+                        .map(|e| {
+                            if prod {
+                                v[rng(e)].iter().product()
+                            } else {
+                                v[rng(e)].iter().sum()
+                            }
+                        })
+                        .collect(),
+                ),
+                // awkward adds one by one in the element type, starting from 0 (1 for prod)
+                Arr::F32(v) => Arr::F32(
+                    (0..n)
+                        .map(|e| {
+                            v[rng(e)]
+                                .iter()
+                                .fold(if prod { 1.0f32 } else { 0.0 }, |acc, &x| {
+                                    if prod {
+                                        acc * x
+                                    } else {
+                                        acc + x
+                                    }
+                                })
+                        })
+                        .collect(),
+                ),
+                Arr::F64(v) => Arr::F64(
+                    (0..n)
+                        .map(|e| {
+                            v[rng(e)]
+                                .iter()
+                                .fold(if prod { 1.0f64 } else { 0.0 }, |acc, &x| {
+                                    if prod {
+                                        acc * x
+                                    } else {
+                                        acc + x
+                                    }
+                                })
+                        })
+                        .collect(),
+                ),
+            }))
+        }
+        "first" | "last" | "max" | "min" => {
+            let valid: Vec<bool> = (0..n).map(|e| off[e + 1] > off[e]).collect();
+            let pick = |e: usize| -> usize {
+                let r = rng(e);
+                if r.is_empty() {
+                    return 0;
+                }
+                match name {
+                    "first" => r.start,
+                    "last" => r.end - 1,
+                    _ => {
+                        let mut best = r.start;
+                        for i in r {
+                            let (x, b) = (a.get_f64(i), a.get_f64(best));
+                            let better = if name == "max" {
+                                x > b || (x.is_nan() && !b.is_nan())
+                            } else {
+                                x < b || (x.is_nan() && !b.is_nan())
+                            };
+                            if better {
+                                best = i;
+                            }
+                        }
+                        best
+                    }
+                }
+            };
+            let idx: Vec<u32> = (0..n).map(|e| pick(e) as u32).collect();
+            let vals = if a.is_empty() {
+                empty_like(a, n)
+            } else {
+                a.gather(&idx)
+            };
+            Val::Opt(Arc::new(vals), Arc::new(valid))
+        }
+        _ => return Err(ee(format!("internal error: reduction {name}"))),
+    })
+}
+
+/// PocketCoffea's `get_dilepton(electrons, muons)`: the two leading muons and
+/// the two leading electrons (muons first); when exactly two leptons, their
+/// sum's kinematics and charge, else 0 (and -1 for the pair quantities).
+fn dilepton(e: &Val, m: &Val) -> R<Val> {
+    let (Val::Coll(el), Val::Coll(mu)) = (e, m) else {
+        return Err(ee("internal error: dilepton"));
+    };
+    let f32s = |c: &CollVal, f: &str| -> R<Vec<f32>> {
+        match c.field(f).map_err(ee)?.cast(Prim::F32) {
+            Arr::F32(v) => Ok(v),
+            _ => unreachable!(),
+        }
+    };
+    let ints = |c: &CollVal, f: &str| -> R<Vec<i64>> {
+        match c.field(f).map_err(ee)?.cast(Prim::Int) {
+            Arr::Int(v) => Ok(v),
+            _ => unreachable!(),
+        }
+    };
+    let (mpt, meta, mphi, mmass, mq) = (
+        f32s(mu, "pt")?,
+        f32s(mu, "eta")?,
+        f32s(mu, "phi")?,
+        f32s(mu, "mass")?,
+        ints(mu, "charge")?,
+    );
+    let (ept, eeta, ephi, emass, eq) = (
+        f32s(el, "pt")?,
+        f32s(el, "eta")?,
+        f32s(el, "phi")?,
+        f32s(el, "mass")?,
+        ints(el, "charge")?,
+    );
+    let n = mu.events();
+    let names = [
+        "pt", "eta", "phi", "mass", "charge", "deltaR", "deltaPhi", "deltaEta", "l1phi", "l2phi",
+        "l1pt", "l2pt", "l1eta", "l2eta", "l1mass", "l2mass",
+    ];
+    let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(n); names.len()];
+    for ev in 0..n {
+        // leptons: muons[:2] then electrons[:2]
+        let mut leps: Vec<(f32, f32, f32, f32, i64)> = Vec::with_capacity(4);
+        let (m0, m1) = (mu.offsets[ev] as usize, mu.offsets[ev + 1] as usize);
+        for i in m0..m1.min(m0 + 2) {
+            leps.push((mpt[i], meta[i], mphi[i], mmass[i], mq[i]));
+        }
+        let (e0, e1) = (el.offsets[ev] as usize, el.offsets[ev + 1] as usize);
+        for i in e0..e1.min(e0 + 2) {
+            leps.push((ept[i], eeta[i], ephi[i], emass[i], eq[i]));
+        }
+        let row: [f64; 16] = if leps.len() == 2 {
+            let (a, b) = (leps[0], leps[1]);
+            let s =
+                P4::from_ptetaphim(a.0, a.1, a.2, a.3).sum(P4::from_ptetaphim(b.0, b.1, b.2, b.3));
+            [
+                s.pt() as f64,
+                s.eta() as f64,
+                s.phi() as f64,
+                s.mass() as f64,
+                (a.4 + b.4) as f64,
+                math::delta_r_f32(a.1, a.2, b.1, b.2) as f64,
+                math::delta_phi_f32(a.2, b.2).abs() as f64,
+                (a.1 - b.1).abs() as f64,
+                a.2 as f64,
+                b.2 as f64,
+                a.0 as f64,
+                b.0 as f64,
+                a.1 as f64,
+                b.1 as f64,
+                a.3 as f64,
+                b.3 as f64,
+            ]
+        } else {
+            [
+                0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0,
+                -1.0, -1.0,
+            ]
+        };
+        for (c, v) in cols.iter_mut().zip(row) {
+            c.push(v);
+        }
+    }
+    let fields = names
+        .iter()
+        .zip(cols)
+        .map(|(k, v)| (k.to_string(), Val::Event(Arc::new(Arr::F64(v)))))
+        .collect();
+    Ok(Val::Rec(Arc::new(RecVal::Fields(fields))))
+}

@@ -1,0 +1,216 @@
+//! Expressions evaluated on small hand-made NanoAOD-like columns.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cortado_columns::{Column, Values};
+use cortado_expr::check::{Checker, Meta};
+use cortado_expr::eval::{eval, Env};
+use cortado_expr::parser::{parse, strip_parens};
+use cortado_expr::types::{Prim, Schema};
+use cortado_expr::value::{Arr, ColumnData, Val};
+
+fn data() -> (Arc<ColumnData>, Schema) {
+    let mut c: HashMap<String, Column> = HashMap::new();
+    let jag = |v: Values, o: Vec<u32>| Column::jagged(v, o).unwrap();
+    // 4 events: muons per event 2, 0, 3, 1
+    let mo = vec![0, 2, 2, 5, 6];
+    c.insert("nMuon".into(), Column::flat(Values::U32(vec![2, 0, 3, 1])));
+    c.insert(
+        "Muon_pt".into(),
+        jag(
+            Values::F32(vec![40.0, 20.0, 10.0, 50.0, 30.0, 26.0]),
+            mo.clone(),
+        ),
+    );
+    c.insert(
+        "Muon_eta".into(),
+        jag(
+            Values::F32(vec![0.5, -1.0, 2.45, 0.1, -0.3, 1.0]),
+            mo.clone(),
+        ),
+    );
+    c.insert(
+        "Muon_phi".into(),
+        jag(Values::F32(vec![0.1, 3.0, 1.0, -2.0, 1.5, 0.0]), mo.clone()),
+    );
+    c.insert(
+        "Muon_mass".into(),
+        jag(Values::F32(vec![0.10566; 6]), mo.clone()),
+    );
+    c.insert(
+        "Muon_charge".into(),
+        jag(Values::I32(vec![1, -1, 1, -1, 1, -1]), mo.clone()),
+    );
+    c.insert(
+        "Muon_tightId".into(),
+        jag(
+            Values::Bool(vec![true, true, true, true, false, true]),
+            mo.clone(),
+        ),
+    );
+    c.insert(
+        "MET_pt".into(),
+        Column::flat(Values::F32(vec![10.0, 20.0, 30.0, 40.0])),
+    );
+    c.insert("run".into(), Column::flat(Values::U32(vec![1, 1, 2, 3])));
+    let n = 4;
+    let branches: Vec<(String, Prim, Option<String>)> = c
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                Prim::from_dtype(v.dtype()),
+                v.offsets.as_ref().map(|_| "nMuon".to_string()),
+            )
+        })
+        .collect();
+    let schema = Schema::from_branches(&branches);
+    (Arc::new(ColumnData::new(n, c)), schema)
+}
+
+fn run(defs: &[(&str, &str)], expr: &str) -> Val {
+    let (raw, mut schema) = data();
+    let meta = Meta {
+        year: "2018".into(),
+        is_mc: true,
+        ..Default::default()
+    };
+    let mut typed = Vec::new();
+    for (name, src) in defs {
+        let mut ck = Checker {
+            schema: &mut schema,
+            params: None,
+            cut_params: None,
+            meta: &meta,
+        };
+        let t = ck
+            .check(&strip_parens(parse(src).unwrap()))
+            .unwrap_or_else(|e| panic!("{src}: {e:?}"));
+        schema.names.insert(name.to_string(), t.ty.clone());
+        typed.push((name.to_string(), t));
+    }
+    let mut ck = Checker {
+        schema: &mut schema,
+        params: None,
+        cut_params: None,
+        meta: &meta,
+    };
+    let t = ck
+        .check(&strip_parens(parse(expr).unwrap()))
+        .unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+    let mut env = Env::new(raw, Arc::new(schema));
+    for (name, t) in &typed {
+        let v = eval(t, &env).unwrap();
+        env.define(name, v);
+    }
+    eval(&t, &env).unwrap()
+}
+
+fn event(v: Val) -> Arr {
+    match v {
+        Val::Event(a) => (*a).clone(),
+        other => panic!("not per-event: {other:?}"),
+    }
+}
+
+#[test]
+fn selection_counts_and_reductions() {
+    let good = [(
+        "MuonGood",
+        "Muon[(Muon.pt > 15) & (abs(Muon.eta) < 2.4) & Muon.tightId]",
+    )];
+    assert_eq!(
+        event(run(&good, "count(MuonGood)")),
+        Arr::Int(vec![2, 0, 1, 1])
+    );
+    assert_eq!(
+        event(run(&good, "sum(MuonGood.pt)")),
+        Arr::F32(vec![60.0, 0.0, 50.0, 26.0])
+    );
+    assert_eq!(
+        event(run(&good, "sum(MuonGood.pt > 25)")),
+        Arr::Int(vec![1, 0, 1, 1])
+    );
+    assert_eq!(
+        event(run(&good, "count(MuonGood) >= 1 and MET.pt > 15")),
+        Arr::Bool(vec![false, false, true, true])
+    );
+    assert_eq!(
+        event(run(&good, "fill_none(first(MuonGood.pt), -1)")),
+        Arr::F32(vec![40.0, -1.0, 50.0, 26.0])
+    );
+    assert_eq!(
+        event(run(&good, "fill_none(MuonGood[1].pt > 15, False)")),
+        Arr::Bool(vec![true, false, false, false])
+    );
+    assert_eq!(
+        event(run(&good, "25 < fill_none(first(MuonGood.pt), 0) < 45")),
+        Arr::Bool(vec![true, false, false, true])
+    );
+    assert_eq!(
+        event(run(&[], "any(Muon.charge > 0)")),
+        Arr::Bool(vec![true, false, true, false])
+    );
+}
+
+#[test]
+fn sort_concat_slice_and_dilepton() {
+    let defs = [("Sorted", "sort_by(Muon, Muon.pt, ascending=False)")];
+    assert_eq!(
+        event(run(&defs, "fill_none(first(Sorted.pt), 0)")),
+        Arr::F32(vec![40.0, 0.0, 50.0, 26.0])
+    );
+    let defs = [("Two", "Muon[:2]"), ("Both", "concat(Two, Muon)")];
+    assert_eq!(event(run(&defs, "count(Both)")), Arr::Int(vec![4, 0, 5, 2]));
+    let defs = [
+        ("E", "Muon[Muon.pt > 1000]"),
+        ("ll", "get_dilepton(E, Muon)"),
+    ];
+    let m = event(run(&defs, "ll.mass"));
+    let Arr::F64(m) = m else { panic!() };
+    assert!(
+        m[0] > 50.0 && m[1] == 0.0 && m[2] > 0.0 && m[3] == 0.0,
+        "{m:?}"
+    );
+    assert_eq!(
+        event(run(&defs, "ll.charge")),
+        Arr::F64(vec![0.0, 0.0, 0.0, 0.0])
+    );
+    assert_eq!(
+        event(run(&defs, "ll.deltaR < 0")),
+        Arr::Bool(vec![false, true, false, true])
+    );
+}
+
+#[test]
+fn cleaning_and_filtering() {
+    let (raw, mut schema) = data();
+    let meta = Meta::default();
+    let src = "Muon[delta_r_clean(Muon, Muon[Muon.pt > 45], 0.4)]";
+    let mut ck = Checker {
+        schema: &mut schema,
+        params: None,
+        cut_params: None,
+        meta: &meta,
+    };
+    let t = ck.check(&strip_parens(parse(src).unwrap())).unwrap();
+    let mut ck = Checker {
+        schema: &mut schema,
+        params: None,
+        cut_params: None,
+        meta: &meta,
+    };
+    let cnt = ck
+        .check(&strip_parens(parse("count(Muon)").unwrap()))
+        .unwrap();
+    let env = Env::new(raw, Arc::new(schema));
+    let Val::Coll(c) = eval(&t, &env).unwrap() else {
+        panic!()
+    };
+    // event 2 has a 50 GeV muon: it is removed (dR = 0 to itself), the others kept
+    assert_eq!(*c.offsets, vec![0, 2, 2, 4, 5]);
+    // filtering events keeps values aligned
+    let env2 = env.filter(&[false, true, true, false]);
+    assert_eq!(event(eval(&cnt, &env2).unwrap()), Arr::Int(vec![0, 3]));
+}
