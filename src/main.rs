@@ -32,6 +32,29 @@ enum Command {
     ///   cortado inspect nano.root --sum nMuon Muon_pt --json
     #[command(verbatim_doc_comment)]
     Inspect(cmd::inspect::InspectArgs),
+    /// Run an analysis: read the datasets of a configuration, select events,
+    /// fill histograms, cutflow and sums of weights, and write them with the
+    /// parameters and configuration dumps into an output folder.
+    ///
+    /// Example:
+    ///   cortado run --cfg examples/zmumu/analysis.yaml -o zmumu_out
+    #[command(verbatim_doc_comment)]
+    Run(cmd::run::RunArgs),
+    /// Check a configuration against its input files without reading events:
+    /// every expression, name and type, and the list of branches to read.
+    ///
+    /// Example:
+    ///   cortado check --cfg examples/zmumu/analysis.yaml
+    #[command(verbatim_doc_comment)]
+    Check(cmd::check::CheckArgs),
+    /// Print an output: a summary, the whole output as JSON (--json, the layout
+    /// of PocketCoffea's exported outputs), or the histograms as UHI JSON (--uhi).
+    ///
+    /// Examples:
+    ///   cortado dump zmumu_out
+    ///   cortado dump zmumu_out --json > output.json
+    #[command(verbatim_doc_comment)]
+    Dump(cmd::dump::DumpArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +70,9 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(&args),
+        Command::Run(args) => cmd::run::run_cmd(&args),
+        Command::Check(args) => cmd::check::run(&args),
+        Command::Dump(args) => cmd::dump::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

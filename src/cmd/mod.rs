@@ -1,3 +1,6 @@
 //! One module per subcommand.
 
+pub mod check;
+pub mod dump;
 pub mod inspect;
+pub mod run;

@@ -503,11 +503,24 @@ pub(crate) fn call(
             let Ty::Coll(id) = coll.ty else {
                 return Err(CheckError::new("sort_by() sorts a collection", coll.span));
             };
-            match key.ty {
-                Ty::Obj(p, k) if k == id && p != Prim::Bool => {}
+            match (&key.ty, &key.kind) {
+                (Ty::Obj(p, k), _) if *k == id && *p != Prim::Bool => {}
+                (Ty::Str, TKind::Str(f))
+                    if c.schema.colls[id]
+                        .fields
+                        .get(f)
+                        .is_some_and(|p| *p != Prim::Bool) => {}
+                (Ty::Str, TKind::Str(f)) => {
+                    let known: Vec<String> = c.schema.colls[id].fields.keys().cloned().collect();
+                    return Err(CheckError::new(
+                        format!("sort_by: the collection has no numeric field '{f}'"),
+                        key.span,
+                    )
+                    .suggest(f, known.iter().map(String::as_str)));
+                }
                 _ => {
                     return Err(CheckError::new(
-                        "sort_by(C, key): the key must be a numeric field of C (e.g. C.pt)",
+                        "sort_by(C, key): the key is a numeric field of C (C.pt, or \"pt\")",
                         key.span,
                     ))
                 }

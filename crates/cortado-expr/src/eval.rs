@@ -826,7 +826,12 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
             Val::Coll(Arc::new(CollVal::concat(parts)))
         }
         Func::SortBy(ascending) => match (&vals[0], &vals[1]) {
-            (Val::Coll(c), Val::Obj(key, _)) => {
+            (Val::Coll(c), key @ (Val::Obj(_, _) | Val::Str(_))) => {
+                let key = match key {
+                    Val::Obj(k, _) => k.clone(),
+                    Val::Str(f) => c.field(f).map_err(ee)?,
+                    _ => unreachable!(),
+                };
                 let key = key.cast(Prim::F64);
                 let Arr::F64(k) = key else { unreachable!() };
                 let mut index = Vec::with_capacity(c.len());

@@ -3,10 +3,12 @@
 //!
 //! - `sin`/`cos`: NumPy's own SIMD algorithm (Cody-Waite reduction and
 //!   minimax polynomials with fused multiply-adds), bit-exact.
-//! - `sinh`, `cosh`, `asinh`, `atan2`, `exp`, `log`: NumPy uses Intel SVML on
-//!   AVX-512 machines, which is not correctly rounded; here they are computed
-//!   in double precision and rounded once, which agrees for the vast majority
-//!   of inputs (values within an ulp of a bin edge may land in the next bin).
+//! - `sinh`, `cosh`: NumPy uses Intel SVML on AVX-512 machines (the machines
+//!   of the reference outputs), which is not correctly rounded; the same
+//!   algorithm is reproduced here, bit-exact.
+//! - `asinh`, `atan2`, `exp`, `log`: computed in double precision and rounded
+//!   once, which agrees with SVML for the vast majority of inputs (a value
+//!   within an ulp of a bin edge may land in the neighbouring bin).
 //! - `hypot`: the C library's `hypotf`, as NumPy.
 //! - four-vector sums and ΔR with coffea's formulas and operation order.
 
@@ -57,14 +59,74 @@ pub fn cos_f32(x: f32) -> f32 {
     np_sincos(x, true)
 }
 
-/// `np.sinh` on float32 (double precision, rounded once).
+/// `np.sinh` on float32 as NumPy computes it on AVX-512 machines (Intel SVML's
+/// low-accuracy `sinhf`: x = N·ln2 + r, 2^±N from the exponent bits, and
+/// sinh(N ln2 + r) = sinh(N ln2)·cosh r + cosh(N ln2)·sinh r with short
+/// polynomials, every step a float32 fused multiply-add).
 pub fn sinh_f32(x: f32) -> f32 {
-    (x as f64).sinh() as f32
+    let sign = x.to_bits() & 0x8000_0000;
+    let ax = f32::from_bits(x.to_bits() & 0x7fff_ffff);
+    if ax.to_bits() > 0x42ae_ac4e {
+        // beyond ~87.3 (overflow) and NaN: SVML's scalar path
+        return (x as f64).sinh() as f32;
+    }
+    let shifter = f(0x4b40_0000); // 1.5·2^23: rounds x/ln2 to an integer
+    let m = ax.mul_add(f(0x3fb8_aa3b), shifter);
+    let ib = m.to_bits() << 23;
+    let n = m - shifter;
+    let t1 = f32::from_bits(0x3f00_0000u32.wrapping_add(ib)); // 2^(N-1)
+    let t2 = f32::from_bits(0x3f00_0000u32.wrapping_sub(ib)); // 2^(-N-1)
+    let g1 = t1 + t2; // cosh(N ln2)
+    let g2 = t1 - t2; // sinh(N ln2)
+    let mut r = (-n).mul_add(f(0x3f31_7000), ax); // ln2 high part
+    r = (-n).mul_add(f(0x3805_fdf4), r); // ln2 low part
+    let r2 = r * r;
+    let s = f(0x3c09_1461).mul_add(r2, f(0x3e2a_aa57));
+    let sinh_r = r.mul_add(r2 * s, r);
+    let c = f(0x3ab6_a8a3).mul_add(r2, f(0x3d2a_aa72));
+    let c = r2.mul_add(c, 0.5);
+    let out = sinh_r.mul_add(g1, g2 * (r2 * c)) + g2;
+    f32::from_bits(out.to_bits() | sign)
 }
 
-/// `np.cosh` on float32.
+/// `0.5·2^(j/32)` and `0.5·2^(-j/32)` in float32, `j = 0..32`.
+fn half_pow2_tables() -> &'static ([f32; 32], [f32; 32]) {
+    static T: std::sync::OnceLock<([f32; 32], [f32; 32])> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut plus = [0f32; 32];
+        let mut minus = [0f32; 32];
+        for j in 0..32 {
+            plus[j] = (0.5 * (j as f64 / 32.0).exp2()) as f32;
+            minus[j] = (0.5 * (-(j as f64) / 32.0).exp2()) as f32;
+        }
+        (plus, minus)
+    })
+}
+
+/// `np.cosh` on float32 as NumPy computes it on AVX-512 machines (Intel SVML's
+/// low-accuracy `coshf`: x = (k/32)·ln2 + r with 2^(±k/32) from a table).
 pub fn cosh_f32(x: f32) -> f32 {
-    (x as f64).cosh() as f32
+    let ax = x.abs();
+    if ax.to_bits() >= 0x42ae_ac4e {
+        return (x as f64).cosh() as f32;
+    }
+    let (plus, minus) = half_pow2_tables();
+    let shifter = f(0x48c0_0000); // 1.5·2^18: rounds x/ln2 to a multiple of 1/32
+    let m = ax.mul_add(f(0x3fb8_aa3b), shifter);
+    let mb = m.to_bits();
+    let g = (mb << 18) & 0x7f80_0000;
+    let j = (mb & 31) as usize;
+    let t1 = f32::from_bits(plus[j].to_bits().wrapping_add(g));
+    let t2 = f32::from_bits(minus[j].to_bits().wrapping_sub(g));
+    let n = m - shifter;
+    let mut r = (-n).mul_add(f(0x3f31_7000), ax);
+    r = (-n).mul_add(f(0x3805_fdf4), r);
+    let r2 = r * r;
+    let sinh_r = r.mul_add(f(0x3e2a_aacd) * r2, r);
+    let g2 = t1 + t2;
+    let g1 = t1 - t2;
+    let c = g2.mul_add(f(0x3f00_010f) * r2, g2);
+    sinh_r.mul_add(g1, c)
 }
 
 /// `np.arcsinh` on float32.

@@ -1,0 +1,783 @@
+//! Reading and structurally checking the analysis configuration file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cortado_params::{Parameters, Resolvers};
+use cortado_yaml::{ConfigError, Node, Value};
+
+use crate::datasets::{read_fileset, Filter};
+use crate::histograms::parse_histogram;
+use crate::{
+    AnalysisConfig, Categories, ColOut, ColumnsConfig, CustomWeight, CutDef, Definition, ExprSrc,
+    MultiCut, Stage, WeightSet, WeightsConfig, BUILTIN_WEIGHTS,
+};
+
+const TOP_KEYS: &[&str] = &[
+    "extends",
+    "parameters",
+    "datasets",
+    "workflow",
+    "skim",
+    "preselections",
+    "categories",
+    "weights",
+    "custom_weights",
+    "variations",
+    "histograms",
+    "columns",
+    "workflow_options",
+];
+
+fn resolve_path(dir: &Path, p: &str) -> PathBuf {
+    let pb = PathBuf::from(p);
+    if pb.is_absolute() {
+        pb
+    } else {
+        dir.join(pb)
+    }
+}
+
+/// A path written in the configuration, relative to the folder of the file it
+/// was written in (which, with `extends`, may be a base configuration).
+fn node_path(n: &Node, fallback: &Path) -> Result<PathBuf, ConfigError> {
+    let dir = n
+        .pos
+        .as_ref()
+        .and_then(|p| Path::new(&*p.file).parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| fallback.to_path_buf());
+    Ok(resolve_path(&dir, &n.as_text()?))
+}
+
+/// Reads a configuration file and the files it `extends` (deep-merged: the
+/// extending file's mappings merge into the base's, other values replace).
+fn load_tree(path: &Path, depth: usize) -> Result<Node, ConfigError> {
+    let mut n = cortado_yaml::load_file(path)?;
+    let Some(base) = n.get("extends").cloned() else {
+        return Ok(n);
+    };
+    if depth > 16 {
+        return Err(base.error("'extends' is nested too deeply (a cycle?)"));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let base_path = node_path(&base, dir)?;
+    if !base_path.exists() {
+        return Err(base.error(format!(
+            "the configuration it extends, {}, does not exist",
+            base_path.display()
+        )));
+    }
+    let mut tree = load_tree(&base_path, depth + 1)?;
+    if let Some(e) = n.entries_mut() {
+        e.retain(|(k, _)| k.name != "extends");
+    }
+    cortado_params::deep_merge(&mut tree, n);
+    Ok(tree)
+}
+
+/// Loads an analysis configuration file.
+pub fn load(path: &Path) -> Result<AnalysisConfig, ConfigError> {
+    let raw = load_tree(path, 0)?;
+    raw.check_keys(TOP_KEYS, "the analysis configuration")?;
+    let dir = path
+        .parent()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+
+    // ---- parameters
+    let mut res = Resolvers::new();
+    res.register_dir("config_dir", &dir);
+    let mut params_files = Vec::new();
+    if let Some(p) = raw.get("parameters") {
+        let files_node =
+            match &p.value {
+                Value::Seq(_) => Some(p),
+                Value::Map(_) => {
+                    p.check_keys(&["files", "dirs"], "'parameters'")?;
+                    if let Some(d) = p.get("dirs") {
+                        for (k, v) in d.as_map()? {
+                            res.register_dir(&k.name, node_path(v, &dir)?);
+                        }
+                    }
+                    p.get("files")
+                }
+                Value::Null => None,
+                _ => return Err(p.error(
+                    "'parameters' is a list of YAML files, or {files: [...], dirs: {name: folder}}",
+                )),
+            };
+        if let Some(f) = files_node {
+            for n in f.as_seq()? {
+                let fp = node_path(n, &dir)?;
+                if !fp.exists() {
+                    return Err(n.error(format!("parameter file {} does not exist", fp.display())));
+                }
+                params_files.push(fp);
+            }
+        }
+    }
+    let mut params = Parameters::defaults(&res)?;
+    for f in &params_files {
+        params.merge_file(f)?;
+    }
+    let params = params.resolve(&res)?;
+
+    // ---- datasets
+    let ds_node = raw.req("datasets")?;
+    ds_node.check_keys(&["jsons", "filter", "subsamples"], "'datasets'")?;
+    let mut all = Vec::new();
+    for j in ds_node.req("jsons")?.as_seq()? {
+        let fp = node_path(j, &dir)?;
+        if !fp.exists() {
+            return Err(j.error(format!("fileset {} does not exist", fp.display())));
+        }
+        for d in read_fileset(&fp)? {
+            if let Some(prev) = all.iter().find(|x: &&crate::Dataset| x.name == d.name) {
+                let _ = prev;
+                return Err(j.error(format!("dataset '{}' is defined twice", d.name)));
+            }
+            all.push(d);
+        }
+    }
+    let filter = match ds_node.get("filter") {
+        Some(f) if f.value != Value::Null => {
+            f.check_keys(
+                &["samples", "samples_exclude", "year"],
+                "the dataset filter",
+            )?;
+            Filter {
+                samples: f.get("samples").map(|v| v.as_str_list()).transpose()?,
+                samples_exclude: f
+                    .get("samples_exclude")
+                    .map(|v| v.as_str_list())
+                    .transpose()?
+                    .unwrap_or_default(),
+                year: f.get("year").map(|v| v.as_str_list()).transpose()?,
+            }
+        }
+        _ => Filter::default(),
+    };
+    let datasets = filter.apply(all, ds_node)?;
+    let samples: Vec<String> = {
+        let mut s: Vec<String> = datasets.iter().map(|d| d.sample.clone()).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let mut subsamples = BTreeMap::new();
+    if let Some(sub) = ds_node.get("subsamples").filter(|n| n.value != Value::Null) {
+        for (k, v) in sub.as_map()? {
+            if !samples.contains(&k.name) {
+                return Err(cortado_yaml::ConfigError::new(
+                    k.pos.clone(),
+                    format!("subsamples of unknown sample '{}'", k.name),
+                )
+                .with_suggestions(&k.name, samples.iter().map(String::as_str)));
+            }
+            let mut subs = Vec::new();
+            for (sk, sv) in v.as_map()? {
+                subs.push((
+                    sk.name.clone(),
+                    parse_cuts(sv, &format!("subsample {}__{}", k.name, sk.name))?,
+                ));
+            }
+            subsamples.insert(k.name.clone(), subs);
+        }
+    }
+
+    // ---- workflow definitions
+    let mut definitions = Vec::new();
+    if let Some(w) = raw.get("workflow").filter(|n| n.value != Value::Null) {
+        w.check_keys(
+            &["objects", "counts", "variables", "variables_after_presel"],
+            "'workflow'",
+        )?;
+        for (key, stage) in [
+            ("objects", Stage::Objects),
+            ("counts", Stage::Counts),
+            ("variables", Stage::BeforePresel),
+            ("variables_after_presel", Stage::AfterPresel),
+        ] {
+            if let Some(m) = w.get(key).filter(|n| n.value != Value::Null) {
+                for (k, v) in m.as_map()? {
+                    definitions.push(Definition {
+                        name: k.name.clone(),
+                        expr: expr_src(v)?,
+                        stage,
+                    });
+                }
+            }
+        }
+    }
+
+    let skim = raw
+        .get("skim")
+        .map(|n| parse_cuts(n, "skim"))
+        .transpose()?
+        .unwrap_or_default();
+    let preselections = raw
+        .get("preselections")
+        .map(|n| parse_cuts(n, "preselections"))
+        .transpose()?
+        .unwrap_or_default();
+    let categories = match raw.get("categories").filter(|n| n.value != Value::Null) {
+        None => Categories::Standard(vec![("baseline".into(), vec![passthrough()])]),
+        Some(c) => parse_categories(c)?,
+    };
+    let cat_names: Vec<String> = categories.expanded().into_iter().map(|(n, _)| n).collect();
+    {
+        let mut seen = std::collections::BTreeSet::new();
+        for n in &cat_names {
+            if !seen.insert(n) {
+                return Err(raw
+                    .get("categories")
+                    .unwrap_or(&raw)
+                    .error(format!("category '{n}' is defined twice")));
+            }
+        }
+    }
+
+    // ---- weights
+    let mut custom_weights = BTreeMap::new();
+    if let Some(cw) = raw.get("custom_weights").filter(|n| n.value != Value::Null) {
+        for (k, v) in cw.as_map()? {
+            if BUILTIN_WEIGHTS.contains(&k.name.as_str()) {
+                return Err(cortado_yaml::ConfigError::new(
+                    k.pos.clone(),
+                    format!("'{}' is a built-in weight", k.name),
+                ));
+            }
+            let (nominal, up, down, mc_only) = match &v.value {
+                Value::Map(_) => {
+                    v.check_keys(
+                        &["nominal", "up", "down", "mc_only"],
+                        &format!("custom weight '{}'", k.name),
+                    )?;
+                    (
+                        expr_src(v.req("nominal")?)?,
+                        v.get("up").map(expr_src).transpose()?,
+                        v.get("down").map(expr_src).transpose()?,
+                        v.get("mc_only")
+                            .map(|b| b.as_bool())
+                            .transpose()?
+                            .unwrap_or(true),
+                    )
+                }
+                _ => (expr_src(v)?, None, None, true),
+            };
+            if up.is_some() != down.is_some() {
+                return Err(v.error(format!(
+                    "custom weight '{}' needs both up and down, or neither",
+                    k.name
+                )));
+            }
+            custom_weights.insert(
+                k.name.clone(),
+                CustomWeight {
+                    name: k.name.clone(),
+                    nominal,
+                    up,
+                    down,
+                    is_mc_only: mc_only,
+                },
+            );
+        }
+    }
+    let weight_names: Vec<String> = BUILTIN_WEIGHTS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(custom_weights.keys().cloned())
+        .collect();
+    let all_samples: Vec<String> = samples
+        .iter()
+        .cloned()
+        .chain(
+            subsamples
+                .iter()
+                .flat_map(|(s, subs)| subs.iter().map(move |(n, _)| format!("{s}__{n}"))),
+        )
+        .collect();
+    let weights = match raw.get("weights").filter(|n| n.value != Value::Null) {
+        Some(w) => parse_weights(w, &weight_names, &cat_names, &all_samples, "weights")?,
+        None => WeightsConfig::default(),
+    };
+    let mut weight_variations = WeightsConfig::default();
+    if let Some(v) = raw.get("variations").filter(|n| n.value != Value::Null) {
+        v.check_keys(&["weights", "shape"], "'variations'")?;
+        if let Some(w) = v.get("weights").filter(|n| n.value != Value::Null) {
+            weight_variations = parse_weights(
+                w,
+                &weight_names,
+                &cat_names,
+                &all_samples,
+                "variations.weights",
+            )?;
+        }
+        if let Some(s) = v.get("shape").filter(|n| n.value != Value::Null) {
+            let any = !parse_weights(s, &[], &cat_names, &all_samples, "variations.shape")
+                .map(|w| {
+                    w.common.inclusive.is_empty()
+                        && w.common.bycategory.values().all(Vec::is_empty)
+                        && w.bysample.is_empty()
+                })
+                .unwrap_or(false);
+            if any {
+                return Err(s.error("shape variations need calibrators (jet energy corrections, ...), which come with the corrections support; remove variations.shape"));
+            }
+        }
+    }
+    check_weights(
+        &weights,
+        &weight_variations,
+        &custom_weights,
+        raw.get("variations"),
+    )?;
+
+    // ---- histograms
+    let mut histograms = Vec::new();
+    if let Some(h) = raw.get("histograms").filter(|n| n.value != Value::Null) {
+        for (k, v) in h.as_map()? {
+            for hd in parse_histogram(&k.name, v)? {
+                if histograms
+                    .iter()
+                    .any(|x: &crate::HistDef| x.name == hd.name)
+                {
+                    return Err(v.error(format!("histogram '{}' is defined twice", hd.name)));
+                }
+                for (key, list, known) in [
+                    ("only_categories", &hd.only_categories, &cat_names),
+                    ("exclude_categories", &hd.exclude_categories, &cat_names),
+                    ("only_samples", &hd.only_samples, &samples),
+                    ("exclude_samples", &hd.exclude_samples, &samples),
+                ] {
+                    for x in list.iter().flatten() {
+                        if !known.contains(x) {
+                            let at = v.get(key).unwrap_or(v);
+                            return Err(at
+                                .error(format!(
+                                    "histogram '{}': {key} names unknown '{x}'",
+                                    hd.name
+                                ))
+                                .with_suggestions(x, known.iter().map(String::as_str)));
+                        }
+                    }
+                }
+                histograms.push(hd);
+            }
+        }
+    }
+
+    // ---- columns
+    let columns = match raw.get("columns").filter(|n| n.value != Value::Null) {
+        Some(c) => parse_columns(c, &cat_names, &all_samples)?,
+        None => ColumnsConfig::default(),
+    };
+
+    Ok(AnalysisConfig {
+        path: path.to_path_buf(),
+        dir,
+        params,
+        params_files,
+        datasets,
+        subsamples,
+        definitions,
+        skim,
+        preselections,
+        categories,
+        weights,
+        custom_weights,
+        weight_variations,
+        histograms,
+        columns,
+        workflow_options: raw
+            .get("workflow_options")
+            .cloned()
+            .unwrap_or_else(Node::empty_map),
+        raw,
+    })
+}
+
+fn expr_src(n: &Node) -> Result<ExprSrc, ConfigError> {
+    let text = match &n.value {
+        Value::Str(s) => s.clone(),
+        Value::Int(_) | Value::Float(_) | Value::Bool(_) => n.as_text()?,
+        _ => return Err(n.error(format!("expected an expression (text), found {}", n.kind()))),
+    };
+    Ok(ExprSrc {
+        text,
+        pos: n.pos.clone(),
+    })
+}
+
+fn passthrough() -> CutDef {
+    CutDef {
+        name: "passthrough".into(),
+        expr: ExprSrc {
+            text: "passthrough()".into(),
+            pos: None,
+        },
+        params: None,
+    }
+}
+
+/// One cut: an expression string, or `{name, expr, params}`.
+fn parse_cut(n: &Node) -> Result<CutDef, ConfigError> {
+    match &n.value {
+        Value::Str(s) => {
+            let text = if [
+                "passthrough",
+                "eventFlags",
+                "goldenJson",
+                "event_flags",
+                "golden_json",
+            ]
+            .contains(&s.trim())
+            {
+                format!("{}()", s.trim())
+            } else {
+                s.clone()
+            };
+            Ok(CutDef {
+                name: s.trim().to_string(),
+                expr: ExprSrc {
+                    text,
+                    pos: n.pos.clone(),
+                },
+                params: None,
+            })
+        }
+        Value::Map(_) => {
+            n.check_keys(&["name", "expr", "params"], "a cut")?;
+            let expr = expr_src(n.req("expr")?)?;
+            Ok(CutDef {
+                name: n
+                    .get("name")
+                    .map(|v| v.as_text())
+                    .transpose()?
+                    .unwrap_or_else(|| expr.text.clone()),
+                expr,
+                params: n.get("params").cloned(),
+            })
+        }
+        _ => Err(n.error(format!(
+            "a cut is an expression or {{name, expr, params}}, found {}",
+            n.kind()
+        ))),
+    }
+}
+
+fn parse_cuts(n: &Node, what: &str) -> Result<Vec<CutDef>, ConfigError> {
+    match &n.value {
+        Value::Null => Ok(Vec::new()),
+        Value::Seq(items) => items.iter().map(parse_cut).collect(),
+        Value::Str(_) | Value::Map(_) => Ok(vec![parse_cut(n)?]),
+        _ => Err(n.error(format!("{what}: expected a list of cuts"))),
+    }
+}
+
+fn parse_categories(c: &Node) -> Result<Categories, ConfigError> {
+    if let Some(cart) = c.get("cartesian") {
+        if c.as_map()?.len() != 1 {
+            return Err(c.error("with 'cartesian', 'categories' holds nothing else"));
+        }
+        cart.check_keys(&["multicuts", "common"], "the cartesian categories")?;
+        let mut multicuts = Vec::new();
+        for m in cart.req("multicuts")?.as_seq()? {
+            m.check_keys(&["name", "cuts", "names"], "a multicut")?;
+            let cuts = parse_cuts(m.req("cuts")?, "multicut")?;
+            let names = match m.get("names") {
+                Some(n) => n.as_str_list()?,
+                None => cuts.iter().map(|c| c.name.clone()).collect(),
+            };
+            if names.len() != cuts.len() {
+                return Err(m.error(format!(
+                    "a multicut has {} cuts but {} names",
+                    cuts.len(),
+                    names.len()
+                )));
+            }
+            multicuts.push(MultiCut {
+                name: m.req("name")?.as_text()?,
+                bins: names.into_iter().zip(cuts).collect(),
+            });
+        }
+        let mut common = Vec::new();
+        if let Some(cm) = cart.get("common").filter(|n| n.value != Value::Null) {
+            for (k, v) in cm.as_map()? {
+                common.push((
+                    k.name.clone(),
+                    parse_cuts(v, &format!("category {}", k.name))?,
+                ));
+            }
+        }
+        return Ok(Categories::Cartesian { multicuts, common });
+    }
+    let mut out = Vec::new();
+    for (k, v) in c.as_map()? {
+        out.push((
+            k.name.clone(),
+            parse_cuts(v, &format!("category {}", k.name))?,
+        ));
+    }
+    Ok(Categories::Standard(out))
+}
+
+fn weight_list(
+    n: &Node,
+    known: &[String],
+    what: &str,
+) -> Result<Vec<(String, Option<cortado_yaml::Pos>)>, ConfigError> {
+    let mut out = Vec::new();
+    for item in n.as_seq()? {
+        let name = item.as_text()?;
+        if !known.is_empty() && !known.contains(&name) {
+            return Err(item
+                .error(format!(
+                    "{what}: unknown weight '{name}' (define it under custom_weights)"
+                ))
+                .with_suggestions(&name, known.iter().map(String::as_str)));
+        }
+        out.push((name, item.pos.clone()));
+    }
+    Ok(out)
+}
+
+fn weight_set(
+    n: &Node,
+    known: &[String],
+    cats: &[String],
+    what: &str,
+) -> Result<WeightSet, ConfigError> {
+    n.check_keys(&["inclusive", "bycategory"], what)?;
+    let mut ws = WeightSet::default();
+    if let Some(i) = n.get("inclusive").filter(|x| x.value != Value::Null) {
+        ws.inclusive = weight_list(i, known, what)?;
+    }
+    if let Some(b) = n.get("bycategory").filter(|x| x.value != Value::Null) {
+        for (k, v) in b.as_map()? {
+            if !cats.contains(&k.name) {
+                return Err(ConfigError::new(
+                    k.pos.clone(),
+                    format!("{what}: unknown category '{}'", k.name),
+                )
+                .with_suggestions(&k.name, cats.iter().map(String::as_str)));
+            }
+            ws.bycategory
+                .insert(k.name.clone(), weight_list(v, known, what)?);
+        }
+    }
+    Ok(ws)
+}
+
+fn parse_weights(
+    n: &Node,
+    known: &[String],
+    cats: &[String],
+    samples: &[String],
+    what: &str,
+) -> Result<WeightsConfig, ConfigError> {
+    n.check_keys(&["common", "bysample"], &format!("'{what}'"))?;
+    let common = match n.get("common").filter(|x| x.value != Value::Null) {
+        Some(c) => weight_set(c, known, cats, &format!("{what}.common"))?,
+        None => WeightSet::default(),
+    };
+    let mut bysample = BTreeMap::new();
+    if let Some(b) = n.get("bysample").filter(|x| x.value != Value::Null) {
+        for (k, v) in b.as_map()? {
+            if !samples.contains(&k.name) {
+                return Err(ConfigError::new(
+                    k.pos.clone(),
+                    format!("{what}.bysample: unknown sample '{}'", k.name),
+                )
+                .with_suggestions(&k.name, samples.iter().map(String::as_str)));
+            }
+            bysample.insert(
+                k.name.clone(),
+                weight_set(v, known, cats, &format!("{what}.bysample.{}", k.name))?,
+            );
+        }
+    }
+    Ok(WeightsConfig { common, bysample })
+}
+
+/// PocketCoffea's checks: a weight is not both inclusive and by category;
+/// a weight variation needs the weight applied (with variations); genWeight
+/// and signOf_genWeight are exclusive.
+fn check_weights(
+    w: &WeightsConfig,
+    v: &WeightsConfig,
+    custom: &BTreeMap<String, CustomWeight>,
+    at: Option<&Node>,
+) -> Result<(), ConfigError> {
+    let all_sets: Vec<&WeightSet> = std::iter::once(&w.common)
+        .chain(w.bysample.values())
+        .collect();
+    for ws in &all_sets {
+        for (cat, list) in &ws.bycategory {
+            for (name, pos) in list {
+                if ws
+                    .inclusive
+                    .iter()
+                    .chain(w.common.inclusive.iter())
+                    .any(|(n, _)| n == name)
+                {
+                    return Err(ConfigError::new(
+                        pos.clone(),
+                        format!("weight '{name}' is both inclusive and by category ({cat})"),
+                    ));
+                }
+            }
+        }
+    }
+    let applied = |name: &str| {
+        all_sets.iter().any(|ws| {
+            ws.inclusive.iter().any(|(n, _)| n == name)
+                || ws.bycategory.values().flatten().any(|(n, _)| n == name)
+        })
+    };
+    let has_gen = applied("genWeight");
+    let has_sign = applied("signOf_genWeight");
+    if has_gen && has_sign {
+        let pos = w
+            .common
+            .inclusive
+            .iter()
+            .find(|(n, _)| n == "signOf_genWeight")
+            .and_then(|(_, p)| p.clone());
+        return Err(ConfigError::new(
+            pos,
+            "genWeight and signOf_genWeight cannot be used together",
+        ));
+    }
+    for ws in std::iter::once(&v.common).chain(v.bysample.values()) {
+        for (name, pos) in ws.inclusive.iter().chain(ws.bycategory.values().flatten()) {
+            let has_var = custom.get(name).is_some_and(|c| c.up.is_some());
+            if !has_var {
+                return Err(ConfigError::new(
+                    pos.clone().or_else(|| at.and_then(|a| a.pos.clone())),
+                    format!("weight '{name}' has no up/down variations"),
+                ));
+            }
+            if !applied(name) {
+                return Err(ConfigError::new(
+                    pos.clone(),
+                    format!("variation of weight '{name}', which is not applied anywhere"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn colouts(n: &Node) -> Result<Vec<ColOut>, ConfigError> {
+    let mut out = Vec::new();
+    for c in n.as_seq()? {
+        c.check_keys(
+            &[
+                "collection",
+                "columns",
+                "flatten",
+                "store_size",
+                "fill_none",
+                "fill_value",
+                "pos_start",
+                "pos_end",
+            ],
+            "a column set",
+        )?;
+        out.push(ColOut {
+            collection: c.req("collection")?.as_text()?,
+            columns: c.req("columns")?.as_str_list()?,
+            flatten: c
+                .get("flatten")
+                .map(|b| b.as_bool())
+                .transpose()?
+                .unwrap_or(true),
+            store_size: c
+                .get("store_size")
+                .map(|b| b.as_bool())
+                .transpose()?
+                .unwrap_or(true),
+            fill_none: c
+                .get("fill_none")
+                .map(|b| b.as_bool())
+                .transpose()?
+                .unwrap_or(true),
+            fill_value: c
+                .get("fill_value")
+                .map(|b| b.as_f64())
+                .transpose()?
+                .unwrap_or(-999.0),
+            pos_start: c
+                .get("pos_start")
+                .filter(|x| x.value != Value::Null)
+                .map(|b| b.as_i64())
+                .transpose()?,
+            pos_end: c
+                .get("pos_end")
+                .filter(|x| x.value != Value::Null)
+                .map(|b| b.as_i64())
+                .transpose()?,
+        });
+    }
+    Ok(out)
+}
+
+fn colset(n: &Node, cats: &[String], what: &str) -> Result<crate::ColumnSet, ConfigError> {
+    n.check_keys(&["inclusive", "bycategory"], what)?;
+    let inc = n
+        .get("inclusive")
+        .filter(|x| x.value != Value::Null)
+        .map(colouts)
+        .transpose()?
+        .unwrap_or_default();
+    let mut by = BTreeMap::new();
+    if let Some(b) = n.get("bycategory").filter(|x| x.value != Value::Null) {
+        for (k, v) in b.as_map()? {
+            if !cats.contains(&k.name) {
+                return Err(ConfigError::new(
+                    k.pos.clone(),
+                    format!("{what}: unknown category '{}'", k.name),
+                )
+                .with_suggestions(&k.name, cats.iter().map(String::as_str)));
+            }
+            by.insert(k.name.clone(), colouts(v)?);
+        }
+    }
+    Ok((inc, by))
+}
+
+fn parse_columns(
+    n: &Node,
+    cats: &[String],
+    samples: &[String],
+) -> Result<ColumnsConfig, ConfigError> {
+    n.check_keys(&["common", "bysample"], "'columns'")?;
+    let common = n
+        .get("common")
+        .filter(|x| x.value != Value::Null)
+        .map(|c| colset(c, cats, "columns.common"))
+        .transpose()?
+        .unwrap_or_default();
+    let mut bysample = BTreeMap::new();
+    if let Some(b) = n.get("bysample").filter(|x| x.value != Value::Null) {
+        for (k, v) in b.as_map()? {
+            if !samples.contains(&k.name) {
+                return Err(ConfigError::new(
+                    k.pos.clone(),
+                    format!("columns.bysample: unknown sample '{}'", k.name),
+                )
+                .with_suggestions(&k.name, samples.iter().map(String::as_str)));
+            }
+            bysample.insert(k.name.clone(), colset(v, cats, "columns.bysample")?);
+        }
+    }
+    Ok(ColumnsConfig { common, bysample })
+}

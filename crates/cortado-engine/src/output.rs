@@ -1,0 +1,411 @@
+//! The result of a run: histograms, cutflow, sums of weights, columns and
+//! dataset metadata, with PocketCoffea's structure (§5.2). Merging is
+//! deterministic and postprocessing (the 1/Σ genWeight normalisation) is
+//! recorded, so that an output is never rescaled twice.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use cortado_hist::Hist;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Map type of outputs (sorted keys: deterministic files).
+pub type Map<V> = BTreeMap<String, V>;
+
+/// The format tag written into every output file.
+pub const FORMAT: &str = "cortado-output/1";
+
+/// The histograms of one (histogram, sample, dataset): one per category and variation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HistSet {
+    /// Whether the histogram has a variation axis (simulation).
+    pub has_variation_axis: bool,
+    /// category → variation → histogram.
+    pub hists: Map<Map<Hist>>,
+}
+
+/// Stored per-event values of one column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnValues {
+    /// Integers.
+    Int(Vec<i64>),
+    /// Floats.
+    Float(Vec<f64>),
+    /// Booleans.
+    Bool(Vec<bool>),
+}
+
+impl ColumnValues {
+    fn extend(&mut self, other: &ColumnValues) -> Result<(), String> {
+        match (self, other) {
+            (ColumnValues::Int(a), ColumnValues::Int(b)) => a.extend_from_slice(b),
+            (ColumnValues::Float(a), ColumnValues::Float(b)) => a.extend_from_slice(b),
+            (ColumnValues::Bool(a), ColumnValues::Bool(b)) => a.extend_from_slice(b),
+            _ => return Err("columns of different types cannot be merged".into()),
+        }
+        Ok(())
+    }
+}
+
+/// Event counts after each step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cutflow {
+    /// Events read, by dataset.
+    pub initial: Map<u64>,
+    /// Events after the skim.
+    pub skim: Map<u64>,
+    /// Events after the preselection, by dataset and variation.
+    pub presel: Map<Map<u64>>,
+    /// Events per category: category → dataset → sample → variation.
+    pub categories: Map<Map<Map<Map<u64>>>>,
+}
+
+/// A complete (or partial) output.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    /// Format tag.
+    pub format: String,
+    /// Σ genWeight before any cut, by dataset (simulation).
+    pub sum_genweights: Map<f64>,
+    /// Σ sign(genWeight), by dataset.
+    pub sum_signof_genweights: Map<f64>,
+    /// Event counts.
+    pub cutflow: Cutflow,
+    /// Σ weight per category: category → dataset → sample → variation (simulation).
+    pub sumw: Map<Map<Map<Map<f64>>>>,
+    /// Σ weight² per category.
+    pub sumw2: Map<Map<Map<Map<f64>>>>,
+    /// histogram → sample → dataset → histograms.
+    pub variables: Map<Map<Map<HistSet>>>,
+    /// sample → dataset → category → variation → column → values.
+    pub columns: Map<Map<Map<Map<Map<ColumnValues>>>>>,
+    /// Dataset metadata (PocketCoffea's `datasets_metadata`).
+    pub datasets_metadata: Value,
+    /// Scale applied per dataset by postprocessing (`1/Σ genWeight`); absent
+    /// until postprocessed. Merging refuses to mix scaled and unscaled outputs.
+    pub scaled: Option<Map<f64>>,
+}
+
+fn merge_maps<V>(
+    a: &mut Map<V>,
+    b: &Map<V>,
+    f: &mut impl FnMut(&mut V, &V) -> Result<(), String>,
+) -> Result<(), String>
+where
+    V: Clone,
+{
+    for (k, v) in b {
+        match a.get_mut(k) {
+            Some(x) => f(x, v).map_err(|e| format!("{k}/{e}"))?,
+            None => {
+                a.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn add_u64(a: &mut u64, b: &u64) -> Result<(), String> {
+    *a += b;
+    Ok(())
+}
+
+fn add_f64(a: &mut f64, b: &f64) -> Result<(), String> {
+    *a += b;
+    Ok(())
+}
+
+impl Output {
+    /// An empty output.
+    pub fn new() -> Output {
+        Output {
+            format: FORMAT.to_string(),
+            datasets_metadata: json!({}),
+            ..Default::default()
+        }
+    }
+
+    /// Adds `other` into `self`: counts and sums add, histograms add, columns
+    /// concatenate (in call order), metadata unite.
+    pub fn merge(&mut self, other: &Output) -> Result<(), String> {
+        if self.scaled.is_some() != other.scaled.is_some() {
+            return Err("cannot merge a normalised (postprocessed) output with a raw one".into());
+        }
+        merge_maps(
+            &mut self.sum_genweights,
+            &other.sum_genweights,
+            &mut add_f64,
+        )?;
+        merge_maps(
+            &mut self.sum_signof_genweights,
+            &other.sum_signof_genweights,
+            &mut add_f64,
+        )?;
+        merge_maps(
+            &mut self.cutflow.initial,
+            &other.cutflow.initial,
+            &mut add_u64,
+        )?;
+        merge_maps(&mut self.cutflow.skim, &other.cutflow.skim, &mut add_u64)?;
+        merge_maps(
+            &mut self.cutflow.presel,
+            &other.cutflow.presel,
+            &mut |a, b| merge_maps(a, b, &mut add_u64),
+        )?;
+        merge_maps(
+            &mut self.cutflow.categories,
+            &other.cutflow.categories,
+            &mut |a, b| {
+                merge_maps(a, b, &mut |a, b| {
+                    merge_maps(a, b, &mut |a, b| merge_maps(a, b, &mut add_u64))
+                })
+            },
+        )?;
+        for (mine, theirs) in [
+            (&mut self.sumw, &other.sumw),
+            (&mut self.sumw2, &other.sumw2),
+        ] {
+            merge_maps(mine, theirs, &mut |a, b| {
+                merge_maps(a, b, &mut |a, b| {
+                    merge_maps(a, b, &mut |a, b| merge_maps(a, b, &mut add_f64))
+                })
+            })?;
+        }
+        merge_maps(&mut self.variables, &other.variables, &mut |a, b| {
+            merge_maps(a, b, &mut |a, b| {
+                merge_maps(a, b, &mut |a: &mut HistSet, b: &HistSet| {
+                    merge_maps(&mut a.hists, &b.hists, &mut |a, b| {
+                        merge_maps(a, b, &mut |a: &mut Hist, b: &Hist| a.add(b))
+                    })
+                })
+            })
+        })?;
+        merge_maps(&mut self.columns, &other.columns, &mut |a, b| {
+            merge_maps(a, b, &mut |a, b| {
+                merge_maps(a, b, &mut |a, b| {
+                    merge_maps(a, b, &mut |a, b| {
+                        merge_maps(a, b, &mut |a: &mut ColumnValues, b| a.extend(b))
+                    })
+                })
+            })
+        })?;
+        if let (Some(a), Some(b)) = (
+            self.datasets_metadata.as_object_mut(),
+            other.datasets_metadata.as_object(),
+        ) {
+            for (k, v) in b {
+                merge_json(a.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        if let (Some(a), Some(b)) = (self.scaled.as_mut(), other.scaled.as_ref()) {
+            for (k, v) in b {
+                if let Some(x) = a.get(k) {
+                    if x != v {
+                        return Err(format!(
+                            "dataset {k} was normalised differently in the two outputs"
+                        ));
+                    }
+                }
+                a.insert(k.clone(), *v);
+            }
+        }
+        Ok(())
+    }
+
+    /// PocketCoffea's postprocessing: every histogram, `sumw` and `sumw2` of a
+    /// simulated dataset is multiplied by `1/Σ genWeight` (or `1/Σ sign`),
+    /// squared for `sumw2`, when that weight is applied to its sample. Records
+    /// the scales; an output already scaled is left unchanged.
+    pub fn postprocess(&mut self, scales: &Map<f64>) -> Result<(), String> {
+        if self.scaled.is_some() {
+            return Ok(());
+        }
+        for (_, by_sample) in self.variables.iter_mut() {
+            for (_, by_ds) in by_sample.iter_mut() {
+                for (ds, hs) in by_ds.iter_mut() {
+                    if let Some(s) = scales.get(ds) {
+                        for h in hs.hists.values_mut().flat_map(|m| m.values_mut()) {
+                            h.scale(*s);
+                        }
+                    }
+                }
+            }
+        }
+        for (which, sq) in [(&mut self.sumw, false), (&mut self.sumw2, true)] {
+            for by_ds in which.values_mut() {
+                for (ds, by_sample) in by_ds.iter_mut() {
+                    if let Some(s) = scales.get(ds) {
+                        for v in by_sample.values_mut().flat_map(|m| m.values_mut()) {
+                            *v *= if sq { s * s } else { *s };
+                        }
+                    }
+                }
+            }
+        }
+        for (hist, by_sample) in &self.variables {
+            for (sample, by_ds) in by_sample {
+                for (ds, hs) in by_ds {
+                    if hs
+                        .hists
+                        .values()
+                        .flat_map(|m| m.values())
+                        .any(|h| h.has_non_finite())
+                    {
+                        return Err(format!(
+                            "histogram {hist} of {sample}/{ds} contains NaN or infinite values"
+                        ));
+                    }
+                }
+            }
+        }
+        self.scaled = Some(scales.clone());
+        Ok(())
+    }
+
+    /// The output in the JSON layout of PocketCoffea's exported outputs
+    /// (`shared/reference/*/output.json`).
+    pub fn to_reference_json(&self) -> Value {
+        let mut hists = serde_json::Map::new();
+        for (name, by_sample) in &self.variables {
+            let mut s_out = serde_json::Map::new();
+            for (sample, by_ds) in by_sample {
+                let mut d_out = serde_json::Map::new();
+                for (ds, hs) in by_ds {
+                    let mut c_out = serde_json::Map::new();
+                    for (cat, by_var) in &hs.hists {
+                        let mut v_out = serde_json::Map::new();
+                        for (var, h) in by_var {
+                            let mut payload = h.to_reference_json(hs.has_variation_axis);
+                            if h.axes.len() > 1 {
+                                // in-range part of N-d histograms, as the reference's add_2d_inrange.py
+                                payload["sumw"] = in_range(&h.sumw, h);
+                                payload["sumw2"] = in_range(
+                                    if h.sumw2.is_empty() {
+                                        &h.sumw
+                                    } else {
+                                        &h.sumw2
+                                    },
+                                    h,
+                                );
+                            }
+                            v_out.insert(var.clone(), payload);
+                        }
+                        c_out.insert(cat.clone(), Value::Object(v_out));
+                    }
+                    d_out.insert(ds.clone(), Value::Object(c_out));
+                }
+                s_out.insert(sample.clone(), Value::Object(d_out));
+            }
+            hists.insert(name.clone(), Value::Object(s_out));
+        }
+        let cutflow = {
+            let mut m = serde_json::Map::new();
+            m.insert("initial".into(), json!(self.cutflow.initial));
+            m.insert("skim".into(), json!(self.cutflow.skim));
+            m.insert("presel".into(), json!(self.cutflow.presel));
+            for (cat, v) in &self.cutflow.categories {
+                m.insert(cat.clone(), json!(v));
+            }
+            Value::Object(m)
+        };
+        json!({
+            "sum_genweights": self.sum_genweights,
+            "sum_signOf_genweights": self.sum_signof_genweights,
+            "cutflow": cutflow,
+            "sumw": self.sumw,
+            "sumw2": self.sumw2,
+            "histograms": hists,
+            "columns": self.columns,
+            "datasets_metadata": self.datasets_metadata,
+        })
+    }
+
+    /// Writes the output atomically (a temporary file renamed into place),
+    /// as zstd-compressed JSON.
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let json = serde_json::to_vec(self).map_err(|e| e.to_string())?;
+        let compressed = zstd::bulk::compress(&json, 3).map_err(|e| e.to_string())?;
+        write_atomic(path, &compressed)
+    }
+
+    /// Reads an output written by [`Output::write`].
+    pub fn read(path: &Path) -> Result<Output, String> {
+        let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let json = zstd::stream::decode_all(&buf[..])
+            .map_err(|e| format!("{}: not a cortado output ({e})", path.display()))?;
+        let out: Output = serde_json::from_slice(&json)
+            .map_err(|e| format!("{}: not a cortado output ({e})", path.display()))?;
+        if out.format != FORMAT {
+            return Err(format!(
+                "{}: output format '{}' is not supported (expected '{FORMAT}')",
+                path.display(),
+                out.format
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn in_range(data: &[f64], h: &Hist) -> Value {
+    let shape = h.shape();
+    let ranges: Vec<(usize, usize)> = h
+        .axes
+        .iter()
+        .map(|a| (usize::from(a.has_underflow()), a.bins()))
+        .collect();
+    fn rec(data: &[f64], shape: &[usize], ranges: &[(usize, usize)]) -> Value {
+        if shape.len() == 1 {
+            return json!(data[ranges[0].0..ranges[0].0 + ranges[0].1]);
+        }
+        let inner: usize = shape[1..].iter().product();
+        Value::Array(
+            (ranges[0].0..ranges[0].0 + ranges[0].1)
+                .map(|i| rec(&data[i * inner..(i + 1) * inner], &shape[1..], &ranges[1..]))
+                .collect(),
+        )
+    }
+    rec(data, &shape, &ranges)
+}
+
+fn merge_json(a: &mut Value, b: &Value) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in y {
+                merge_json(x.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for v in y {
+                if !x.contains(v) {
+                    x.push(v.clone());
+                }
+            }
+            x.sort_by_key(|v| v.to_string());
+        }
+        (a, b) => *a = b.clone(),
+    }
+}
+
+/// Writes bytes to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}

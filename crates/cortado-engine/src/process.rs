@@ -1,0 +1,642 @@
+//! One chunk of events through PocketCoffea's steps (§5.1): Σ genWeight,
+//! skim, object preselection, counts, variables, preselection, categories,
+//! weights, histograms, cutflow and sums of weights, columns.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cortado_config::Stage;
+use cortado_expr::eval::{eval, Env};
+use cortado_expr::types::Prim;
+use cortado_expr::value::{Arr, RawData, Val};
+use cortado_hist::{Hist, Storage};
+
+use crate::output::{ColumnValues, HistSet, Output};
+use crate::plan::{ColumnPlan, DatasetPlan, HistPlan, WeightPlan, WeightTerm};
+
+type R<T> = Result<T, String>;
+
+/// A boolean mask from a cut's value (missing values count as false).
+fn mask_of(v: &Val, n: usize) -> R<Vec<bool>> {
+    Ok(match v {
+        Val::Lit(l) => vec![l.f64() != 0.0; n],
+        Val::Event(a) => a.bools().to_vec(),
+        Val::Opt(a, valid) => a
+            .bools()
+            .iter()
+            .zip(valid.iter())
+            .map(|(x, v)| *x && *v)
+            .collect(),
+        _ => return Err("internal error: a cut did not give a per-event boolean".into()),
+    })
+}
+
+fn and_masks(exprs: &[(String, cortado_expr::check::TExpr)], env: &Env) -> R<Vec<bool>> {
+    let n = env.len();
+    let mut m = vec![true; n];
+    for (name, e) in exprs {
+        let v = eval(e, env).map_err(|er| format!("cut '{name}': {er}"))?;
+        for (a, b) in m.iter_mut().zip(mask_of(&v, n)?) {
+            *a &= b;
+        }
+    }
+    Ok(m)
+}
+
+fn f64s(v: &Val, n: usize) -> R<Vec<f64>> {
+    Ok(match v {
+        Val::Lit(l) => vec![l.f64(); n],
+        Val::Event(a) => (0..a.len()).map(|i| a.get_f64(i)).collect(),
+        _ => return Err("internal error: a weight did not give one number per event".into()),
+    })
+}
+
+/// Per-event weights of a sample in a chunk.
+struct Weights {
+    /// Product of the inclusive factors.
+    inclusive: Vec<f64>,
+    /// Product of the by-category factors.
+    bycat: BTreeMap<String, Vec<f64>>,
+    /// Per variation: per-event modifier ratio (up/nominal or down/nominal).
+    ratios: BTreeMap<String, Vec<f64>>,
+}
+
+/// Nominal values and, for weights with variations, up and down values.
+type TermValues = (Vec<f64>, Option<(Vec<f64>, Vec<f64>)>);
+
+fn term_values(t: &WeightTerm, env: &Env, n: usize) -> R<TermValues> {
+    Ok(match t {
+        WeightTerm::GenWeight => (
+            f64s(&Val::Event(env.branch("genWeight").map_err(|e| e.0)?), n)?,
+            None,
+        ),
+        WeightTerm::SignOfGenWeight => {
+            let g = f64s(&Val::Event(env.branch("genWeight").map_err(|e| e.0)?), n)?;
+            (
+                g.iter()
+                    .map(|&x| {
+                        if x > 0.0 {
+                            1.0
+                        } else if x < 0.0 {
+                            -1.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect(),
+                None,
+            )
+        }
+        WeightTerm::Const(_, c) => (vec![*c; n], None),
+        WeightTerm::Custom {
+            name,
+            nominal,
+            updown,
+        } => {
+            let nom = f64s(
+                &eval(nominal, env).map_err(|e| format!("weight '{name}': {e}"))?,
+                n,
+            )?;
+            let ud = match updown {
+                Some(ud) => Some((
+                    f64s(
+                        &eval(&ud.0, env).map_err(|e| format!("weight '{name}': {e}"))?,
+                        n,
+                    )?,
+                    f64s(
+                        &eval(&ud.1, env).map_err(|e| format!("weight '{name}': {e}"))?,
+                        n,
+                    )?,
+                )),
+                None => None,
+            };
+            (nom, ud)
+        }
+    })
+}
+
+fn compute_weights(plan: &WeightPlan, env: &Env, is_mc: bool) -> R<Weights> {
+    let n = env.len();
+    // weight name -> (nominal, up, down)
+    let mut updown: BTreeMap<String, [Vec<f64>; 3]> = BTreeMap::new();
+    let mut inclusive = vec![1.0f64; n];
+    for t in &plan.inclusive {
+        let (v, ud) = term_values(t, env, n)?;
+        for (w, x) in inclusive.iter_mut().zip(&v) {
+            *w *= x;
+        }
+        if let Some((u, d)) = ud {
+            updown.insert(t.name().to_string(), [v, u, d]);
+        }
+    }
+    let mut bycat = BTreeMap::new();
+    for (cat, terms) in &plan.bycategory {
+        let mut w = vec![1.0f64; n];
+        for t in terms {
+            let (v, ud) = term_values(t, env, n)?;
+            for (a, x) in w.iter_mut().zip(&v) {
+                *a *= x;
+            }
+            if let Some((u, d)) = ud {
+                updown.insert(t.name().to_string(), [v, u, d]);
+            }
+        }
+        bycat.insert(cat.clone(), w);
+    }
+    let mut ratios = BTreeMap::new();
+    if is_mc {
+        for (var, (weight, up, _)) in &plan.variations {
+            let Some([nom, u, d]) = updown.get(weight) else {
+                continue;
+            };
+            let src = if *up { u } else { d };
+            ratios.insert(
+                var.clone(),
+                src.iter().zip(nom).map(|(x, y)| x / y).collect(),
+            );
+        }
+    }
+    Ok(Weights {
+        inclusive,
+        bycat,
+        ratios,
+    })
+}
+
+impl Weights {
+    /// The nominal weight of every event in category `cat`.
+    fn nominal(&self, cat: &str) -> Vec<f64> {
+        match self.bycat.get(cat) {
+            Some(c) => self.inclusive.iter().zip(c).map(|(a, b)| a * b).collect(),
+            None => self.inclusive.clone(),
+        }
+    }
+}
+
+/// Values of a histogram axis: per event (with validity) or per object.
+enum AxisVals {
+    Event(Arc<Arr>, Option<Arc<Vec<bool>>>),
+    Obj(Arc<Arr>, Arc<Vec<u32>>),
+}
+
+fn axis_vals(v: Val) -> R<AxisVals> {
+    Ok(match v {
+        Val::Event(a) => AxisVals::Event(a, None),
+        Val::Opt(a, m) => AxisVals::Event(a, Some(m)),
+        Val::Obj(a, o) => AxisVals::Obj(a, o),
+        _ => return Err("internal error: histogram values".into()),
+    })
+}
+
+/// Fills one histogram with the events where `mask` is true, weights `w`.
+fn fill(h: &mut Hist, axes: &[AxisVals], mask: &[bool], w: &[f64]) {
+    let nax = axes.len();
+    let offsets = axes.iter().find_map(|a| match a {
+        AxisVals::Obj(_, o) => Some(o.clone()),
+        _ => None,
+    });
+    let mut idx = vec![0isize; nax];
+    let put = |h: &mut Hist, e: usize, obj: Option<usize>, idx: &mut Vec<isize>| {
+        for (k, a) in axes.iter().enumerate() {
+            let x = match a {
+                AxisVals::Event(v, valid) => {
+                    if valid.as_ref().is_some_and(|m| !m[e]) {
+                        return;
+                    }
+                    v.get_f64(e)
+                }
+                AxisVals::Obj(v, _) => v.get_f64(obj.unwrap_or(0)),
+            };
+            idx[k] = h.axes[k].index_f64(x);
+        }
+        if let Some(c) = h.cell_of(idx) {
+            h.add_at(c, w[e]);
+        }
+    };
+    match offsets {
+        None => {
+            for (e, &m) in mask.iter().enumerate() {
+                if m {
+                    put(h, e, None, &mut idx);
+                }
+            }
+        }
+        Some(off) => {
+            for e in 0..mask.len() {
+                if mask[e] {
+                    for i in off[e]..off[e + 1] {
+                        put(h, e, Some(i as usize), &mut idx);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Processes one chunk of a dataset (all events of `raw`).
+pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
+    let mut out = Output::new();
+    let ds = plan.dataset.name.clone();
+    let sample = plan.dataset.sample.clone();
+    let is_mc = plan.dataset.is_mc;
+    let n0 = raw.len();
+    let mut env = Env::new(raw, plan.schema.clone());
+    out.cutflow.initial.insert(ds.clone(), n0 as u64);
+    if is_mc {
+        let g = env.branch("genWeight").map_err(|e| e.0)?;
+        let (mut s, mut sign) = (0.0f64, 0.0f64);
+        for i in 0..g.len() {
+            let x = g.get_f64(i);
+            s += x;
+            sign += if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            };
+        }
+        out.sum_genweights.insert(ds.clone(), s);
+        out.sum_signof_genweights.insert(ds.clone(), sign);
+    }
+    // skim
+    let m = and_masks(&plan.skim, &env)?;
+    env = env.filter(&m);
+    out.cutflow.skim.insert(ds.clone(), env.len() as u64);
+    if env.is_empty() {
+        return Ok(out);
+    }
+    // object preselection, counts, variables before the preselection
+    let define = |env: &mut Env, stage_ok: &dyn Fn(Stage) -> bool| -> R<()> {
+        for d in plan.defs.iter().filter(|d| stage_ok(d.stage)) {
+            let v = eval(&d.expr, env).map_err(|e| format!("definition '{}': {e}", d.name))?;
+            match &d.field {
+                None => env.define(&d.name, v),
+                Some(f) => {
+                    let Val::Coll(c) = env.get(&d.name).map_err(|e| e.0)? else {
+                        return Err(format!("'{}' is not a collection", d.name));
+                    };
+                    let Val::Obj(a, _) = v else {
+                        return Err(format!("'{}.{f}' did not give per-object values", d.name));
+                    };
+                    let fields = BTreeMap::from([(f.clone(), a)]);
+                    env.define(&d.name, Val::Coll(Arc::new(c.with_fields(fields))));
+                }
+            }
+        }
+        Ok(())
+    };
+    define(&mut env, &|s| s != Stage::AfterPresel)?;
+    let m = and_masks(&plan.presel, &env)?;
+    env = env.filter(&m);
+    out.cutflow.presel.insert(
+        ds.clone(),
+        BTreeMap::from([("nominal".to_string(), env.len() as u64)]),
+    );
+    if env.is_empty() {
+        return Ok(out);
+    }
+    define(&mut env, &|s| s == Stage::AfterPresel)?;
+    let n = env.len();
+
+    // categories and subsamples
+    let mut cat_masks: Vec<(String, Vec<bool>)> = Vec::new();
+    for (name, cuts) in &plan.categories {
+        let mut m = vec![true; n];
+        for c in cuts {
+            let v = eval(c, &env).map_err(|e| format!("category '{name}': {e}"))?;
+            for (a, b) in m.iter_mut().zip(mask_of(&v, n)?) {
+                *a &= b;
+            }
+        }
+        cat_masks.push((name.clone(), m));
+    }
+    let mut targets: Vec<(String, Option<Vec<bool>>)> = Vec::new(); // (sample name, subsample mask)
+    if plan.subsamples.is_empty() {
+        targets.push((sample.clone(), None));
+    } else {
+        for (name, cuts) in &plan.subsamples {
+            let mut m = vec![true; n];
+            for c in cuts {
+                let v = eval(c, &env).map_err(|e| format!("subsample '{name}': {e}"))?;
+                for (a, b) in m.iter_mut().zip(mask_of(&v, n)?) {
+                    *a &= b;
+                }
+            }
+            targets.push((name.clone(), Some(m)));
+        }
+    }
+
+    // weights
+    let weights = if is_mc {
+        Some(compute_weights(&plan.weights, &env, true)?)
+    } else {
+        None
+    };
+    let mut sub_weights = BTreeMap::new();
+    for (sub, wp) in &plan.subsample_weights {
+        sub_weights.insert(sub.clone(), compute_weights(wp, &env, is_mc)?);
+    }
+    // Per (target, category): nominal weights and weights per variation.
+    let weight_for = |target: &str, cat: &str, var: &str| -> Vec<f64> {
+        let mut w = match &weights {
+            Some(wt) => {
+                let mut w = wt.nominal(cat);
+                if let Some((_, _, cats)) = plan.weights.variations.get(var) {
+                    if cats.as_ref().is_none_or(|c| c.contains(cat)) {
+                        if let Some(r) = wt.ratios.get(var) {
+                            for (a, b) in w.iter_mut().zip(r) {
+                                *a *= b;
+                            }
+                        }
+                    }
+                }
+                w
+            }
+            None => vec![1.0; n],
+        };
+        if let Some(sw) = sub_weights.get(target) {
+            let extra = sw.nominal(cat);
+            for (a, b) in w.iter_mut().zip(&extra) {
+                *a *= b;
+            }
+            if let Some(r) = sw.ratios.get(var) {
+                for (a, b) in w.iter_mut().zip(r) {
+                    *a *= b;
+                }
+            }
+        }
+        w
+    };
+
+    // cutflow, sumw, sumw2 (whole sample, and each subsample)
+    let mut count_targets: Vec<(String, Option<&Vec<bool>>)> = vec![(sample.clone(), None)];
+    for (t, m) in &targets {
+        if m.is_some() {
+            count_targets.push((t.clone(), m.as_ref()));
+        }
+    }
+    for (cat, cm) in &cat_masks {
+        for (target, sm) in &count_targets {
+            let mask: Vec<bool> = match sm {
+                Some(s) => cm.iter().zip(s.iter()).map(|(a, b)| *a && *b).collect(),
+                None => cm.clone(),
+            };
+            let count = mask.iter().filter(|&&b| b).count() as u64;
+            out.cutflow
+                .categories
+                .entry(cat.clone())
+                .or_default()
+                .entry(ds.clone())
+                .or_default()
+                .insert(
+                    target.clone(),
+                    BTreeMap::from([("nominal".to_string(), count)]),
+                );
+            if is_mc {
+                let w = weight_for(target, cat, "nominal");
+                let (mut s1, mut s2) = (0.0f64, 0.0f64);
+                for (x, &m) in w.iter().zip(&mask) {
+                    if m {
+                        s1 += x;
+                        s2 += x * x;
+                    }
+                }
+                for (which, v) in [(&mut out.sumw, s1), (&mut out.sumw2, s2)] {
+                    which
+                        .entry(cat.clone())
+                        .or_default()
+                        .entry(ds.clone())
+                        .or_default()
+                        .insert(target.clone(), BTreeMap::from([("nominal".to_string(), v)]));
+                }
+            }
+        }
+    }
+
+    // histograms
+    for h in &plan.hists {
+        fill_hist(
+            h,
+            &env,
+            &cat_masks,
+            &targets,
+            &weight_for,
+            is_mc,
+            &ds,
+            &mut out,
+        )?;
+    }
+
+    // columns
+    let any_columns = !plan.columns.is_empty() || !plan.subsample_columns.is_empty();
+    if any_columns {
+        for (target, sm) in &targets {
+            for (cat, cm) in &cat_masks {
+                let mask: Vec<bool> = match sm {
+                    Some(s) => cm.iter().zip(s.iter()).map(|(a, b)| *a && *b).collect(),
+                    None => cm.clone(),
+                };
+                let mut cols: BTreeMap<String, ColumnValues> = BTreeMap::new();
+                let mut plans: Vec<&ColumnPlan> = Vec::new();
+                for key in ["*", cat.as_str()] {
+                    plans.extend(plan.columns.get(key).into_iter().flatten());
+                    plans.extend(
+                        plan.subsample_columns
+                            .get(target)
+                            .and_then(|m| m.get(key))
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
+                for cp in plans {
+                    let v =
+                        eval(&cp.expr, &env).map_err(|e| format!("column '{}': {e}", cp.name))?;
+                    cols.insert(cp.name.clone(), column_values(&v, &mask, cp)?);
+                }
+                let w = weight_for(target, cat, "nominal");
+                cols.insert(
+                    "weight".into(),
+                    ColumnValues::Float(
+                        w.iter()
+                            .zip(&mask)
+                            .filter(|(_, &m)| m)
+                            .map(|(x, _)| *x)
+                            .collect(),
+                    ),
+                );
+                if is_mc {
+                    for (var, (_, _, cats)) in &plan.weights.variations {
+                        if cats.as_ref().is_none_or(|c| c.contains(cat)) {
+                            let w = weight_for(target, cat, var);
+                            cols.insert(
+                                format!("weight_variation_{var}"),
+                                ColumnValues::Float(
+                                    w.iter()
+                                        .zip(&mask)
+                                        .filter(|(_, &m)| m)
+                                        .map(|(x, _)| *x)
+                                        .collect(),
+                                ),
+                            );
+                        }
+                    }
+                }
+                out.columns
+                    .entry(target.clone())
+                    .or_default()
+                    .entry(ds.clone())
+                    .or_default()
+                    .entry(cat.clone())
+                    .or_default()
+                    .insert("nominal".into(), cols);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fill_hist(
+    h: &HistPlan,
+    env: &Env,
+    cat_masks: &[(String, Vec<bool>)],
+    targets: &[(String, Option<Vec<bool>>)],
+    weight_for: &dyn Fn(&str, &str, &str) -> Vec<f64>,
+    is_mc: bool,
+    ds: &str,
+    out: &mut Output,
+) -> R<()> {
+    let vals: Vec<AxisVals> = h
+        .axes
+        .iter()
+        .map(|(_, t)| {
+            eval(t, env)
+                .map_err(|e| format!("histogram '{}': {e}", h.def.name))
+                .and_then(axis_vals)
+        })
+        .collect::<R<_>>()?;
+    let storage = if h.def.storage == "double" {
+        Storage::Double
+    } else {
+        Storage::Weight
+    };
+    let axes: Vec<cortado_hist::Axis> = h.axes.iter().map(|(a, _)| a.clone()).collect();
+    let variations = h
+        .variations
+        .clone()
+        .unwrap_or_else(|| vec!["nominal".to_string()]);
+    let n = env.len();
+    for (target, sm) in targets {
+        let mut set = HistSet {
+            has_variation_axis: h.variations.is_some(),
+            hists: BTreeMap::new(),
+        };
+        for cat in &h.categories {
+            let cm = &cat_masks
+                .iter()
+                .find(|(c, _)| c == cat)
+                .ok_or_else(|| format!("internal error: category {cat}"))?
+                .1;
+            let mask: Vec<bool> = match sm {
+                Some(s) => cm.iter().zip(s.iter()).map(|(a, b)| *a && *b).collect(),
+                None => cm.clone(),
+            };
+            let mut by_var = BTreeMap::new();
+            for var in &variations {
+                let mut hist = Hist::new(axes.clone(), storage);
+                let w: Option<Vec<f64>> = if h.def.no_weights {
+                    (var == "nominal").then(|| vec![1.0; n])
+                } else if is_mc {
+                    Some(weight_for(target, cat, var))
+                } else {
+                    Some(weight_for(target, cat, "nominal"))
+                };
+                if let Some(w) = w {
+                    if mask.iter().any(|&b| b) {
+                        fill(&mut hist, &vals, &mask, &w);
+                    }
+                }
+                by_var.insert(var.clone(), hist);
+            }
+            set.hists.insert(cat.clone(), by_var);
+        }
+        out.variables
+            .entry(h.def.name.clone())
+            .or_default()
+            .entry(target.clone())
+            .or_default()
+            .insert(ds.to_string(), set);
+    }
+    let _ = Prim::Bool;
+    Ok(())
+}
+
+fn column_values(v: &Val, mask: &[bool], cp: &ColumnPlan) -> R<ColumnValues> {
+    let co = &cp.colout;
+    let pick_range = |a: u32, b: u32| -> (u32, u32) {
+        let n = (b - a) as i64;
+        let s = co
+            .pos_start
+            .map_or(0, |x| if x < 0 { (n + x).max(0) } else { x.min(n) });
+        let e = co
+            .pos_end
+            .map_or(n, |x| if x < 0 { (n + x).max(0) } else { x.min(n) });
+        (a + s as u32, a + e.max(s) as u32)
+    };
+    let push_from = |arr: &Arr, idx: &[usize], missing: &[bool]| -> ColumnValues {
+        match arr {
+            Arr::Bool(v) => ColumnValues::Bool(idx.iter().map(|&i| v[i]).collect()),
+            Arr::Int(v) => ColumnValues::Int(
+                idx.iter()
+                    .zip(missing)
+                    .map(|(&i, &m)| if m { co.fill_value as i64 } else { v[i] })
+                    .collect(),
+            ),
+            Arr::F32(v) => ColumnValues::Float(
+                idx.iter()
+                    .zip(missing)
+                    .map(|(&i, &m)| if m { co.fill_value } else { v[i] as f64 })
+                    .collect(),
+            ),
+            Arr::F64(v) => ColumnValues::Float(
+                idx.iter()
+                    .zip(missing)
+                    .map(|(&i, &m)| if m { co.fill_value } else { v[i] })
+                    .collect(),
+            ),
+        }
+    };
+    Ok(match v {
+        Val::Event(a) => {
+            let idx: Vec<usize> = (0..mask.len()).filter(|&e| mask[e]).collect();
+            push_from(a, &idx, &vec![false; idx.len()])
+        }
+        Val::Opt(a, valid) => {
+            let idx: Vec<usize> = (0..mask.len()).filter(|&e| mask[e]).collect();
+            let missing: Vec<bool> = idx.iter().map(|&e| !valid[e]).collect();
+            push_from(a, &idx, &missing)
+        }
+        Val::Obj(a, off) => {
+            if cp.counts {
+                ColumnValues::Int(
+                    (0..mask.len())
+                        .filter(|&e| mask[e])
+                        .map(|e| {
+                            let (s, t) = pick_range(off[e], off[e + 1]);
+                            (t - s) as i64
+                        })
+                        .collect(),
+                )
+            } else {
+                let mut idx = Vec::new();
+                for e in (0..mask.len()).filter(|&e| mask[e]) {
+                    let (s, t) = pick_range(off[e], off[e + 1]);
+                    idx.extend(s as usize..t as usize);
+                }
+                push_from(a, &idx, &vec![false; idx.len()])
+            }
+        }
+        _ => return Err(format!("column '{}': not values", cp.name)),
+    })
+}

@@ -1,0 +1,88 @@
+//! `cortado check`: validate a configuration against its input files without
+//! reading any event, and show what would be read.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::output::{emit, wln};
+
+/// Arguments of `cortado check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The analysis configuration (YAML).
+    #[arg(long)]
+    pub cfg: PathBuf,
+}
+
+/// Runs the subcommand.
+pub fn run(args: &CheckArgs) -> Result<()> {
+    let t0 = std::time::Instant::now();
+    let cfg = cortado_config::load(&args.cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let plans = cortado_engine::run::plan_all(&cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut s = String::new();
+    wln!(
+        s,
+        "configuration {} is valid ({:.3} s)",
+        args.cfg.display(),
+        t0.elapsed().as_secs_f64()
+    );
+    wln!(
+        s,
+        "parameters: defaults + {}",
+        cfg.params_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let cats: Vec<String> = cfg
+        .categories
+        .expanded()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    wln!(s, "categories ({}): {}", cats.len(), cats.join(", "));
+    wln!(
+        s,
+        "histograms ({}): {}",
+        cfg.histograms.len(),
+        cfg.histograms
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for p in &plans {
+        wln!(
+            s,
+            "\ndataset {} ({}, {}, year {}, {} files)",
+            p.dataset.name,
+            p.dataset.sample,
+            if p.dataset.is_mc { "MC" } else { "data" },
+            p.dataset.year,
+            p.dataset.files.len()
+        );
+        wln!(
+            s,
+            "  branches read ({}): {}",
+            p.branches.len(),
+            p.branches.join(" ")
+        );
+        if !p.weights.variations.is_empty() {
+            wln!(
+                s,
+                "  weight variations: {}",
+                p.weights
+                    .variations
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    emit(&s)?;
+    Ok(())
+}

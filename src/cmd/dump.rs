@@ -1,0 +1,201 @@
+//! `cortado dump`: print an output.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use cortado_engine::Output;
+use serde_json::json;
+
+use crate::output::{emit, wln};
+
+/// Arguments of `cortado dump`.
+#[derive(Args, Debug)]
+pub struct DumpArgs {
+    /// An output file (output_all.cortado) or the run folder holding it.
+    pub output: PathBuf,
+    /// Print the whole output as JSON, in the layout of PocketCoffea's exported
+    /// outputs (shared/reference/*/output.json), for compare_outputs.py.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the histograms in UHI JSON (readable by Python `hist`/`uhi`),
+    /// keyed "histogram/sample/dataset", with category and variation axes.
+    #[arg(long, conflicts_with = "json")]
+    pub uhi: bool,
+}
+
+/// Runs the subcommand.
+pub fn run(args: &DumpArgs) -> Result<()> {
+    let path = crate::cmd::run::output_path(&args.output);
+    let out = Output::read(&path).map_err(anyhow::Error::msg)?;
+    if args.json {
+        return Ok(emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&out.to_reference_json())?
+        ))?);
+    }
+    if args.uhi {
+        let mut m = serde_json::Map::new();
+        for (name, by_sample) in &out.variables {
+            for (sample, by_ds) in by_sample {
+                for (ds, hs) in by_ds {
+                    m.insert(format!("{name}/{sample}/{ds}"), uhi_with_categories(hs));
+                }
+            }
+        }
+        return Ok(emit(&format!("{}\n", serde_json::to_string(&m)?))?);
+    }
+    let mut s = String::new();
+    wln!(s, "output: {}", path.display());
+    wln!(
+        s,
+        "normalised: {}",
+        if out.scaled.is_some() {
+            "yes (MC divided by sum of genWeight)"
+        } else {
+            "no"
+        }
+    );
+    wln!(s, "\ncutflow");
+    let datasets: Vec<&String> = out.cutflow.initial.keys().collect();
+    wln!(
+        s,
+        "  {:<14} {}",
+        "step",
+        datasets
+            .iter()
+            .map(|d| format!("{d:>28}"))
+            .collect::<String>()
+    );
+    for (step, m) in [
+        ("initial", &out.cutflow.initial),
+        ("skim", &out.cutflow.skim),
+    ] {
+        wln!(
+            s,
+            "  {:<14} {}",
+            step,
+            datasets
+                .iter()
+                .map(|d| format!("{:>28}", m.get(*d).copied().unwrap_or(0)))
+                .collect::<String>()
+        );
+    }
+    wln!(
+        s,
+        "  {:<14} {}",
+        "presel",
+        datasets
+            .iter()
+            .map(|d| format!(
+                "{:>28}",
+                out.cutflow
+                    .presel
+                    .get(*d)
+                    .and_then(|m| m.get("nominal"))
+                    .copied()
+                    .unwrap_or(0)
+            ))
+            .collect::<String>()
+    );
+    for (cat, by_ds) in &out.cutflow.categories {
+        let row: String = datasets
+            .iter()
+            .map(|d| {
+                format!(
+                    "{:>28}",
+                    by_ds
+                        .get(*d)
+                        .map(|m| m
+                            .values()
+                            .filter_map(|v| v.get("nominal"))
+                            .max()
+                            .copied()
+                            .unwrap_or(0))
+                        .unwrap_or(0)
+                )
+            })
+            .collect();
+        wln!(s, "  {:<14} {}", cat, row);
+    }
+    wln!(
+        s,
+        "\nsum of genWeight: {}",
+        serde_json::to_string(&out.sum_genweights)?
+    );
+    wln!(s, "\nhistograms ({}):", out.variables.len());
+    for (name, by_sample) in &out.variables {
+        wln!(
+            s,
+            "  {name}: {}",
+            by_sample.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    emit(&s)?;
+    Ok(())
+}
+
+/// One PocketCoffea histogram in UHI form: axes `cat`, `variation` (MC), then the configured ones.
+fn uhi_with_categories(hs: &cortado_engine::output::HistSet) -> serde_json::Value {
+    use cortado_hist::{Axis, AxisKind, Hist, Storage};
+    let cats: Vec<String> = hs.hists.keys().cloned().collect();
+    let vars: Vec<String> = hs
+        .hists
+        .values()
+        .next()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let Some(first) = hs.hists.values().next().and_then(|m| m.values().next()) else {
+        return json!(null);
+    };
+    let cat_axis = Axis {
+        name: "cat".into(),
+        label: String::new(),
+        kind: AxisKind::StrCategory {
+            categories: cats.clone(),
+            growth: false,
+        },
+        underflow: false,
+        overflow: true,
+    };
+    let mut axes = vec![cat_axis];
+    if hs.has_variation_axis {
+        axes.push(Axis {
+            name: "variation".into(),
+            label: String::new(),
+            kind: AxisKind::StrCategory {
+                categories: vars.clone(),
+                growth: false,
+            },
+            underflow: false,
+            overflow: true,
+        });
+    }
+    axes.extend(first.axes.iter().cloned());
+    let mut full = Hist::new(
+        axes,
+        if first.sumw2.is_empty() {
+            Storage::Double
+        } else {
+            Storage::Weight
+        },
+    );
+    let inner = first.sumw.len();
+    let nvar_cells = if hs.has_variation_axis {
+        vars.len() + 1
+    } else {
+        1
+    };
+    for (ci, cat) in cats.iter().enumerate() {
+        for (vi, var) in vars.iter().enumerate() {
+            if let Some(h) = hs.hists.get(cat).and_then(|m| m.get(var)) {
+                let base = (ci * nvar_cells + if hs.has_variation_axis { vi } else { 0 }) * inner;
+                full.sumw[base..base + inner].copy_from_slice(&h.sumw);
+                if !h.sumw2.is_empty() {
+                    full.sumw2[base..base + inner].copy_from_slice(&h.sumw2);
+                }
+            }
+        }
+    }
+    cortado_hist::uhi::to_uhi(&full)
+}
