@@ -331,6 +331,9 @@ pub fn plan_dataset(cfg: &AnalysisConfig, ds: &Dataset) -> Result<DatasetPlan, C
                     ),
                 ));
             }
+            if let Ty::Coll(id) = t.ty {
+                c.schema.colls[id].name = d.name.clone();
+            }
             c.schema.names.insert(d.name.clone(), t.ty.clone());
             defs.push(PlannedDef {
                 name: d.name.clone(),

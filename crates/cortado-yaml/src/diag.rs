@@ -120,9 +120,10 @@ pub fn closest<'a>(
     // Only names about as close as the best one: an exact case-insensitive
     // match hides names that are merely similar.
     let best = scored.first().map_or(0, |s| s.0);
+    let slack = usize::from(best >= 2);
     scored
         .into_iter()
-        .filter(|&(d, _)| d <= best + 1)
+        .filter(|&(d, _)| d <= best + slack)
         .take(max)
         .map(|(_, k)| k)
         .collect()
@@ -154,6 +155,7 @@ mod tests {
         let known = ["Muon_pt", "Muon_eta", "Jet_pt", "nMuon"];
         assert_eq!(closest("Muon_pT", known, 2), vec!["Muon_pt"]);
         assert_eq!(closest("Muon_et", known, 2), vec!["Muon_eta", "Muon_pt"]);
+        assert_eq!(closest("Muon_ptt", known, 2), vec!["Muon_pt"]);
         assert_eq!(
             did_you_mean("muon_eta", known),
             " (did you mean 'Muon_eta'?)"

@@ -1,0 +1,158 @@
+//! A mistake in a configuration is reported before any event is read, with
+//! the file, line and column, and the closest valid name.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes a configuration extending the Z->mumu example and runs `cortado check`.
+fn check(name: &str, body: &str) -> (bool, String, String) {
+    let dir = std::env::temp_dir().join(format!("cortado-cfg-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("analysis.yaml");
+    let base = root().join("examples/zmumu/analysis.yaml");
+    std::fs::write(&path, format!("extends: {}\n{body}", base.display())).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["check", "--cfg", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fails_with(name: &str, body: &str, needles: &[&str]) {
+    let (ok, _, err) = check(name, body);
+    assert!(!ok, "{name}: expected an error");
+    for n in needles {
+        assert!(err.contains(n), "{name}: missing {n:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn the_example_is_valid_and_reads_only_what_it_needs() {
+    let (ok, out, err) = check("valid", "");
+    assert!(ok, "{err}");
+    assert!(out.contains("branches read (33)"), "{out}");
+    assert!(out.contains("branches read (35)"), "{out}");
+    assert!(!out.contains("Electron_cutBased"), "{out}");
+}
+
+#[test]
+fn unknown_top_level_key() {
+    fails_with(
+        "topkey",
+        "skimm: []\n",
+        &[
+            "analysis.yaml:2:1",
+            "unknown key 'skimm'",
+            "did you mean 'skim'",
+        ],
+    );
+}
+
+#[test]
+fn misspelt_field_in_an_expression() {
+    fails_with(
+        "field",
+        "workflow:\n  variables:\n    lead_pt: fill_none(first(MuonGood.ptt), 0)\n",
+        &[
+            "analysis.yaml:4:30",
+            "collection MuonGood has no field 'ptt' (did you mean 'pt'?)",
+            "^^^",
+        ],
+    );
+}
+
+#[test]
+fn misspelt_collection_and_function() {
+    fails_with(
+        "coll",
+        "workflow:\n  variables:\n    x: count(Muonn)\n",
+        &["analysis.yaml:4:", "unknown name 'Muonn'", "'Muon'"],
+    );
+    fails_with(
+        "func",
+        "workflow:\n  objects:\n    MuonGood: lepton_selectio(Muon)\n",
+        &[
+            "unknown function 'lepton_selectio'",
+            "did you mean 'lepton_selection'",
+        ],
+    );
+}
+
+#[test]
+fn unknown_weight_category_and_sample() {
+    fails_with(
+        "weight",
+        "weights:\n  common:\n    inclusive: [genWeigth, lumi, XS]\n",
+        &[
+            "analysis.yaml:4:17",
+            "unknown weight 'genWeigth'",
+            "did you mean 'genWeight'",
+        ],
+    );
+    fails_with(
+        "cat",
+        "weights:\n  common:\n    inclusive: [genWeight]\n    bycategory: {baselin: [lumi]}\n",
+        &["unknown category 'baselin'", "did you mean 'baseline'"],
+    );
+    fails_with("sample", "weights:\n  common: {inclusive: [genWeight]}\n  bysample: {DYJetsToL: {inclusive: [XS]}}\n", &["unknown sample 'DYJetsToL'", "did you mean 'DYJetsToLL'"]);
+}
+
+#[test]
+fn type_errors() {
+    fails_with(
+        "types",
+        "workflow:\n  variables:\n    bad: MuonGood.pt + JetGood.pt\n",
+        &["different numbers of objects"],
+    );
+    fails_with(
+        "cutbool",
+        "skim: [\"nMuon + 1\"]\n",
+        &["a cut must give one boolean per event"],
+    );
+    fails_with("and", "skim: [\"nMuon and True\"]\n", &["needs booleans"]);
+}
+
+#[test]
+fn parameters_and_histograms() {
+    fails_with(
+        "param",
+        "workflow:\n  variables:\n    x: count(Muon[Muon.pt > ${object_preselection.Muon.ptt}])\n",
+        &[
+            "parameter 'object_preselection.Muon.ptt' not found",
+            "did you mean 'pt'",
+        ],
+    );
+    fails_with(
+        "hist",
+        "histograms:\n  h: {axes: [{coll: ll, field: mass, bins: 10, start: 0, stop: 1}], only_categories: [baselin]}\n",
+        &["only_categories names unknown 'baselin'", "did you mean 'baseline'"],
+    );
+    fails_with(
+        "factory",
+        "histograms:\n  h: {factory: muon_histz}\n",
+        &["did you mean 'muon_hists'"],
+    );
+}
+
+#[test]
+fn datasets() {
+    fails_with(
+        "filter",
+        "datasets:\n  filter: {samples: [DYJetsToLLL]}\n",
+        &["sample 'DYJetsToLLL'", "did you mean 'DYJetsToLL'"],
+    );
+    fails_with(
+        "json",
+        "datasets:\n  jsons: [no/such/fileset.json]\n",
+        &["fileset", "does not exist"],
+    );
+}

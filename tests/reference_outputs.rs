@@ -1,0 +1,166 @@
+//! cortado against PocketCoffea 0.9.13: the Z->mumu example (official and
+//! loose selections, synthetic and real NanoAOD files) and the extended
+//! example must equal the recorded reference outputs of `../shared/reference`
+//! — every histogram bin, cutflow entry, sumw, sumw2 and column — within
+//! 1e-6 relative, as judged by `../shared/tools/compare_outputs.py`.
+//! Skipped (with a message) when `../shared` is not beside the checkout.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared() -> Option<PathBuf> {
+    let p = root().join("../shared");
+    p.join("reference").exists().then_some(p)
+}
+
+fn cortado(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run cortado");
+    assert!(
+        out.status.success(),
+        "cortado {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cortado-ref-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs a configuration, dumps its output and compares it with the reference.
+fn check(config: &str, reference: &str, extra_run_args: &[&str]) {
+    let Some(shared) = shared() else {
+        eprintln!("skipped: ../shared/reference is not present");
+        return;
+    };
+    let out = tmpdir(config);
+    let cfg = format!("tests/configs/{config}.yaml");
+    let mut args = vec!["run", "--cfg", &cfg, "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra_run_args);
+    cortado(&args);
+    for f in [
+        "output_all.cortado",
+        "config.json",
+        "parameters_dump.yaml",
+        "logfile.log",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing in the run folder");
+    }
+    let json = cortado(&["dump", out.to_str().unwrap(), "--json"]);
+    let cand = out.join("output.json");
+    std::fs::write(&cand, json).unwrap();
+    let refpath = ["output.json", "output.json.gz"]
+        .iter()
+        .map(|f| shared.join("reference").join(reference).join(f))
+        .find(|p| p.exists())
+        .unwrap();
+    let cmp = Command::new("python3")
+        .arg(shared.join("tools/compare_outputs.py"))
+        .args([
+            refpath.to_str().unwrap(),
+            cand.to_str().unwrap(),
+            "--columns",
+            "--allow-migrations",
+            "2",
+        ])
+        .output()
+        .expect("python3 runs compare_outputs.py");
+    let text = String::from_utf8_lossy(&cmp.stdout);
+    let last = text.lines().last().unwrap_or_default().to_string();
+    assert!(
+        cmp.status.success() && last.ends_with(" 0 failed"),
+        "{config} vs {reference}:\n{text}"
+    );
+    eprintln!("{config}: {last}");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn zmumu_synthetic_equals_pocketcoffea() {
+    check("zmumu_synthetic", "zmumu_synthetic", &[]);
+}
+
+#[test]
+fn zmumu_synthetic_loose_equals_pocketcoffea() {
+    check("zmumu_synthetic_loose", "zmumu_synthetic_loose", &[]);
+}
+
+#[test]
+fn zmumu_nanoaod_equals_pocketcoffea() {
+    check("zmumu_nanoaod", "zmumu_nanoaod", &[]);
+}
+
+#[test]
+fn zmumu_nanoaod_loose_equals_pocketcoffea() {
+    check("zmumu_nanoaod_loose", "zmumu_nanoaod_loose", &[]);
+}
+
+#[test]
+fn extended_equals_pocketcoffea() {
+    check("extended_synthetic", "extended_synthetic", &[]);
+}
+
+#[test]
+fn small_chunks_and_one_thread_give_the_same_result() {
+    // Chunk boundaries and thread counts change only the order of additions.
+    check(
+        "zmumu_synthetic",
+        "zmumu_synthetic",
+        &["-c", "30000", "-e", "iterative"],
+    );
+}
+
+#[test]
+fn shipped_example_runs_and_dumps() {
+    let out = tmpdir("example");
+    cortado(&[
+        "run",
+        "--cfg",
+        "examples/zmumu/analysis.yaml",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let summary = cortado(&["dump", out.to_str().unwrap()]);
+    assert!(
+        summary.contains("mll_50_150") && summary.contains("baseline"),
+        "{summary}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&cortado(&["dump", out.to_str().unwrap(), "--json"])).unwrap();
+    let presel = &json["cutflow"]["presel"];
+    for ds in [
+        "DATA_SingleMuon_2018_EraA",
+        "DYJetsToLL_M-50_2018",
+        "TTTo2L2Nu_2018",
+    ] {
+        assert!(
+            presel[ds]["nominal"].as_u64().unwrap() > 50,
+            "{ds}: {presel}"
+        );
+    }
+    // MC histograms are normalised: the DY dimuon peak bin holds lumi*xsec-scale yields
+    let h = &json["histograms"]["mll_50_150"]["DYJetsToLL"]["DYJetsToLL_M-50_2018"]["baseline"]
+        ["nominal"]["sumw"];
+    let total: f64 = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .sum();
+    assert!(total > 1e6, "{total}");
+    let params = std::fs::read_to_string(out.join("parameters_dump.yaml")).unwrap();
+    assert!(params.contains("HLT_triggers:") && params.contains("59832.47534"));
+    let _ = Path::new("");
+    std::fs::remove_dir_all(&out).ok();
+}
