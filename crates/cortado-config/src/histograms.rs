@@ -513,10 +513,10 @@ mod tests {
         let names: Vec<&str> = h.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(
             names,
-            vec!["MuonGood_pt_1", "MuonGood_eta_1", "MuonGood_phi_1"]
+            vec!["MuonGood_eta_1", "MuonGood_pt_1", "MuonGood_phi_1"]
         );
-        assert_eq!(h[0].axes[0].name, "MuonGood.pt");
-        assert_eq!(h[0].axes[0].label, "$p_{T}^{\\mu}$ [GeV] for Obj. #1");
+        assert_eq!(h[1].axes[0].name, "MuonGood.pt");
+        assert_eq!(h[1].axes[0].label, "$p_{T}^{\\mu}$ [GeV] for Obj. #1");
         assert_eq!(h[2].axes[0].bins, Some(Bins::Count(64)));
         let c = parse("nJets: {factory: count_hist, coll: JetGood, bins: 8, start: 0, stop: 8}\n")
             .unwrap();
