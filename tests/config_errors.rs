@@ -156,3 +156,42 @@ fn datasets() {
         &["fileset", "does not exist"],
     );
 }
+
+#[test]
+fn rust_functions_need_the_binary_that_registers_them() {
+    // The custom_workflow example runs with its own binary; plain cortado
+    // says which name (defined by the example's Rust hooks) it does not know, where.
+    let out = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["check", "--cfg", "examples/custom_workflow/analysis.yaml"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("analysis.yaml:27:"), "{err}");
+    assert!(err.contains("unknown name 'MuonTightIso'"), "{err}");
+    fails_with(
+        "userfn",
+        "histograms:\n  cs:\n    axes: [{expr: \"cos_theta_cs(MuonGood)\", name: cs, bins: 4, start: -1, stop: 1}]\n",
+        &["analysis.yaml:4:", "unknown function 'cos_theta_cs'"],
+    );
+}
+
+#[test]
+fn a_histogram_without_autofill_needs_no_values() {
+    // Declared for a workflow's fill_histograms_extra: the axes need no
+    // field that exists; without autofill: false they do.
+    let (ok, _, err) = check(
+        "noautofill",
+        "histograms:\n  extra:\n    autofill: false\n    axes: [{coll: custom, field: x, bins: 4, start: 0, stop: 1}]\n",
+    );
+    assert!(ok, "{err}");
+    fails_with(
+        "autofill",
+        "histograms:\n  extra:\n    axes: [{coll: custom, field: x, bins: 4, start: 0, stop: 1}]\n",
+        &[
+            "analysis.yaml:4:",
+            "declare the histogram with autofill: false",
+        ],
+    );
+}

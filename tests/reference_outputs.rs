@@ -122,6 +122,34 @@ fn small_chunks_and_one_thread_give_the_same_result() {
 }
 
 #[test]
+fn results_are_identical_for_any_chunk_size_and_thread_count() {
+    // Bit for bit: sums are compensated, merges are in a fixed order.
+    let cfg = "examples/extended/analysis.yaml";
+    let mut dumps = Vec::new();
+    for (name, extra) in [
+        ("whole", &["-c", "1000000"][..]),
+        ("clusters", &["-c", "1", "-e", "iterative"][..]),
+        ("pairs", &["-c", "2000", "-s", "2"][..]),
+    ] {
+        let out = tmpdir(&format!("chunks-{name}"));
+        let mut args = vec!["run", "--cfg", cfg, "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        cortado(&args);
+        dumps.push(cortado(&["dump", out.to_str().unwrap(), "--json"]));
+        std::fs::remove_dir_all(&out).ok();
+    }
+    assert!(dumps[0].len() > 10_000);
+    assert!(
+        dumps[0] == dumps[1],
+        "one chunk per cluster differs from whole files"
+    );
+    assert!(
+        dumps[0] == dumps[2],
+        "chunks of 2000 on 2 threads differ from whole files"
+    );
+}
+
+#[test]
 fn shipped_example_runs_and_dumps() {
     let out = tmpdir("example");
     cortado(&[

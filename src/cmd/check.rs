@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use cortado_engine::ext::Extensions;
 
 use crate::output::{emit, wln};
 
@@ -17,10 +18,10 @@ pub struct CheckArgs {
 }
 
 /// Runs the subcommand.
-pub fn run(args: &CheckArgs) -> Result<()> {
+pub fn run(args: &CheckArgs, ext: &Extensions) -> Result<()> {
     let t0 = std::time::Instant::now();
     let cfg = cortado_config::load(&args.cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let plans = cortado_engine::run::plan_all(&cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let plans = cortado_engine::run::plan_all(&cfg, ext).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut s = String::new();
     wln!(
         s,

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use cortado_engine::ext::Extensions;
 use cortado_engine::run::{plan_all, run, RunOptions};
 
 use crate::output::emit;
@@ -41,10 +42,10 @@ pub struct RunArgs {
 }
 
 /// Runs the subcommand.
-pub fn run_cmd(args: &RunArgs) -> Result<()> {
+pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
     let t0 = Instant::now();
     let cfg = cortado_config::load(&args.cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let plans = plan_all(&cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let plans = plan_all(&cfg, ext).map_err(|e| anyhow::anyhow!("{e}"))?;
     let t_plan = t0.elapsed().as_secs_f64();
     let sequential = match args.executor.as_str() {
         "iterative" => true,
@@ -127,7 +128,8 @@ pub fn run_cmd(args: &RunArgs) -> Result<()> {
             }
         }
     };
-    let (out, stats) = run(&cfg, &plans, &opts, &progress).map_err(anyhow::Error::msg)?;
+    let (out, stats) =
+        run(&cfg, &plans, &opts, ext.workflow.as_ref(), &progress).map_err(anyhow::Error::msg)?;
     let out_path = args.outputdir.join("output_all.cortado");
     out.write(&out_path).map_err(anyhow::Error::msg)?;
     let workers = if sequential {

@@ -147,7 +147,12 @@ fn opt_bool(n: &Node, key: &str, default: bool) -> Result<bool, ConfigError> {
 /// Parses one axis mapping.
 pub fn parse_axis(n: &Node) -> Result<AxisDef, ConfigError> {
     n.check_keys(AXIS_KEYS, "an axis")?;
-    let field = n.req("field")?.as_text()?;
+    let expr = n.get("expr").map(|v| v.as_text()).transpose()?;
+    // An axis filled by an expression is named by `name` (or `field`).
+    let field = match (n.get("field"), &expr) {
+        (None, Some(_)) => n.req("name")?.as_text()?,
+        _ => n.req("field")?.as_text()?,
+    };
     let coll = n
         .get("coll")
         .map(|c| c.as_text())
@@ -219,7 +224,7 @@ pub fn parse_axis(n: &Node) -> Result<AxisDef, ConfigError> {
         underflow: opt_bool(n, "underflow", true)?,
         overflow: opt_bool(n, "overflow", true)?,
         growth: opt_bool(n, "growth", false)?,
-        expr: n.get("expr").map(|v| v.as_text()).transpose()?,
+        expr,
         field,
         coll,
     };

@@ -6,6 +6,7 @@
 //! - [`output`]: the accumulated result, merging and normalisation;
 //! - [`run`]: chunking, parallel processing and deterministic merging.
 
+pub mod ext;
 pub mod output;
 pub mod plan;
 pub mod process;

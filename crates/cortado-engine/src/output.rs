@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use cortado_hist::Hist;
+use cortado_hist::{Hist, Sum};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -69,15 +69,15 @@ pub struct Output {
     /// Format tag.
     pub format: String,
     /// Σ genWeight before any cut, by dataset (simulation).
-    pub sum_genweights: Map<f64>,
+    pub sum_genweights: Map<Sum>,
     /// Σ sign(genWeight), by dataset.
-    pub sum_signof_genweights: Map<f64>,
+    pub sum_signof_genweights: Map<Sum>,
     /// Event counts.
     pub cutflow: Cutflow,
     /// Σ weight per category: category → dataset → sample → variation (simulation).
-    pub sumw: Map<Map<Map<Map<f64>>>>,
+    pub sumw: Map<Map<Map<Map<Sum>>>>,
     /// Σ weight² per category.
-    pub sumw2: Map<Map<Map<Map<f64>>>>,
+    pub sumw2: Map<Map<Map<Map<Sum>>>>,
     /// histogram → sample → dataset → histograms.
     pub variables: Map<Map<Map<HistSet>>>,
     /// sample → dataset → category → variation → column → values.
@@ -113,8 +113,8 @@ fn add_u64(a: &mut u64, b: &u64) -> Result<(), String> {
     Ok(())
 }
 
-fn add_f64(a: &mut f64, b: &f64) -> Result<(), String> {
-    *a += b;
+fn add_sum(a: &mut Sum, b: &Sum) -> Result<(), String> {
+    a.merge(b);
     Ok(())
 }
 
@@ -137,12 +137,12 @@ impl Output {
         merge_maps(
             &mut self.sum_genweights,
             &other.sum_genweights,
-            &mut add_f64,
+            &mut add_sum,
         )?;
         merge_maps(
             &mut self.sum_signof_genweights,
             &other.sum_signof_genweights,
-            &mut add_f64,
+            &mut add_sum,
         )?;
         merge_maps(
             &mut self.cutflow.initial,
@@ -170,7 +170,7 @@ impl Output {
         ] {
             merge_maps(mine, theirs, &mut |a, b| {
                 merge_maps(a, b, &mut |a, b| {
-                    merge_maps(a, b, &mut |a, b| merge_maps(a, b, &mut add_f64))
+                    merge_maps(a, b, &mut |a, b| merge_maps(a, b, &mut add_sum))
                 })
             })?;
         }
@@ -215,6 +215,38 @@ impl Output {
         Ok(())
     }
 
+    /// Rounds every compensated sum (histogram cells, sums of weights) to its
+    /// final value.
+    pub fn settle(&mut self) {
+        for h in self
+            .variables
+            .values_mut()
+            .flat_map(|m| m.values_mut())
+            .flat_map(|m| m.values_mut())
+            .flat_map(|hs| hs.hists.values_mut())
+            .flat_map(|m| m.values_mut())
+        {
+            h.settle();
+        }
+        for v in self
+            .sum_genweights
+            .values_mut()
+            .chain(self.sum_signof_genweights.values_mut())
+        {
+            v.settle();
+        }
+        for v in self
+            .sumw
+            .values_mut()
+            .chain(self.sumw2.values_mut())
+            .flat_map(|m| m.values_mut())
+            .flat_map(|m| m.values_mut())
+            .flat_map(|m| m.values_mut())
+        {
+            v.settle();
+        }
+    }
+
     /// PocketCoffea's postprocessing: every histogram, `sumw` and `sumw2` of a
     /// simulated dataset is multiplied by `1/Σ genWeight` (or `1/Σ sign`),
     /// squared for `sumw2`, when that weight is applied to its sample. Records
@@ -223,6 +255,7 @@ impl Output {
         if self.scaled.is_some() {
             return Ok(());
         }
+        self.settle();
         for (_, by_sample) in self.variables.iter_mut() {
             for (_, by_ds) in by_sample.iter_mut() {
                 for (ds, hs) in by_ds.iter_mut() {
@@ -239,7 +272,7 @@ impl Output {
                 for (ds, by_sample) in by_ds.iter_mut() {
                     if let Some(s) = scales.get(ds) {
                         for v in by_sample.values_mut().flat_map(|m| m.values_mut()) {
-                            *v *= if sq { s * s } else { *s };
+                            *v = Sum::of(v.value() * if sq { s * s } else { *s });
                         }
                     }
                 }

@@ -15,6 +15,8 @@ use cortado_hist::{Axis, AxisKind, Transform};
 use cortado_root::RootFile;
 use cortado_yaml::{ConfigError, Node};
 
+use crate::ext::{Extensions, Hook, HookDef};
+
 /// A definition compiled: a named value, or a field added to a collection.
 #[derive(Clone, Debug)]
 pub struct PlannedDef {
@@ -77,7 +79,7 @@ pub struct HistPlan {
     /// The definition.
     pub def: HistDef,
     /// Axes and the expressions filling them.
-    pub axes: Vec<(Axis, TExpr)>,
+    pub axes: Vec<(Axis, Option<TExpr>)>,
     /// Categories it is filled in (sorted).
     pub categories: Vec<String>,
     /// Variations (simulation), `nominal` included; `None` for data.
@@ -165,6 +167,7 @@ struct Compiler<'a> {
     cfg: &'a AnalysisConfig,
     schema: Schema,
     meta: Meta,
+    ext: &'a Extensions,
 }
 
 impl<'a> Compiler<'a> {
@@ -191,6 +194,7 @@ impl<'a> Compiler<'a> {
             params: Some(self.cfg.params.root()),
             cut_params,
             meta: &self.meta,
+            registry: Some(&self.ext.functions),
         };
         ck.check(&ast).map_err(|e| locate(e, src, what))
     }
@@ -254,7 +258,11 @@ pub fn tree_schema(file: &str, tree: &str) -> Result<Schema, String> {
 }
 
 /// Compiles the configuration for one dataset.
-pub fn plan_dataset(cfg: &AnalysisConfig, ds: &Dataset) -> Result<DatasetPlan, ConfigError> {
+pub fn plan_dataset(
+    cfg: &AnalysisConfig,
+    ds: &Dataset,
+    ext: &Extensions,
+) -> Result<DatasetPlan, ConfigError> {
     let first = ds.files.first().ok_or_else(|| {
         ConfigError::new(ds.pos.clone(), format!("dataset {} has no files", ds.name))
     })?;
@@ -266,7 +274,12 @@ pub fn plan_dataset(cfg: &AnalysisConfig, ds: &Dataset) -> Result<DatasetPlan, C
         primary_dataset: ds.primary_dataset.clone(),
         sample: ds.sample.clone(),
     };
-    let mut c = Compiler { cfg, schema, meta };
+    let mut c = Compiler {
+        cfg,
+        schema,
+        meta,
+        ext,
+    };
     let raw_schema = c.schema.clone();
     let ctx = |what: &str| format!("{what} (dataset {})", ds.name);
 
@@ -276,75 +289,45 @@ pub fn plan_dataset(cfg: &AnalysisConfig, ds: &Dataset) -> Result<DatasetPlan, C
     }
     let mut defs = Vec::new();
     let mut presel = Vec::new();
-    let mut stages: Vec<Stage> = cfg.definitions.iter().map(|d| d.stage).collect();
-    stages.sort();
-    stages.dedup();
-    let mut presel_done = false;
-    let do_presel =
-        |c: &mut Compiler<'_>, presel: &mut Vec<(String, TExpr)>| -> Result<(), ConfigError> {
+    // Names defined by the Rust workflow, by hook.
+    let hook_defs = ext.workflow.defines(&mut c.schema);
+    let declare_hook = |c: &mut Compiler<'_>, hooks: &[Hook]| {
+        for d in &hook_defs {
+            if hooks.contains(&d.hook) {
+                if let Ty::Coll(id) = d.ty {
+                    c.schema.colls[id].name = d.name.clone();
+                }
+                c.schema.names.insert(d.name.clone(), d.ty.clone());
+            }
+        }
+    };
+    for stage in [
+        Stage::Objects,
+        Stage::Counts,
+        Stage::BeforePresel,
+        Stage::AfterPresel,
+    ] {
+        if stage == Stage::AfterPresel {
+            declare_hook(&mut c, &[Hook::ProcessExtraBeforePresel]);
             for cut in &cfg.preselections {
                 presel.push((cut.name.clone(), c.cut(cut, &ctx("preselection cut"))?));
             }
-            Ok(())
-        };
-    for d in &cfg.definitions {
-        if d.stage == Stage::AfterPresel && !presel_done {
-            do_presel(&mut c, &mut presel)?;
-            presel_done = true;
         }
-        let t = c.check(&d.expr, None, &ctx(&format!("definition '{}'", d.name)))?;
-        if let Some((coll, field)) = d.name.split_once('.') {
-            let Some(Ty::Coll(id)) = c.schema.names.get(coll).cloned() else {
-                return Err(ConfigError::new(
-                    d.expr.pos.clone(),
-                    format!("'{}': '{coll}' is not a collection", d.name),
-                ));
-            };
-            match t.ty {
-                Ty::Obj(p, cid) if cid == id => {
-                    c.schema.colls[id].fields.insert(field.to_string(), p);
-                }
-                ref other => {
-                    return Err(ConfigError::new(
-                        d.expr.pos.clone(),
-                        format!(
-                            "'{}' must give one value per {coll} object, this gives {}",
-                            d.name,
-                            c.schema.describe(other)
-                        ),
-                    ))
-                }
-            }
-            defs.push(PlannedDef {
-                name: coll.to_string(),
-                field: Some(field.to_string()),
-                stage: d.stage,
-                expr: t,
-            });
-        } else {
-            if matches!(t.ty, Ty::Lit(_) | Ty::Str | Ty::List) {
-                return Err(ConfigError::new(
-                    d.expr.pos.clone(),
-                    format!(
-                        "'{}' is a constant; definitions give values per event or per object",
-                        d.name
-                    ),
-                ));
-            }
-            if let Ty::Coll(id) = t.ty {
-                c.schema.colls[id].name = d.name.clone();
-            }
-            c.schema.names.insert(d.name.clone(), t.ty.clone());
-            defs.push(PlannedDef {
-                name: d.name.clone(),
-                field: None,
-                stage: d.stage,
-                expr: t,
-            });
+        for d in cfg.definitions.iter().filter(|d| d.stage == stage) {
+            defs.push(compile_definition(&mut c, d, &ctx)?);
         }
-    }
-    if !presel_done {
-        do_presel(&mut c, &mut presel)?;
+        declare_hook(
+            &mut c,
+            match stage {
+                Stage::Objects => &[Hook::ApplyObjectPreselection],
+                Stage::Counts => &[Hook::CountObjects],
+                Stage::BeforePresel => &[Hook::DefineCommonVariablesBeforePresel],
+                Stage::AfterPresel => &[
+                    Hook::DefineCommonVariablesAfterPresel,
+                    Hook::ProcessExtraAfterPresel,
+                ],
+            },
+        );
     }
     let mut categories = Vec::new();
     for (name, cuts) in cfg.categories.expanded() {
@@ -392,7 +375,7 @@ pub fn plan_dataset(cfg: &AnalysisConfig, ds: &Dataset) -> Result<DatasetPlan, C
         {
             continue;
         }
-        if !h.autofill || h.metadata_hist {
+        if h.metadata_hist {
             continue;
         }
         hists.push(hist_plan(&mut c, h, &cat_names, &weights, ds)?);
@@ -439,7 +422,11 @@ pub fn plan_dataset(cfg: &AnalysisConfig, ds: &Dataset) -> Result<DatasetPlan, C
     exprs.extend(presel.iter().map(|(_, t)| t));
     exprs.extend(categories.iter().flat_map(|(_, v)| v.iter()));
     exprs.extend(subsamples.iter().flat_map(|(_, v)| v.iter()));
-    exprs.extend(hists.iter().flat_map(|h| h.axes.iter().map(|(_, t)| t)));
+    exprs.extend(
+        hists
+            .iter()
+            .flat_map(|h| h.axes.iter().filter_map(|(_, t)| t.as_ref())),
+    );
     exprs.extend(columns.values().flatten().map(|c| &c.expr));
     exprs.extend(
         subsample_columns
@@ -465,7 +452,8 @@ pub fn plan_dataset(cfg: &AnalysisConfig, ds: &Dataset) -> Result<DatasetPlan, C
         })
         .collect();
     exprs.extend(weight_exprs.iter());
-    let mut branches = required_branches(&defs, &exprs, &raw_schema);
+    let mut branches = required_branches(&defs, &exprs, &raw_schema, &hook_defs);
+    branches.extend(ext.workflow.branches());
     if ds.is_mc {
         branches.insert("genWeight".to_string());
     }
@@ -503,6 +491,63 @@ pub fn plan_dataset(cfg: &AnalysisConfig, ds: &Dataset) -> Result<DatasetPlan, C
         subsample_columns,
         branches: branches.into_iter().collect(),
         lumi,
+    })
+}
+
+/// Compiles one definition of the workflow and adds its name (or field) to the schema.
+fn compile_definition(
+    c: &mut Compiler<'_>,
+    d: &cortado_config::Definition,
+    ctx: &dyn Fn(&str) -> String,
+) -> Result<PlannedDef, ConfigError> {
+    let t = c.check(&d.expr, None, &ctx(&format!("definition '{}'", d.name)))?;
+    if let Some((coll, field)) = d.name.split_once('.') {
+        let Some(Ty::Coll(id)) = c.schema.names.get(coll).cloned() else {
+            return Err(ConfigError::new(
+                d.expr.pos.clone(),
+                format!("'{}': '{coll}' is not a collection", d.name),
+            ));
+        };
+        match t.ty {
+            Ty::Obj(p, cid) if cid == id => {
+                c.schema.colls[id].fields.insert(field.to_string(), p);
+            }
+            ref other => {
+                return Err(ConfigError::new(
+                    d.expr.pos.clone(),
+                    format!(
+                        "'{}' must give one value per {coll} object, this gives {}",
+                        d.name,
+                        c.schema.describe(other)
+                    ),
+                ))
+            }
+        }
+        return Ok(PlannedDef {
+            name: coll.to_string(),
+            field: Some(field.to_string()),
+            stage: d.stage,
+            expr: t,
+        });
+    }
+    if matches!(t.ty, Ty::Lit(_) | Ty::Str | Ty::List) {
+        return Err(ConfigError::new(
+            d.expr.pos.clone(),
+            format!(
+                "'{}' is a constant; definitions give values per event or per object",
+                d.name
+            ),
+        ));
+    }
+    if let Ty::Coll(id) = t.ty {
+        c.schema.colls[id].name = d.name.clone();
+    }
+    c.schema.names.insert(d.name.clone(), t.ty.clone());
+    Ok(PlannedDef {
+        name: d.name.clone(),
+        field: None,
+        stage: d.stage,
+        expr: t,
     })
 }
 
@@ -658,7 +703,9 @@ fn axis_value_text(a: &AxisDef) -> Result<String, String> {
     match a.coll.as_str() {
         "events" => Ok(a.field.clone()),
         "metadata" | "custom" => Err(format!(
-            "axis '{}': coll '{}' (values filled by custom code) needs the library API",
+            "axis '{}': coll '{}' has no values to fill automatically: declare the histogram \
+             with autofill: false and fill it in a Rust workflow's fill_histograms_extra \
+             (the library API, see examples/custom_workflow)",
             a.name, a.coll
         )),
         coll => Ok(match a.pos {
@@ -679,10 +726,15 @@ fn hist_plan(
     let mut axes = Vec::new();
     let mut obj_coll = None;
     for a in &h.axes {
-        let text = axis_value_text(a)
-            .map_err(|m| ConfigError::new(h.pos.clone(), format!("{what}: {m}")))?;
+        let text = if h.autofill {
+            axis_value_text(a)
+                .map_err(|m| ConfigError::new(h.pos.clone(), format!("{what}: {m}")))?
+        } else {
+            "True".to_string() // filled by the workflow's fill_histograms_extra
+        };
         let t = c.check_text(&text, h.pos.as_ref(), &format!("{what}, axis '{}'", a.name))?;
         match &t.ty {
+            Ty::Lit(_) if !h.autofill => {}
             Ty::Event(_) | Ty::Opt(_) => {}
             Ty::Obj(_, id) => {
                 if obj_coll.is_some_and(|o| o != *id) {
@@ -737,7 +789,7 @@ fn hist_plan(
                 ))
             }
         };
-        if a.kind == "int" && t.ty.prim().is_some_and(|p| p.is_float()) {
+        if h.autofill && a.kind == "int" && t.ty.prim().is_some_and(|p| p.is_float()) {
             return Err(ConfigError::new(
                 h.pos.clone(),
                 format!(
@@ -756,7 +808,7 @@ fn hist_plan(
         axis.validate().map_err(|m| {
             ConfigError::new(h.pos.clone(), format!("{what}: axis '{}': {m}", a.name))
         })?;
-        axes.push((axis, t));
+        axes.push((axis, h.autofill.then_some(t)));
     }
     let mut categories: Vec<String> = cats
         .iter()
@@ -836,10 +888,26 @@ fn column_plans(c: &mut Compiler<'_>, co: &ColOut) -> Result<Vec<ColumnPlan>, Co
 
 /// The raw branches an analysis needs: fields of NanoAOD collections reached
 /// through definitions, counters, event-level branches and records.
-fn required_branches(defs: &[PlannedDef], exprs: &[&TExpr], raw: &Schema) -> BTreeSet<String> {
+fn required_branches(
+    defs: &[PlannedDef],
+    exprs: &[&TExpr],
+    raw: &Schema,
+    hook_defs: &[HookDef],
+) -> BTreeSet<String> {
     let mut need = BTreeSet::new();
     // defined name -> the NanoAOD collections its objects come from
     let mut sources: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for h in hook_defs {
+        let prefixes = h
+            .from
+            .iter()
+            .filter_map(|c| match raw.names.get(c) {
+                Some(Ty::Coll(id)) => raw.base.get(id).map(|(_, p)| p.clone()),
+                _ => None,
+            })
+            .collect();
+        sources.insert(h.name.clone(), prefixes);
+    }
     // (collection, field) added by definitions
     let mut added: BTreeSet<(String, String)> = BTreeSet::new();
     let base_of = |name: &str| -> Option<(String, String)> {
@@ -951,6 +1019,14 @@ fn required_branches(defs: &[PlannedDef], exprs: &[&TExpr], raw: &Schema) -> BTr
                 for a in args {
                     for f in ["pt", "eta", "phi", "mass", "charge"] {
                         field_of(a, f, need);
+                    }
+                }
+            }
+            TKind::Call(Func::User(u), args) => {
+                need.extend(u.1.branches());
+                for a in args {
+                    for f in u.1.fields() {
+                        field_of(a, &f, need);
                     }
                 }
             }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use cortado_config::Stage;
 use cortado_expr::eval::{eval, Env};
-use cortado_expr::types::Prim;
 use cortado_expr::value::{Arr, RawData, Val};
-use cortado_hist::{Hist, Storage};
+use cortado_hist::{Hist, Storage, Sum};
 
+use crate::ext::{ExtraFill, Workflow};
 use crate::output::{ColumnValues, HistSet, Output};
 use crate::plan::{ColumnPlan, DatasetPlan, HistPlan, WeightPlan, WeightTerm};
 
@@ -233,8 +233,9 @@ fn fill(h: &mut Hist, axes: &[AxisVals], mask: &[bool], w: &[f64]) {
     }
 }
 
-/// Processes one chunk of a dataset (all events of `raw`).
-pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
+/// Processes one chunk of a dataset (all events of `raw`), with the hooks of `wf`.
+pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflow) -> R<Output> {
+    let hook = |name: &str, r: R<()>| r.map_err(|e| format!("workflow hook {name}: {e}"));
     let mut out = Output::new();
     let ds = plan.dataset.name.clone();
     let sample = plan.dataset.sample.clone();
@@ -244,10 +245,10 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
     out.cutflow.initial.insert(ds.clone(), n0 as u64);
     if is_mc {
         let g = env.branch("genWeight").map_err(|e| e.0)?;
-        let (mut s, mut sign) = (0.0f64, 0.0f64);
+        let (mut s, mut sign) = (Sum::default(), 0.0f64);
         for i in 0..g.len() {
             let x = g.get_f64(i);
-            s += x;
+            s.add(x);
             sign += if x > 0.0 {
                 1.0
             } else if x < 0.0 {
@@ -257,8 +258,12 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
             };
         }
         out.sum_genweights.insert(ds.clone(), s);
-        out.sum_signof_genweights.insert(ds.clone(), sign);
+        out.sum_signof_genweights.insert(ds.clone(), Sum::of(sign));
     }
+    hook(
+        "process_extra_before_skim",
+        wf.process_extra_before_skim(&mut env),
+    )?;
     // skim
     let m = and_masks(&plan.skim, &env)?;
     env = env.filter(&m);
@@ -266,9 +271,13 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
     if env.is_empty() {
         return Ok(out);
     }
+    hook(
+        "process_extra_after_skim",
+        wf.process_extra_after_skim(&mut env),
+    )?;
     // object preselection, counts, variables before the preselection
-    let define = |env: &mut Env, stage_ok: &dyn Fn(Stage) -> bool| -> R<()> {
-        for d in plan.defs.iter().filter(|d| stage_ok(d.stage)) {
+    let define = |env: &mut Env, stage: Stage| -> R<()> {
+        for d in plan.defs.iter().filter(|d| d.stage == stage) {
             let v = eval(&d.expr, env).map_err(|e| format!("definition '{}': {e}", d.name))?;
             match &d.field {
                 None => env.define(&d.name, v),
@@ -286,7 +295,22 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
         }
         Ok(())
     };
-    define(&mut env, &|s| s != Stage::AfterPresel)?;
+    define(&mut env, Stage::Objects)?;
+    hook(
+        "apply_object_preselection",
+        wf.apply_object_preselection(&mut env),
+    )?;
+    define(&mut env, Stage::Counts)?;
+    hook("count_objects", wf.count_objects(&mut env))?;
+    define(&mut env, Stage::BeforePresel)?;
+    hook(
+        "define_common_variables_before_presel",
+        wf.define_common_variables_before_presel(&mut env),
+    )?;
+    hook(
+        "process_extra_before_presel",
+        wf.process_extra_before_presel(&mut env),
+    )?;
     let m = and_masks(&plan.presel, &env)?;
     env = env.filter(&m);
     out.cutflow.presel.insert(
@@ -296,7 +320,15 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
     if env.is_empty() {
         return Ok(out);
     }
-    define(&mut env, &|s| s == Stage::AfterPresel)?;
+    define(&mut env, Stage::AfterPresel)?;
+    hook(
+        "define_common_variables_after_presel",
+        wf.define_common_variables_after_presel(&mut env),
+    )?;
+    hook(
+        "process_extra_after_presel",
+        wf.process_extra_after_presel(&mut env),
+    )?;
     let n = env.len();
 
     // categories and subsamples
@@ -395,11 +427,11 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
                 );
             if is_mc {
                 let w = weight_for(target, cat, "nominal");
-                let (mut s1, mut s2) = (0.0f64, 0.0f64);
+                let (mut s1, mut s2) = (Sum::default(), Sum::default());
                 for (x, &m) in w.iter().zip(&mask) {
                     if m {
-                        s1 += x;
-                        s2 += x * x;
+                        s1.add(*x);
+                        s2.add(x * x);
                     }
                 }
                 for (which, v) in [(&mut out.sumw, s1), (&mut out.sumw2, s2)] {
@@ -427,6 +459,18 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>) -> R<Output> {
             &mut out,
         )?;
     }
+    let mut extra = ExtraHists {
+        plan,
+        ds: &ds,
+        cat_masks: &cat_masks,
+        targets: &targets,
+        weight_for: &weight_for,
+        out: &mut out,
+    };
+    hook(
+        "fill_histograms_extra",
+        wf.fill_histograms_extra(&env, &mut extra),
+    )?;
 
     // columns
     let any_columns = !plan.columns.is_empty() || !plan.subsample_columns.is_empty();
@@ -507,15 +551,20 @@ fn fill_hist(
     ds: &str,
     out: &mut Output,
 ) -> R<()> {
-    let vals: Vec<AxisVals> = h
+    // Histograms without expressions (`autofill: false`) are created empty,
+    // for the workflow's `fill_histograms_extra`.
+    let vals: Option<Vec<AxisVals>> = h
         .axes
         .iter()
         .map(|(_, t)| {
-            eval(t, env)
-                .map_err(|e| format!("histogram '{}': {e}", h.def.name))
-                .and_then(axis_vals)
+            t.as_ref().map(|t| {
+                eval(t, env)
+                    .map_err(|e| format!("histogram '{}': {e}", h.def.name))
+                    .and_then(axis_vals)
+            })
         })
-        .collect::<R<_>>()?;
+        .collect::<Option<R<Vec<_>>>>()
+        .transpose()?;
     let storage = if h.def.storage == "double" {
         Storage::Double
     } else {
@@ -552,9 +601,9 @@ fn fill_hist(
                 } else {
                     Some(weight_for(target, cat, "nominal"))
                 };
-                if let Some(w) = w {
+                if let (Some(w), Some(vals)) = (w, &vals) {
                     if mask.iter().any(|&b| b) {
-                        fill(&mut hist, &vals, &mask, &w);
+                        fill(&mut hist, vals, &mask, &w);
                     }
                 }
                 by_var.insert(var.clone(), hist);
@@ -568,8 +617,106 @@ fn fill_hist(
             .or_default()
             .insert(ds.to_string(), set);
     }
-    let _ = Prim::Bool;
     Ok(())
+}
+
+/// The chunk's histograms as the workflow's `fill_histograms_extra` sees them.
+struct ExtraHists<'a> {
+    plan: &'a DatasetPlan,
+    ds: &'a str,
+    cat_masks: &'a [(String, Vec<bool>)],
+    targets: &'a [(String, Option<Vec<bool>>)],
+    weight_for: &'a dyn Fn(&str, &str, &str) -> Vec<f64>,
+    out: &'a mut Output,
+}
+
+impl ExtraFill for ExtraHists<'_> {
+    fn categories(&self) -> Vec<(String, Vec<bool>)> {
+        self.cat_masks.to_vec()
+    }
+
+    fn samples(&self) -> Vec<(String, Option<Vec<bool>>)> {
+        self.targets.to_vec()
+    }
+
+    fn variations(&self, hist: &str) -> Vec<String> {
+        match self.plan.hists.iter().find(|h| h.def.name == hist) {
+            Some(h) => h
+                .variations
+                .clone()
+                .unwrap_or_else(|| vec!["nominal".to_string()]),
+            None => Vec::new(),
+        }
+    }
+
+    fn weights(&self, sample: &str, category: &str, variation: &str) -> Vec<f64> {
+        (self.weight_for)(sample, category, variation)
+    }
+
+    fn fill(
+        &mut self,
+        hist: &str,
+        sample: &str,
+        category: &str,
+        variation: &str,
+        values: &[&[f64]],
+        weights: &[f64],
+    ) -> R<()> {
+        let Some(hp) = self.plan.hists.iter().find(|h| h.def.name == hist) else {
+            let names: Vec<&str> = self
+                .plan
+                .hists
+                .iter()
+                .map(|h| h.def.name.as_str())
+                .collect();
+            return Err(format!(
+                "no histogram '{hist}' in the configuration (there are: {})",
+                names.join(", ")
+            ));
+        };
+        if hp.axes.iter().any(|(_, t)| t.is_some()) {
+            return Err(format!(
+                "histogram '{hist}' is filled automatically; declare it with autofill: false"
+            ));
+        }
+        if values.len() != hp.axes.len() {
+            return Err(format!(
+                "histogram '{hist}' has {} axes, {} value arrays given",
+                hp.axes.len(),
+                values.len()
+            ));
+        }
+        if values.iter().any(|v| v.len() != weights.len()) {
+            return Err(format!(
+                "histogram '{hist}': every axis needs one value per weight ({} weights)",
+                weights.len()
+            ));
+        }
+        let set = self
+            .out
+            .variables
+            .get_mut(hist)
+            .and_then(|m| m.get_mut(sample))
+            .and_then(|m| m.get_mut(self.ds))
+            .ok_or_else(|| format!("histogram '{hist}': no sample '{sample}' in this chunk"))?;
+        let by_var = set
+            .hists
+            .get_mut(category)
+            .ok_or_else(|| format!("histogram '{hist}' is not filled in category '{category}'"))?;
+        let h = by_var.get_mut(variation).ok_or_else(|| {
+            format!("histogram '{hist}' has no variation '{variation}' for this sample")
+        })?;
+        let mut idx = vec![0isize; values.len()];
+        for (i, &w) in weights.iter().enumerate() {
+            for (k, v) in values.iter().enumerate() {
+                idx[k] = h.axes[k].index_f64(v[i]);
+            }
+            if let Some(c) = h.cell_of(&idx) {
+                h.add_at(c, w);
+            }
+        }
+        Ok(())
+    }
 }
 
 fn column_values(v: &Val, mask: &[bool], cp: &ColumnPlan) -> R<ColumnValues> {

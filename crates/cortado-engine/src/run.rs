@@ -14,6 +14,7 @@ use cortado_root::RootFile;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
+use crate::ext::{Extensions, Workflow};
 use crate::output::Output;
 use crate::plan::{plan_dataset, DatasetPlan, WeightTerm};
 use crate::process::process_chunk;
@@ -90,10 +91,10 @@ pub fn chunks_of_file(path: &str, chunksize: u64) -> Result<Vec<Range<u64>>, Str
 }
 
 /// Plans every dataset of the configuration.
-pub fn plan_all(cfg: &AnalysisConfig) -> Result<Vec<DatasetPlan>, String> {
+pub fn plan_all(cfg: &AnalysisConfig, ext: &Extensions) -> Result<Vec<DatasetPlan>, String> {
     cfg.datasets
         .iter()
-        .map(|d| plan_dataset(cfg, d).map_err(|e| e.to_string()))
+        .map(|d| plan_dataset(cfg, d, ext).map_err(|e| e.to_string()))
         .collect()
 }
 
@@ -126,7 +127,7 @@ pub fn work_list(plans: &[DatasetPlan], opts: &RunOptions) -> Result<Vec<Chunk>,
 }
 
 /// Reads the branches of a chunk and processes it.
-pub fn run_chunk(plan: &DatasetPlan, chunk: &Chunk) -> Result<Output, String> {
+pub fn run_chunk(plan: &DatasetPlan, chunk: &Chunk, wf: &dyn Workflow) -> Result<Output, String> {
     let f = RootFile::open(&chunk.file).map_err(|e| e.to_string())?;
     let t = f.tree("Events").map_err(|e| e.to_string())?;
     let names: Vec<&str> = plan.branches.iter().map(String::as_str).collect();
@@ -145,7 +146,7 @@ pub fn run_chunk(plan: &DatasetPlan, chunk: &Chunk) -> Result<Output, String> {
     let map: HashMap<String, cortado_columns::Column> =
         plan.branches.iter().cloned().zip(cols).collect();
     let raw = Arc::new(ColumnData::new(n, map));
-    process_chunk(plan, raw).map_err(|e| {
+    process_chunk(plan, raw, wf).map_err(|e| {
         format!(
             "{} entries {}..{}: {e}",
             chunk.file, chunk.entries.start, chunk.entries.end
@@ -153,12 +154,13 @@ pub fn run_chunk(plan: &DatasetPlan, chunk: &Chunk) -> Result<Output, String> {
     })
 }
 
-/// Runs the whole analysis; `progress` is called after each chunk with the
-/// number of events done.
+/// Runs the whole analysis (with the workflow hooks of `wf`); `progress` is
+/// called after each chunk with the number of events done.
 pub fn run(
     cfg: &AnalysisConfig,
     plans: &[DatasetPlan],
     opts: &RunOptions,
+    wf: &dyn Workflow,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<(Output, RunStats), String> {
     let work = work_list(plans, opts)?;
@@ -167,7 +169,7 @@ pub fn run(
     let t0 = Instant::now();
     let one = |c: &Chunk| -> Result<(Output, f64), String> {
         let t = Instant::now();
-        let o = run_chunk(&plans[c.plan], c)?;
+        let o = run_chunk(&plans[c.plan], c, wf)?;
         let d = done.fetch_add(c.entries.end - c.entries.start, Ordering::Relaxed) + c.entries.end
             - c.entries.start;
         progress(d, total);
@@ -247,7 +249,7 @@ pub fn normalisation(plans: &[DatasetPlan], out: &Output) -> BTreeMap<String, f6
             None
         };
         if let Some(s) = s {
-            scales.insert(ds.clone(), 1.0 / s);
+            scales.insert(ds.clone(), 1.0 / s.value());
         }
         let _ = WeightTerm::GenWeight;
     }

@@ -286,6 +286,13 @@ pub(crate) fn call(
         span,
     };
     let t = |ty, kind| TExpr { ty, kind, span };
+    if let Some(u) = c
+        .registry
+        .filter(|_| !NAMES.contains(&name))
+        .and_then(|r| r.get(name))
+    {
+        return user_call(c, u, args, kwargs, span);
+    }
     match name {
         // ---- element-wise maths ----
         "sqrt" | "exp" | "log" | "log10" | "sin" | "cos" | "tan" | "sinh" | "cosh" | "tanh"
@@ -927,9 +934,38 @@ pub(crate) fn call(
                 span,
             )
         }
-        other => Err(CheckError::new(format!("unknown function '{other}'"), span)
-            .suggest(other, NAMES.iter().copied())),
+        other => {
+            let user = c.registry.map(|r| r.names()).unwrap_or_default();
+            Err(CheckError::new(format!("unknown function '{other}'"), span)
+                .suggest(other, NAMES.iter().copied().chain(user)))
+        }
     }
+}
+
+/// Checks a call of a function of the analysis's Rust code.
+fn user_call(
+    c: &mut Checker<'_>,
+    u: crate::user::UserFn,
+    args: &[Expr],
+    kwargs: &[(String, Expr)],
+    span: Span,
+) -> R<TExpr> {
+    if let Some((k, _)) = kwargs.first() {
+        return Err(CheckError::new(
+            format!("{}(): keyword arguments ('{k}=') are not supported for Rust functions; pass it by position", u.0),
+            span,
+        ));
+    }
+    let targs = args.iter().map(|a| c.check(a)).collect::<R<Vec<_>>>()?;
+    let tys: Vec<Ty> = targs.iter().map(|a| a.ty.clone()).collect();
+    let ty =
+        u.1.signature(&tys, c.schema)
+            .map_err(|m| CheckError::new(format!("{}(): {m}", u.0), span))?;
+    Ok(TExpr {
+        ty,
+        kind: TKind::Call(Func::User(u), targs),
+        span,
+    })
 }
 
 fn bool_like(e: &TExpr) -> TExpr {

@@ -85,6 +85,8 @@ pub enum Func {
     MinDeltaR,
     /// `get_dilepton(electrons, muons)`: PocketCoffea's dilepton record.
     Dilepton,
+    /// A function written in Rust by the analyst.
+    User(crate::user::UserFn),
     /// Golden-JSON lumi mask (data); the certified ranges by run.
     GoldenJson(Arc<crate::builtins::LumiRanges>),
 }
@@ -169,6 +171,8 @@ pub struct Checker<'a> {
     pub cut_params: Option<&'a Node>,
     /// The dataset.
     pub meta: &'a Meta,
+    /// Functions added by the analyst.
+    pub registry: Option<&'a crate::user::Registry>,
 }
 
 type R<T> = Result<T, CheckError>;
@@ -704,6 +708,7 @@ mod tests {
             params: None,
             cut_params: None,
             meta: &meta,
+            registry: None,
         };
         c.check(&parse(src).unwrap())
             .map(|t| t.ty)

@@ -948,6 +948,10 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
             }
         }
         Func::Dilepton => dilepton(&vals[0], &vals[1])?,
+        Func::User(u) => {
+            u.1.eval(&vals, env)
+                .map_err(|m| ee(format!("{}(): {m}", u.0)))?
+        }
         Func::GoldenJson(mask) => {
             let (run, lumi) = match (&vals[0], &vals[1]) {
                 (Val::Event(r), Val::Event(l)) => (r.clone(), l.clone()),

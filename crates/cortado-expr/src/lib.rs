@@ -7,4 +7,5 @@ pub mod eval;
 pub mod math;
 pub mod parser;
 pub mod types;
+pub mod user;
 pub mod value;

@@ -195,6 +195,18 @@ impl Schema {
         self.colls.len() - 1
     }
 
+    /// Adds a collection type with the fields of collection `like` (a
+    /// NanoAOD collection such as `Muon`) and returns its type.
+    pub fn add_coll_like(&mut self, name: &str, like: &str) -> Result<Ty, String> {
+        match self.names.get(like) {
+            Some(Ty::Coll(id)) => {
+                let fields = self.colls[*id].fields.clone();
+                Ok(Ty::Coll(self.add_coll(name, fields)))
+            }
+            _ => Err(format!("'{like}' is not a collection of the input files")),
+        }
+    }
+
     /// Adds a record type and returns its id.
     pub fn add_rec(&mut self, name: &str, fields: BTreeMap<String, Prim>) -> RecId {
         self.recs.push(RecInfo {

@@ -83,6 +83,7 @@ fn run(defs: &[(&str, &str)], expr: &str) -> Val {
             params: None,
             cut_params: None,
             meta: &meta,
+            registry: None,
         };
         let t = ck
             .check(&strip_parens(parse(src).unwrap()))
@@ -95,6 +96,7 @@ fn run(defs: &[(&str, &str)], expr: &str) -> Val {
         params: None,
         cut_params: None,
         meta: &meta,
+        registry: None,
     };
     let t = ck
         .check(&strip_parens(parse(expr).unwrap()))
@@ -193,6 +195,7 @@ fn cleaning_and_filtering() {
         params: None,
         cut_params: None,
         meta: &meta,
+        registry: None,
     };
     let t = ck.check(&strip_parens(parse(src).unwrap())).unwrap();
     let mut ck = Checker {
@@ -200,6 +203,7 @@ fn cleaning_and_filtering() {
         params: None,
         cut_params: None,
         meta: &meta,
+        registry: None,
     };
     let cnt = ck
         .check(&strip_parens(parse("count(Muon)").unwrap()))

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::axis::{Axis, AxisKind};
+use crate::sum::two_sum;
 
 /// What each bin accumulates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +17,11 @@ pub enum Storage {
 
 /// A histogram: axes and, for every cell (bins and flow bins, row-major with
 /// the first axis outermost), the sum of weights and of squared weights.
+///
+/// While it is filled and merged, every cell also keeps the rounding errors of
+/// its sums (see [`crate::sum`]), so that the result does not depend on how
+/// the events were split into chunks; [`Hist::settle`] folds them in (scaling
+/// and the exports do it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hist {
     /// The axes.
@@ -26,21 +32,60 @@ pub struct Hist {
     pub sumw: Vec<f64>,
     /// Sum of squared weights per cell (empty for `Double` storage).
     pub sumw2: Vec<f64>,
+    /// Rounding errors of `sumw` (empty once settled).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sumw_lo: Vec<f64>,
+    /// Rounding errors of `sumw2` (empty once settled).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sumw2_lo: Vec<f64>,
 }
 
 impl Hist {
     /// An empty histogram.
     pub fn new(axes: Vec<Axis>, storage: Storage) -> Hist {
         let n: usize = axes.iter().map(Axis::extent).product();
+        let weighted = storage == Storage::Weight;
         Hist {
             sumw: vec![0.0; n],
-            sumw2: if storage == Storage::Weight {
-                vec![0.0; n]
-            } else {
-                Vec::new()
-            },
+            sumw2: if weighted { vec![0.0; n] } else { Vec::new() },
+            sumw_lo: vec![0.0; n],
+            sumw2_lo: if weighted { vec![0.0; n] } else { Vec::new() },
             axes,
             storage,
+        }
+    }
+
+    /// Folds the rounding errors kept while filling into the sums.
+    pub fn settle(&mut self) {
+        for (x, lo) in [
+            (&mut self.sumw, &mut self.sumw_lo),
+            (&mut self.sumw2, &mut self.sumw2_lo),
+        ] {
+            for (a, b) in x.iter_mut().zip(lo.iter()) {
+                *a += b;
+            }
+            *lo = Vec::new();
+        }
+    }
+
+    /// A settled copy (or `self` when already settled).
+    pub(crate) fn settled(&self) -> std::borrow::Cow<'_, Hist> {
+        if self.sumw_lo.is_empty() && self.sumw2_lo.is_empty() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            let mut h = self.clone();
+            h.settle();
+            std::borrow::Cow::Owned(h)
+        }
+    }
+
+    /// Makes the error arrays match the sums (after deserialising a settled histogram).
+    fn unsettle(&mut self) {
+        if self.sumw_lo.len() != self.sumw.len() {
+            self.sumw_lo = vec![0.0; self.sumw.len()];
+        }
+        if self.sumw2_lo.len() != self.sumw2.len() {
+            self.sumw2_lo = vec![0.0; self.sumw2.len()];
         }
     }
 
@@ -63,9 +108,16 @@ impl Hist {
     /// Adds `w` at a cell.
     #[inline]
     pub fn add_at(&mut self, cell: usize, w: f64) {
-        self.sumw[cell] += w;
+        if self.sumw_lo.is_empty() {
+            self.unsettle();
+        }
+        let (s, e) = two_sum(self.sumw[cell], w);
+        self.sumw[cell] = s;
+        self.sumw_lo[cell] += e;
         if self.storage == Storage::Weight {
-            self.sumw2[cell] += w * w;
+            let (s, e) = two_sum(self.sumw2[cell], w * w);
+            self.sumw2[cell] = s;
+            self.sumw2_lo[cell] += e;
         }
     }
 
@@ -158,6 +210,8 @@ impl Hist {
         };
         self.sumw = relayout(&self.sumw);
         self.sumw2 = relayout(&self.sumw2);
+        self.sumw_lo = relayout(&self.sumw_lo);
+        self.sumw2_lo = relayout(&self.sumw2_lo);
     }
 
     /// Adds another histogram with the same axes.
@@ -169,17 +223,33 @@ impl Hist {
                 describe_axes(&other.axes)
             ));
         }
-        for (a, b) in self.sumw.iter_mut().zip(&other.sumw) {
-            *a += b;
-        }
-        for (a, b) in self.sumw2.iter_mut().zip(&other.sumw2) {
-            *a += b;
+        self.unsettle();
+        for (mine, mine_lo, theirs, theirs_lo) in [
+            (
+                &mut self.sumw,
+                &mut self.sumw_lo,
+                &other.sumw,
+                &other.sumw_lo,
+            ),
+            (
+                &mut self.sumw2,
+                &mut self.sumw2_lo,
+                &other.sumw2,
+                &other.sumw2_lo,
+            ),
+        ] {
+            for (i, (a, b)) in mine.iter_mut().zip(theirs).enumerate() {
+                let (s, e) = two_sum(*a, *b);
+                *a = s;
+                mine_lo[i] += e + theirs_lo.get(i).copied().unwrap_or(0.0);
+            }
         }
         Ok(())
     }
 
-    /// Multiplies every bin by `f` (variances by `f²`).
+    /// Multiplies every bin by `f` (variances by `f²`); settles first.
     pub fn scale(&mut self, f: f64) {
+        self.settle();
         for x in &mut self.sumw {
             *x *= f;
         }
@@ -190,12 +260,22 @@ impl Hist {
 
     /// True if any bin is NaN or infinite.
     pub fn has_non_finite(&self) -> bool {
-        self.sumw.iter().chain(&self.sumw2).any(|x| !x.is_finite())
+        self.sumw
+            .iter()
+            .chain(&self.sumw2)
+            .chain(&self.sumw_lo)
+            .chain(&self.sumw2_lo)
+            .any(|x| !x.is_finite())
     }
 
     /// Total sum of weights including flow bins.
     pub fn total(&self) -> f64 {
-        self.sumw.iter().sum()
+        let mut s = crate::sum::Sum::default();
+        for (i, &x) in self.sumw.iter().enumerate() {
+            s.add(x);
+            s.add(self.sumw_lo.get(i).copied().unwrap_or(0.0));
+        }
+        s.value()
     }
 
     /// This histogram in the JSON layout of PocketCoffea's exported outputs
@@ -203,41 +283,43 @@ impl Hist {
     /// bins separately for 1-D; the full arrays with flow for more dimensions.
     pub fn to_reference_json(&self, has_variation_axis: bool) -> serde_json::Value {
         use serde_json::{json, Value};
-        let axes: Vec<Value> = self.axes.iter().map(axis_json).collect();
+        let settled = self.settled();
+        let this: &Hist = &settled;
+        let axes: Vec<Value> = this.axes.iter().map(axis_json).collect();
         let mut out = json!({"axes": axes, "has_variation_axis": has_variation_axis});
-        if self.axes.len() == 1 {
-            let a = &self.axes[0];
+        if this.axes.len() == 1 {
+            let a = &this.axes[0];
             let uf = usize::from(a.has_underflow());
             let n = a.bins();
             let of = a.overflow;
-            let w2 = if self.sumw2.is_empty() {
-                &self.sumw
+            let w2 = if this.sumw2.is_empty() {
+                &this.sumw
             } else {
-                &self.sumw2
+                &this.sumw2
             };
-            out["sumw"] = json!(self.sumw[uf..uf + n]);
+            out["sumw"] = json!(this.sumw[uf..uf + n]);
             out["sumw2"] = json!(w2[uf..uf + n]);
             out["underflow_sumw"] = if uf == 1 {
-                json!(self.sumw[0])
+                json!(this.sumw[0])
             } else {
                 Value::Null
             };
             out["underflow_sumw2"] = if uf == 1 { json!(w2[0]) } else { Value::Null };
             out["overflow_sumw"] = if of {
-                json!(self.sumw[uf + n])
+                json!(this.sumw[uf + n])
             } else {
                 Value::Null
             };
             out["overflow_sumw2"] = if of { json!(w2[uf + n]) } else { Value::Null };
         } else {
-            out["sumw_with_flow"] = nested(&self.sumw, &self.shape());
+            out["sumw_with_flow"] = nested(&this.sumw, &this.shape());
             out["sumw2_with_flow"] = nested(
-                if self.sumw2.is_empty() {
-                    &self.sumw
+                if this.sumw2.is_empty() {
+                    &this.sumw
                 } else {
-                    &self.sumw2
+                    &this.sumw2
                 },
-                &self.shape(),
+                &this.shape(),
             );
         }
         out

@@ -14,7 +14,9 @@
 
 mod axis;
 mod hist;
+pub mod sum;
 pub mod uhi;
 
 pub use axis::{Axis, AxisKind, Transform};
 pub use hist::{Hist, Storage};
+pub use sum::Sum;

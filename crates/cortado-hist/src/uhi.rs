@@ -47,6 +47,7 @@ pub fn axis_to_uhi(a: &Axis) -> Value {
 
 /// A histogram in UHI form.
 pub fn to_uhi(h: &Hist) -> Value {
+    let h: &Hist = &h.settled();
     let shape = h.shape();
     let storage = match h.storage {
         Storage::Weight => {

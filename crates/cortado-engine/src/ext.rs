@@ -1,0 +1,175 @@
+//! The library API: what configuration cannot express, written in Rust.
+//!
+//! - [`Extensions::functions`]: functions callable from configuration
+//!   expressions — custom cuts, weights, variables (see
+//!   [`cortado_expr::user::UserFunction`]);
+//! - [`Workflow`]: PocketCoffea's processor hooks (§5.3), run on the events of
+//!   every chunk at their place in the processing order.
+//!
+//! A binary built on cortado calls `cortado::cli::main_with(extensions)` and
+//! gets the whole command line (`run`, `check`, `dump`, ...) with them; see
+//! `examples/custom_workflow/`.
+
+use cortado_expr::eval::Env;
+use cortado_expr::types::{Schema, Ty};
+use cortado_expr::user::Registry;
+
+/// Where a hook's definitions become visible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Hook {
+    /// `apply_object_preselection`
+    ApplyObjectPreselection,
+    /// `count_objects`
+    CountObjects,
+    /// `define_common_variables_before_presel`
+    DefineCommonVariablesBeforePresel,
+    /// `process_extra_before_presel`
+    ProcessExtraBeforePresel,
+    /// `define_common_variables_after_presel`
+    DefineCommonVariablesAfterPresel,
+    /// `process_extra_after_presel`
+    ProcessExtraAfterPresel,
+}
+
+/// A value a workflow hook defines for the configuration's expressions.
+#[derive(Clone, Debug)]
+pub struct HookDef {
+    /// Its name.
+    pub name: String,
+    /// Its type (for a new collection, add its type to the schema first:
+    /// [`Schema::add_coll_like`]).
+    pub ty: Ty,
+    /// The hook that defines it.
+    pub hook: Hook,
+    /// For a collection: the NanoAOD collections its objects come from (such
+    /// as `["Muon"]`), so that the fields the configuration reads through it
+    /// are read from the files.
+    pub from: Vec<String>,
+}
+
+impl HookDef {
+    /// A value defined by `hook`.
+    pub fn new(name: &str, ty: Ty, hook: Hook) -> HookDef {
+        HookDef {
+            name: name.to_string(),
+            ty,
+            hook,
+            from: Vec::new(),
+        }
+    }
+
+    /// A collection whose objects come from the NanoAOD collections `from`.
+    pub fn collection(name: &str, ty: Ty, hook: Hook, from: &[&str]) -> HookDef {
+        HookDef {
+            from: from.iter().map(|s| s.to_string()).collect(),
+            ..HookDef::new(name, ty, hook)
+        }
+    }
+}
+
+/// Histograms filled by [`Workflow::fill_histograms_extra`].
+pub trait ExtraFill {
+    /// The categories of the chunk's events (after the preselection) and their masks.
+    fn categories(&self) -> Vec<(String, Vec<bool>)>;
+    /// The samples the events are filled into: the dataset's sample (no mask)
+    /// or, where it has subsamples, each subsample and its mask.
+    fn samples(&self) -> Vec<(String, Option<Vec<bool>>)>;
+    /// The variations histogram `hist` is filled for in this dataset
+    /// (`nominal` first; only `nominal` for data).
+    fn variations(&self, hist: &str) -> Vec<String>;
+    /// The weight of every event for `sample` in `category` and `variation`
+    /// (`nominal`, or a weight variation such as `pileupUp`; 1 for data).
+    fn weights(&self, sample: &str, category: &str, variation: &str) -> Vec<f64>;
+    /// Fills histogram `hist` (declared in the configuration with
+    /// `autofill: false`) for `sample` in `category` and `variation`: one slice
+    /// of values per axis and one weight per entry.
+    fn fill(
+        &mut self,
+        hist: &str,
+        sample: &str,
+        category: &str,
+        variation: &str,
+        values: &[&[f64]],
+        weights: &[f64],
+    ) -> Result<(), String>;
+}
+
+/// PocketCoffea's processor hooks. Every hook gets the events of a chunk and
+/// may define values (`env.define(name, value)`); names used by configuration
+/// expressions must be declared in [`Workflow::defines`] with their types.
+#[allow(unused_variables)]
+pub trait Workflow: Send + Sync {
+    /// Values the hooks define, with their types and the hook that defines
+    /// them (new collection types are added to `schema`).
+    fn defines(&self, schema: &mut Schema) -> Vec<HookDef> {
+        Vec::new()
+    }
+    /// Input branches the hooks read.
+    fn branches(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Before the skim (all events of the chunk).
+    fn process_extra_before_skim(&self, env: &mut Env) -> Result<(), String> {
+        Ok(())
+    }
+    /// After the skim.
+    fn process_extra_after_skim(&self, env: &mut Env) -> Result<(), String> {
+        Ok(())
+    }
+    /// After the configuration's `objects`.
+    fn apply_object_preselection(&self, env: &mut Env) -> Result<(), String> {
+        Ok(())
+    }
+    /// After the configuration's `counts`.
+    fn count_objects(&self, env: &mut Env) -> Result<(), String> {
+        Ok(())
+    }
+    /// After the configuration's `variables`.
+    fn define_common_variables_before_presel(&self, env: &mut Env) -> Result<(), String> {
+        Ok(())
+    }
+    /// Just before the preselection.
+    fn process_extra_before_presel(&self, env: &mut Env) -> Result<(), String> {
+        Ok(())
+    }
+    /// After the configuration's `variables_after_presel`.
+    fn define_common_variables_after_presel(&self, env: &mut Env) -> Result<(), String> {
+        Ok(())
+    }
+    /// After the preselection and its variables.
+    fn process_extra_after_presel(&self, env: &mut Env) -> Result<(), String> {
+        Ok(())
+    }
+    /// After the automatic histograms: fill histograms declared with `autofill: false`.
+    fn fill_histograms_extra(&self, env: &Env, fill: &mut dyn ExtraFill) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The workflow of a configuration without Rust code.
+pub struct NoWorkflow;
+
+impl Workflow for NoWorkflow {}
+
+/// Everything a binary adds to cortado.
+pub struct Extensions {
+    /// Functions for expressions.
+    pub functions: Registry,
+    /// Processor hooks.
+    pub workflow: Box<dyn Workflow>,
+}
+
+impl Default for Extensions {
+    fn default() -> Self {
+        Extensions {
+            functions: Registry::new(),
+            workflow: Box::new(NoWorkflow),
+        }
+    }
+}
+
+impl std::fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Extensions({:?})", self.functions)
+    }
+}

@@ -1,0 +1,95 @@
+//! The command line, for the `cortado` binary and for analysis binaries that
+//! add Rust functions and workflow hooks ([`main_with`]).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use cortado_engine::ext::Extensions;
+
+use crate::cmd;
+
+/// Fast declarative CMS NanoAOD analysis (a Rust successor to PocketCoffea).
+#[derive(Parser, Debug)]
+#[command(name = "cortado", version, about, long_about = None)]
+struct Cli {
+    /// Number of worker threads (default: all cores).
+    #[arg(short = 'j', long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show what is inside a ROOT file: trees, entries, clusters and branches
+    /// (type, shape, sizes, compression), or sum branches to cross-check the
+    /// reader against uproot or ROOT.
+    ///
+    /// Examples:
+    ///   cortado inspect nano.root
+    ///   cortado inspect nano.root --branches 'Muon_*'
+    ///   cortado inspect nano.root --tree Runs --json
+    ///   cortado inspect nano.root --sum nMuon Muon_pt --json
+    #[command(verbatim_doc_comment)]
+    Inspect(cmd::inspect::InspectArgs),
+    /// Run an analysis: read the datasets of a configuration, select events,
+    /// fill histograms, cutflow and sums of weights, and write them with the
+    /// parameters and configuration dumps into an output folder.
+    ///
+    /// Example:
+    ///   cortado run --cfg examples/zmumu/analysis.yaml -o zmumu_out
+    #[command(verbatim_doc_comment)]
+    Run(cmd::run::RunArgs),
+    /// Check a configuration against its input files without reading events:
+    /// every expression, name and type, and the list of branches to read.
+    ///
+    /// Example:
+    ///   cortado check --cfg examples/zmumu/analysis.yaml
+    #[command(verbatim_doc_comment)]
+    Check(cmd::check::CheckArgs),
+    /// Print an output: a summary, the whole output as JSON (--json, the layout
+    /// of PocketCoffea's exported outputs), or the histograms as UHI JSON (--uhi).
+    ///
+    /// Examples:
+    ///   cortado dump zmumu_out
+    ///   cortado dump zmumu_out --json > output.json
+    #[command(verbatim_doc_comment)]
+    Dump(cmd::dump::DumpArgs),
+}
+
+/// Runs the `cortado` command line with the functions and workflow hooks of
+/// `ext` (a binary without Rust extensions passes `Extensions::default()`).
+///
+/// ```no_run
+/// use cortado::ext::Extensions;
+/// fn main() -> std::process::ExitCode {
+///     let mut ext = Extensions::default();
+///     // ext.functions.add("my_cut", MyCut); ext.workflow = Box::new(MyWorkflow);
+///     cortado::cli::main_with(ext)
+/// }
+/// ```
+pub fn main_with(ext: Extensions) -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+        {
+            eprintln!("error: cannot start {n} threads: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let result = match cli.command {
+        Command::Inspect(args) => cmd::inspect::run(&args),
+        Command::Run(args) => cmd::run::run_cmd(&args, &ext),
+        Command::Check(args) => cmd::check::run(&args, &ext),
+        Command::Dump(args) => cmd::dump::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! `cortado`: declarative CMS NanoAOD analysis, as a library for analysis
+//! binaries that add Rust code to what configuration can say.
+//!
+//! A configuration that needs custom logic (a cut, a weight or a variable the
+//! expression language cannot write, or PocketCoffea-style processor hooks)
+//! is run by a small binary of the analysis's own:
+//!
+//! ```no_run
+//! use cortado::ext::Extensions;
+//! fn main() -> std::process::ExitCode {
+//!     let ext = Extensions::default(); // add functions and a workflow here
+//!     cortado::cli::main_with(ext)
+//! }
+//! ```
+//!
+//! It has the whole `cortado` command line (`run`, `check`, `dump`, ...).
+//! See `examples/custom_workflow/` for a complete analysis.
+
+pub mod cli;
+mod cmd;
+mod output;
+
+pub use cortado_engine::ext;
+pub use cortado_expr::{eval, types, user, value};
