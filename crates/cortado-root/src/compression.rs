@@ -215,9 +215,7 @@ pub fn decompress_block(alg: Algorithm, body: &[u8], out: &mut [u8]) -> Result<(
         Algorithm::Zlib => inflate(body, out, true).map_err(|m| fail(alg, m))?,
         Algorithm::OldDeflate => inflate(body, out, false).map_err(|m| fail(alg, m))?,
         Algorithm::Lzma => unxz(body, out).map_err(|m| fail(alg, m))?,
-        Algorithm::Zstd => {
-            zstd::bulk::decompress_to_buffer(body, out).map_err(|e| fail(alg, e.to_string()))?
-        }
+        Algorithm::Zstd => unzstd(body, out).map_err(|m| fail(alg, m))?,
         Algorithm::Lz4 => {
             if body.len() < 8 {
                 return Err(fail(alg, "block too short for its checksum"));
@@ -248,8 +246,42 @@ pub fn decompress_block(alg: Algorithm, body: &[u8], out: &mut [u8]) -> Result<(
     Ok(())
 }
 
+thread_local! {
+    /// One ZSTD context per thread: creating one per basket costs more than
+    /// decompressing a small basket.
+    static ZSTD: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+    /// One inflater per thread and header kind (reset between blocks).
+    static INFLATE: std::cell::RefCell<[Option<flate2::Decompress>; 2]> =
+        const { std::cell::RefCell::new([None, None]) };
+}
+
+fn unzstd(body: &[u8], out: &mut [u8]) -> std::result::Result<usize, String> {
+    ZSTD.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?);
+        }
+        let d = slot.as_mut().expect("created above");
+        d.decompress_to_buffer(body, out).map_err(|e| e.to_string())
+    })
+}
+
 fn inflate(body: &[u8], out: &mut [u8], zlib_header: bool) -> std::result::Result<usize, String> {
-    let mut d = flate2::Decompress::new(zlib_header);
+    INFLATE.with(|cell| {
+        let mut slots = cell.borrow_mut();
+        let d = slots[usize::from(zlib_header)]
+            .get_or_insert_with(|| flate2::Decompress::new(zlib_header));
+        d.reset(zlib_header);
+        inflate_with(d, body, out)
+    })
+}
+
+fn inflate_with(
+    d: &mut flate2::Decompress,
+    body: &[u8],
+    out: &mut [u8],
+) -> std::result::Result<usize, String> {
     let status = d
         .decompress(body, out, flate2::FlushDecompress::Finish)
         .map_err(|e| e.to_string())?;

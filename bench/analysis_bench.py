@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Analysis benchmark: the Z->mumu analysis of examples/zmumu on one large NanoAOD file, run by
+cortado, PocketCoffea 0.9.13 and ROOT RDataFrame on the same machine in the same session.
+
+    python3 bench/analysis_bench.py FILE [--repeat 3] [--threads 1 2] [--skip pocketcoffea,rdf]
+        [--cortado BIN] [--pocketcoffea-python PY] [--root-python PY] [--shared DIR]
+
+FILE: a simulated DY NanoAOD file (bench/make_inputs.sh writes 1.6 M events with LZMA-9).
+Each measurement is a fresh process; wall time includes start-up, configuration and writing
+the outputs (the peers' start-up is larger: Python imports, RDataFrame's JIT). The page cache is
+warm (the file is read once before). Prints the median wall time of every tool and thread
+count, events/s and events/s per core, and how many times faster cortado is.
+
+Also checks that the three agree: PocketCoffea's output (exported with
+../shared/tools/export_output_json.py) against cortado's `dump --json` and against
+RDataFrame's, with ../shared/tools/compare_outputs.py (histograms, cutflow, sumw).
+
+- cortado: `cortado -j N run --cfg <zmumu config on FILE>` (release build).
+- PocketCoffea: ../shared/tools/pocket_coffea_offline.py run with the reference configuration
+  ../shared/reference/pocketcoffea_zmumu (iterative executor for 1 core, futures -s N for N).
+- RDataFrame: ../shared/tools/rdf_zmumu.py --threads N (the same selection and histograms
+  written as one RDataFrame event loop; N >= 2 uses implicit multithreading).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOTDIR = os.path.dirname(HERE)
+WORK = os.path.join(HERE, "work", "analysis")
+
+DY_METADATA = {
+    "sample": "DYJetsToLL",
+    "year": "2018",
+    "isMC": "True",
+    "xsec": "6077.22",
+}
+
+
+def sh(cmd, cwd=None, env=None, check=True):
+    """Runs a command; returns (wall seconds, stdout+stderr)."""
+    t = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    dt = time.perf_counter() - t
+    if check and p.returncode != 0:
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stdout[-4000:]}")
+    return dt, p.stdout
+
+
+def prepare(file, cortado):
+    os.makedirs(WORK, exist_ok=True)
+    _, info = sh([cortado, "inspect", file, "--json"])
+    meta = dict(DY_METADATA, nevents=str(json.loads(info)["entries"]), size=str(os.path.getsize(file)))
+    fileset = os.path.join(WORK, "fileset.json")
+    with open(fileset, "w") as f:
+        json.dump({"DYJetsToLL_M-50_2018": {"metadata": meta, "files": [os.path.abspath(file)]}}, f, indent=1)
+    cfg = os.path.join(WORK, "zmumu.yaml")
+    with open(cfg, "w") as f:
+        f.write(
+            f"extends: {os.path.join(ROOTDIR, 'examples/zmumu/analysis.yaml')}\n"
+            "datasets:\n"
+            "  jsons: [fileset.json]\n"
+            "  filter: {samples: [DYJetsToLL], samples_exclude: [], year: ['2018']}\n"
+        )
+    return fileset, cfg
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("file")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--skip", default="", help="comma-separated: pocketcoffea, rdf")
+    ap.add_argument("--cortado", default=os.path.join(ROOTDIR, "target/release/cortado"))
+    ap.add_argument("--pocketcoffea-python", default=os.path.join(HERE, "work/venv-pocketcoffea/bin/python"))
+    ap.add_argument("--root-python", default=os.path.join(HERE, "work/venv-root/bin/python"))
+    ap.add_argument("--shared", default=os.path.join(ROOTDIR, "..", "shared"))
+    a = ap.parse_args()
+    skip = set(filter(None, a.skip.split(",")))
+    shared = os.path.abspath(a.shared)
+    if not os.path.exists(a.cortado):
+        sys.exit(f"{a.cortado} missing: cargo build --release")
+    fileset, cfg = prepare(a.file, a.cortado)
+    with open(a.file, "rb") as f:  # warm the page cache
+        while f.read(1 << 24):
+            pass
+
+    results = {}  # (tool, threads) -> [wall seconds]
+    events = None
+    outputs = {}
+
+    def record(tool, n, dt):
+        results.setdefault((tool, n), []).append(dt)
+        print(f"  {tool:<13} {n} thread(s): {dt:7.2f} s", flush=True)
+
+    for rep in range(a.repeat):
+        print(f"round {rep + 1}/{a.repeat}", flush=True)
+        for n in a.threads:
+            out = os.path.join(WORK, f"cortado_j{n}")
+            dt, _ = sh([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out])
+            record("cortado", n, dt)
+            outputs[("cortado", n)] = out
+            if "pocketcoffea" not in skip:
+                out = os.path.join(WORK, f"pocketcoffea_j{n}")
+                env = dict(os.environ, ZMUMU_FILESET=fileset, ZMUMU_SAMPLES="DYJetsToLL", COLUMNS="160")
+                ex = ["--executor", "iterative"] if n == 1 else ["--executor", "futures", "-s", str(n)]
+                dt, _ = sh(
+                    [a.pocketcoffea_python, "-W", "ignore", os.path.join(shared, "tools/pocket_coffea_offline.py"),
+                     "run", "--cfg", "config.py", "-ro", "run_options.yaml", "-o", out, *ex],
+                    cwd=os.path.join(shared, "reference/pocketcoffea_zmumu"), env=env)
+                record("PocketCoffea", n, dt)
+                outputs[("pocketcoffea", n)] = out
+            if "rdf" not in skip:
+                out = os.path.join(WORK, f"rdf_j{n}.json")
+                dt, _ = sh([a.root_python, "-W", "ignore", os.path.join(shared, "tools/rdf_zmumu.py"), fileset,
+                            "-o", out, "--threads", str(n), "--samples", "DYJetsToLL", "--no-rdf-log"])
+                record("RDataFrame", n, dt)
+                outputs[("rdf", n)] = out
+
+    # events processed (from cortado's output)
+    n0 = a.threads[0]
+    _, dump = sh([a.cortado, "dump", outputs[("cortado", n0)], "--json"])
+    cortado_json = os.path.join(WORK, "cortado.json")
+    with open(cortado_json, "w") as f:
+        f.write(dump)
+    events = sum(json.loads(dump)["cutflow"]["initial"].values())
+
+    # agreement
+    print("\nagreement (compare_outputs.py, default tolerance 1e-6, at most 2 bin-edge migrations):")
+    compare = os.path.join(shared, "tools/compare_outputs.py")
+    ref = None
+    if ("pocketcoffea", n0) in outputs:
+        ref = os.path.join(WORK, "pocketcoffea.json")
+        sh([a.pocketcoffea_python, "-W", "ignore", os.path.join(shared, "tools/export_output_json.py"),
+            os.path.join(outputs[("pocketcoffea", n0)], "output_all.coffea"), ref])
+        _, txt = sh([sys.executable, compare, ref, cortado_json, "--allow-migrations", "2"], check=False)
+        print(f"  cortado vs PocketCoffea:    {txt.strip().splitlines()[-1]}")
+        if ("rdf", n0) in outputs:
+            _, txt = sh([sys.executable, compare, ref, outputs[("rdf", n0)], "--allow-migrations", "2"], check=False)
+            print(f"  RDataFrame vs PocketCoffea: {txt.strip().splitlines()[-1]}")
+
+    # table
+    print(f"\n{events:,} events, {os.path.getsize(a.file) / 1e6:.0f} MB, file {a.file}")
+    print(f"median of {a.repeat} wall-clock runs per line (fresh process, start-up included)\n")
+    print(f"{'tool':<13} {'threads':>7} {'wall s':>8} {'events/s':>11} {'ev/s/core':>10} {'cortado is':>11}")
+    for n in a.threads:
+        base = statistics.median(results[("cortado", n)])
+        for tool in ("cortado", "PocketCoffea", "RDataFrame"):
+            if (tool, n) not in results:
+                continue
+            m = statistics.median(results[(tool, n)])
+            ratio = "" if tool == "cortado" else f"{m / base:9.1f}x"
+            print(f"{tool:<13} {n:>7} {m:8.2f} {events / m:11,.0f} {events / m / n:10,.0f} {ratio:>11}")
+    with open(os.path.join(WORK, "results.json"), "w") as f:
+        json.dump({"events": events, "file": a.file,
+                   "wall_s": {f"{t}/{n}": v for (t, n), v in results.items()}}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
