@@ -55,6 +55,14 @@ enum Command {
     ///   cortado dump zmumu_out --json > output.json
     #[command(verbatim_doc_comment)]
     Dump(cmd::dump::DumpArgs),
+    /// Merge outputs: histograms, sums and cutflows added, columns
+    /// concatenated, in the order given. Normalised outputs must hold
+    /// different datasets (an output is never normalised twice).
+    ///
+    /// Example:
+    ///   cortado merge-outputs OUT/output_*.cortado -o OUT/output_merged.cortado
+    #[command(verbatim_doc_comment, name = "merge-outputs")]
+    MergeOutputs(cmd::merge::MergeArgs),
 }
 
 /// Runs the `cortado` command line with the functions and workflow hooks of
@@ -69,7 +77,7 @@ enum Command {
 /// }
 /// ```
 pub fn main_with(ext: Extensions) -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(pocketcoffea_flags(std::env::args_os()));
     if let Some(n) = cli.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -84,6 +92,7 @@ pub fn main_with(ext: Extensions) -> ExitCode {
         Command::Run(args) => cmd::run::run_cmd(&args, &ext),
         Command::Check(args) => cmd::check::run(&args, &ext),
         Command::Dump(args) => cmd::dump::run(&args),
+        Command::MergeOutputs(args) => cmd::merge::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,5 +100,67 @@ pub fn main_with(ext: Extensions) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// PocketCoffea's single-dash long flags (`-ps`, `-ro`, `-lf`, `-lc`), which
+/// its users type from habit, as cortado's `--` flags.
+fn pocketcoffea_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const FLAGS: [(&str, &str); 4] = [
+        ("-ps", "--process-separately"),
+        ("-ro", "--custom-run-options"),
+        ("-lf", "--limit-files"),
+        ("-lc", "--limit-chunks"),
+    ];
+    args.map(|a| {
+        let Some(s) = a.to_str() else { return a };
+        for (short, long) in FLAGS {
+            if s == short {
+                return long.into();
+            }
+            if let Some(v) = s.strip_prefix(short).and_then(|r| r.strip_prefix('=')) {
+                return format!("{long}={v}").into();
+            }
+        }
+        a
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pocketcoffea_flags_are_translated() {
+        let args = [
+            "cortado",
+            "run",
+            "-ps",
+            "-ro=ro.yaml",
+            "-lf",
+            "2",
+            "-s",
+            "4",
+            "-pse",
+        ]
+        .iter()
+        .map(std::ffi::OsString::from);
+        let out: Vec<String> = super::pocketcoffea_flags(args)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            out,
+            [
+                "cortado",
+                "run",
+                "--process-separately",
+                "--custom-run-options=ro.yaml",
+                "--limit-files",
+                "2",
+                "-s",
+                "4",
+                "-pse"
+            ]
+        );
     }
 }

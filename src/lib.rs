@@ -19,6 +19,7 @@
 pub mod cli;
 mod cmd;
 mod output;
+mod progress;
 
 pub use cortado_engine::ext;
 pub use cortado_expr::{eval, types, user, value};

@@ -1,5 +1,8 @@
-//! `cortado run`: run an analysis configuration over its datasets.
+//! `cortado run`: run an analysis configuration over its datasets, on this
+//! machine's cores, with checkpoints (`--resume`), bad-file handling
+//! (`--skip-bad-files`, retries) and progress bars.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -7,10 +10,17 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use cortado_config::run_options::{load_run_options, RunOptionsFile};
+use cortado_config::AnalysisConfig;
+use cortado_engine::checkpoint::{self, Checkpoints};
 use cortado_engine::ext::Extensions;
-use cortado_engine::run::{plan_all, run, RunOptions};
+use cortado_engine::local::{execute, Progress};
+use cortado_engine::output::write_atomic;
+use cortado_engine::run::{finish_output, plan_all, work_list, Failure, RunOptions, RunStats};
+use cortado_engine::{DatasetPlan, Output};
 
 use crate::output::emit;
+use crate::progress::bars_or_log;
 
 /// Arguments of `cortado run`.
 #[derive(Args, Debug)]
@@ -21,15 +31,15 @@ pub struct RunArgs {
     /// Output folder (created if missing).
     #[arg(short = 'o', long = "outputdir")]
     pub outputdir: PathBuf,
-    /// iterative (one chunk at a time) or futures (all cores).
+    /// iterative (one chunk at a time) or futures (all cores, or --scaleout threads).
     #[arg(short = 'e', long, default_value = "futures")]
     pub executor: String,
     /// Number of worker threads for the futures executor (default: all cores).
     #[arg(short = 's', long)]
     pub scaleout: Option<usize>,
-    /// Entries per chunk (chunks follow the files' clusters).
-    #[arg(short = 'c', long, default_value_t = 150_000)]
-    pub chunksize: u64,
+    /// Entries per chunk (chunks follow the files' clusters; default 150000).
+    #[arg(short = 'c', long)]
+    pub chunksize: Option<u64>,
     /// Only the first N files of each dataset.
     #[arg(long = "limit-files", visible_alias = "lf")]
     pub limit_files: Option<usize>,
@@ -39,64 +49,281 @@ pub struct RunArgs {
     /// Quick test: 2 files and 2 chunks per dataset.
     #[arg(short = 't', long)]
     pub test: bool,
+    /// PocketCoffea run-options YAML (chunksize, scaleout, retries,
+    /// skip-bad-files, group-samples, ...); flags override it.
+    #[arg(long = "custom-run-options", visible_alias = "ro", value_name = "YAML")]
+    pub run_options: Option<PathBuf>,
+    /// Continue an interrupted run in the same output folder: only the chunks
+    /// without a checkpoint are processed; the result equals an uninterrupted run.
+    #[arg(long)]
+    pub resume: bool,
+    /// Record files and chunks that cannot be read (failed_chunks.json) and go on.
+    #[arg(long = "skip-bad-files")]
+    pub skip_bad_files: bool,
+    /// Attempts after an I/O error of a chunk (default 2).
+    #[arg(long)]
+    pub retries: Option<u32>,
+    /// Only these years (comma-separated).
+    #[arg(long = "filter-years", value_delimiter = ',')]
+    pub filter_years: Vec<String>,
+    /// Only these samples (comma-separated).
+    #[arg(long = "filter-samples", value_delimiter = ',')]
+    pub filter_samples: Vec<String>,
+    /// Only these datasets (comma-separated).
+    #[arg(long = "filter-datasets", value_delimiter = ',')]
+    pub filter_datasets: Vec<String>,
+    /// One output per dataset, or per group of samples (run option
+    /// group-samples): output_<group>.cortado; a failing group does not stop
+    /// the others and is listed in failed_jobs.json.
+    #[arg(long = "process-separately", visible_alias = "ps")]
+    pub process_separately: bool,
+    /// With --process-separately: run only the groups of failed_jobs.json.
+    #[arg(long = "resubmit-failed")]
+    pub resubmit_failed: bool,
+    /// No progress bars (log lines every few seconds instead).
+    #[arg(long = "no-progress")]
+    pub no_progress: bool,
+}
+
+/// Keeps the datasets the --filter-* options name; unknown names are errors.
+fn filter_datasets(cfg: &mut AnalysisConfig, args: &RunArgs) -> Result<()> {
+    let check = |wanted: &[String], known: Vec<String>, what: &str| -> Result<()> {
+        for w in wanted {
+            if !known.contains(w) {
+                let hint = cortado_yaml::did_you_mean(w, known.iter().map(String::as_str));
+                bail!(
+                    "--filter-{what}s: no {what} '{w}' in the configuration{hint} (known: {})",
+                    known.join(", ")
+                );
+            }
+        }
+        Ok(())
+    };
+    let uniq = |f: &dyn Fn(&cortado_config::Dataset) -> String| -> Vec<String> {
+        let mut v: Vec<String> = cfg.datasets.iter().map(f).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    check(&args.filter_years, uniq(&|d| d.year.clone()), "year")?;
+    check(&args.filter_samples, uniq(&|d| d.sample.clone()), "sample")?;
+    check(&args.filter_datasets, uniq(&|d| d.name.clone()), "dataset")?;
+    cfg.datasets.retain(|d| {
+        (args.filter_years.is_empty() || args.filter_years.contains(&d.year))
+            && (args.filter_samples.is_empty() || args.filter_samples.contains(&d.sample))
+            && (args.filter_datasets.is_empty() || args.filter_datasets.contains(&d.name))
+    });
+    if cfg.datasets.is_empty() {
+        bail!("the --filter-* options leave no dataset to process");
+    }
+    Ok(())
+}
+
+/// Run options: the file (if any) with the flags over it.
+fn run_options(args: &RunArgs) -> Result<(RunOptionsFile, RunOptions)> {
+    let file = match &args.run_options {
+        Some(p) => load_run_options(p).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => RunOptionsFile::default(),
+    };
+    let sequential = match args.executor.as_str() {
+        "iterative" => true,
+        "futures" => false,
+        other => {
+            let hint = cortado_yaml::did_you_mean(other, ["iterative", "futures"]);
+            bail!("unknown executor '{other}'{hint} (iterative, futures)")
+        }
+    };
+    let limit = |flag: Option<usize>, file: Option<usize>| {
+        flag.or(file).or(if args.test { Some(2) } else { None })
+    };
+    let opts = RunOptions {
+        chunksize: args.chunksize.unwrap_or(file.chunksize).max(1),
+        limit_files: limit(args.limit_files, file.limit_files),
+        limit_chunks: limit(args.limit_chunks, file.limit_chunks),
+        sequential,
+        skip_bad_files: args.skip_bad_files || file.skip_bad_files,
+        retries: args.retries.unwrap_or(file.retries),
+    };
+    Ok((file, opts))
+}
+
+/// What a run writes besides its outputs, and the fingerprint of what
+/// determines its result (for --resume).
+fn fingerprint(
+    cfg: &AnalysisConfig,
+    plans: &[DatasetPlan],
+    opts: &RunOptions,
+    ext: &Extensions,
+) -> String {
+    let text = serde_json::json!({
+        "cortado": env!("CARGO_PKG_VERSION"),
+        "config": config_dump(cfg, plans),
+        "parameters": cfg.params.to_yaml(),
+        "chunksize": opts.chunksize,
+        "limit_files": opts.limit_files,
+        "limit_chunks": opts.limit_chunks,
+        "functions": ext.functions.names(),
+    });
+    checkpoint::fingerprint(&text.to_string())
+}
+
+/// One output: its name, its datasets.
+struct Group {
+    name: String,
+    plans: Vec<DatasetPlan>,
+}
+
+fn groups(plans: &[DatasetPlan], file: &RunOptionsFile, separately: bool) -> Vec<Group> {
+    if !separately {
+        return vec![Group {
+            name: "all".into(),
+            plans: plans.to_vec(),
+        }];
+    }
+    let mut out: Vec<Group> = Vec::new();
+    let mut used = vec![false; plans.len()];
+    for (g, samples) in &file.group_samples {
+        let members: Vec<DatasetPlan> = plans
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| samples.contains(&p.dataset.sample))
+            .map(|(i, p)| {
+                used[i] = true;
+                p.clone()
+            })
+            .collect();
+        if !members.is_empty() {
+            out.push(Group {
+                name: g.clone(),
+                plans: members,
+            });
+        }
+    }
+    for (i, p) in plans.iter().enumerate() {
+        if !used[i] {
+            out.push(Group {
+                name: p.dataset.name.clone(),
+                plans: vec![p.clone()],
+            });
+        }
+    }
+    out
+}
+
+/// Log lines go to the terminal and to logfile.log.
+struct Log {
+    file: Mutex<std::fs::File>,
+}
+
+impl Log {
+    fn line(&self, s: &str) {
+        eprintln!("{s}");
+        if let Ok(mut f) = self.file.lock() {
+            let _ = writeln!(f, "{s}");
+        }
+    }
+}
+
+/// The result of one group.
+struct GroupResult {
+    stats: RunStats,
+    failures: Vec<Failure>,
+    path: PathBuf,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_group(
+    g: &Group,
+    cfg: &AnalysisConfig,
+    opts: &RunOptions,
+    ext: &Extensions,
+    fp: &str,
+    args: &RunArgs,
+    log: &Log,
+    separately: bool,
+) -> Result<GroupResult> {
+    let (work, mut failures) = work_list(&g.plans, opts).map_err(anyhow::Error::msg)?;
+    let names: Vec<String> = g.plans.iter().map(|p| p.dataset.name.clone()).collect();
+    let ck_dir = if separately {
+        args.outputdir.join(checkpoint::DIR).join(&g.name)
+    } else {
+        args.outputdir.join(checkpoint::DIR)
+    };
+    let ck =
+        Checkpoints::open(&ck_dir, fp, &work, &names, args.resume).map_err(anyhow::Error::msg)?;
+    let log_line = |s: &str| log.line(s);
+    let progress: Box<dyn Progress> = bars_or_log(args.no_progress, &log_line);
+    let done = execute(
+        &g.plans,
+        &work,
+        ext.workflow.as_ref(),
+        opts,
+        Some(&ck),
+        progress.as_ref(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    drop(progress);
+    failures.extend(done.failures);
+    let mut out: Output = done.output;
+    finish_output(cfg, &g.plans, &mut out).map_err(anyhow::Error::msg)?;
+    let path = args.outputdir.join(format!("output_{}.cortado", g.name));
+    out.write(&path).map_err(anyhow::Error::msg)?;
+    ck.remove().map_err(anyhow::Error::msg)?;
+    Ok(GroupResult {
+        stats: done.stats,
+        failures,
+        path,
+    })
 }
 
 /// Runs the subcommand.
 pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
     let t0 = Instant::now();
-    let cfg = cortado_config::load(&args.cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let plans = plan_all(&cfg, ext).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let t_plan = t0.elapsed().as_secs_f64();
-    let sequential = match args.executor.as_str() {
-        "iterative" => true,
-        "futures" => false,
-        other => bail!("unknown executor '{other}' (iterative, futures)"),
-    };
-    if let Some(s) = args.scaleout {
-        if !sequential {
-            let _ = rayon::ThreadPoolBuilder::new()
-                .num_threads(s.max(1))
-                .build_global();
-        }
+    if args.resubmit_failed && !args.process_separately {
+        bail!("--resubmit-failed needs --process-separately");
     }
-    if sequential {
+    let (file_opts, opts) = run_options(args)?;
+    let mut cfg = cortado_config::load(&args.cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
+    filter_datasets(&mut cfg, args)?;
+    let threads = if opts.sequential {
+        Some(1)
+    } else {
+        args.scaleout.or(file_opts.scaleout)
+    };
+    if let Some(n) = threads {
+        // The global pool may already exist (-j): then it is used as it is.
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
+            .num_threads(n.max(1))
             .build_global();
     }
-    let opts = RunOptions {
-        chunksize: args.chunksize.max(1),
-        limit_files: if args.test {
-            Some(args.limit_files.unwrap_or(2))
-        } else {
-            args.limit_files
-        },
-        limit_chunks: if args.test {
-            Some(args.limit_chunks.unwrap_or(2))
-        } else {
-            args.limit_chunks
-        },
-        sequential,
-    };
+    let plans = plan_all(&cfg, ext).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let t_plan = t0.elapsed().as_secs_f64();
     std::fs::create_dir_all(&args.outputdir)
         .with_context(|| format!("cannot create {}", args.outputdir.display()))?;
-    let log = Mutex::new(
-        std::fs::File::create(args.outputdir.join("logfile.log"))
-            .context("cannot write logfile.log")?,
-    );
-    let logln = |s: &str| {
-        eprintln!("{s}");
-        if let Ok(mut f) = log.lock() {
-            let _ = writeln!(f, "{s}");
-        }
+    let logfile = std::fs::OpenOptions::new()
+        .create(true)
+        .append(args.resume || args.resubmit_failed)
+        .write(true)
+        .truncate(!(args.resume || args.resubmit_failed))
+        .open(args.outputdir.join("logfile.log"))
+        .context("cannot write logfile.log")?;
+    let log = Log {
+        file: Mutex::new(logfile),
     };
-    logln(&format!(
-        "cortado {} — configuration {}",
+    log.line(&format!(
+        "cortado {} — configuration {}{}",
         env!("CARGO_PKG_VERSION"),
-        args.cfg.display()
+        args.cfg.display(),
+        if args.resume { " — resuming" } else { "" }
     ));
+    if !file_opts.ignored.is_empty() {
+        log.line(&format!(
+            "run options not used by cortado: {}",
+            file_opts.ignored.join(", ")
+        ));
+    }
     for p in &plans {
-        logln(&format!(
+        log.line(&format!(
             "dataset {} (sample {}, {}, {} files): reads {} branches",
             p.dataset.name,
             p.dataset.sample,
@@ -105,73 +332,197 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
             p.branches.len()
         ));
     }
-    cortado_engine::output::write_atomic(
+    write_atomic(
         &args.outputdir.join("parameters_dump.yaml"),
         cfg.params.to_yaml().as_bytes(),
     )
     .map_err(anyhow::Error::msg)?;
-    let config_json = config_dump(&cfg, &plans);
-    cortado_engine::output::write_atomic(
+    write_atomic(
         &args.outputdir.join("config.json"),
-        serde_json::to_string_pretty(&config_json)?.as_bytes(),
+        serde_json::to_string_pretty(&config_dump(&cfg, &plans))?.as_bytes(),
     )
     .map_err(anyhow::Error::msg)?;
-    let last = Mutex::new(Instant::now());
-    let progress = |done: u64, total: u64| {
-        if let Ok(mut l) = last.lock() {
-            if l.elapsed().as_secs_f64() > 2.0 || done == total {
-                *l = Instant::now();
-                eprintln!(
-                    "  processed {done}/{total} events ({:.0}%)",
-                    100.0 * done as f64 / total.max(1) as f64
-                );
-            }
+    let fp = fingerprint(&cfg, &plans, &opts, ext);
+
+    let mut todo = groups(&plans, &file_opts, args.process_separately);
+    let failed_jobs_path = args.outputdir.join("failed_jobs.json");
+    if args.resubmit_failed {
+        let text = std::fs::read_to_string(&failed_jobs_path).with_context(|| {
+            format!(
+                "--resubmit-failed: cannot read {}",
+                failed_jobs_path.display()
+            )
+        })?;
+        let failed: BTreeMap<String, String> = serde_json::from_str(&text)
+            .with_context(|| format!("{}", failed_jobs_path.display()))?;
+        todo.retain(|g| failed.contains_key(&g.name));
+        log.line(&format!("resubmitting {} failed group(s)", todo.len()));
+    }
+    let mut results = Vec::new();
+    let mut failed_groups: BTreeMap<String, String> = BTreeMap::new();
+    for g in &todo {
+        if args.process_separately {
+            log.line(&format!("group {} ({} datasets)", g.name, g.plans.len()));
         }
-    };
-    let (out, stats) =
-        run(&cfg, &plans, &opts, ext.workflow.as_ref(), &progress).map_err(anyhow::Error::msg)?;
-    let out_path = args.outputdir.join("output_all.cortado");
-    out.write(&out_path).map_err(anyhow::Error::msg)?;
-    let workers = if sequential {
+        match run_group(
+            g,
+            &cfg,
+            &opts,
+            ext,
+            &fp,
+            args,
+            &log,
+            args.process_separately,
+        ) {
+            Ok(r) => results.push(r),
+            Err(e) if args.process_separately => {
+                log.line(&format!("group {} failed: {e:#}", g.name));
+                failed_groups.insert(g.name.clone(), format!("{e:#}"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if args.process_separately {
+        if failed_groups.is_empty() {
+            let _ = std::fs::remove_file(&failed_jobs_path);
+        } else {
+            write_atomic(
+                &failed_jobs_path,
+                serde_json::to_string_pretty(&failed_groups)?.as_bytes(),
+            )
+            .map_err(anyhow::Error::msg)?;
+        }
+    } else if let Some(r) = results.first_mut() {
+        // A normal run's output is output_all.cortado.
+        let all = args.outputdir.join("output_all.cortado");
+        if r.path != all {
+            std::fs::rename(&r.path, &all)?;
+            r.path = all;
+        }
+    }
+    let failures: Vec<Failure> = results.iter().flat_map(|r| r.failures.clone()).collect();
+    let failed_chunks_path = args.outputdir.join("failed_chunks.json");
+    if failures.is_empty() {
+        let _ = std::fs::remove_file(&failed_chunks_path);
+    } else {
+        write_atomic(
+            &failed_chunks_path,
+            serde_json::to_string_pretty(&failures)?.as_bytes(),
+        )
+        .map_err(anyhow::Error::msg)?;
+    }
+    log.line(&summary(
+        &results,
+        &failures,
+        &failed_groups,
+        &opts,
+        t_plan,
+        args,
+    ));
+    emit("").ok();
+    if !failed_groups.is_empty() {
+        bail!(
+            "{} group(s) failed (listed in {}); rerun with --resubmit-failed",
+            failed_groups.len(),
+            failed_jobs_path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The closing table: events, throughput, skipped inputs, output paths.
+fn summary(
+    results: &[GroupResult],
+    failures: &[Failure],
+    failed_groups: &BTreeMap<String, String>,
+    opts: &RunOptions,
+    t_plan: f64,
+    args: &RunArgs,
+) -> String {
+    let workers = if opts.sequential {
         1
     } else {
         rayon::current_num_threads()
     };
-    let mut table = String::new();
-    table.push_str(&format!(
+    let mut per_dataset: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+    let (mut events, mut skimmed, mut presel, mut secs, mut chunks, mut resumed, mut ev_resumed) =
+        (0u64, 0u64, 0u64, 0f64, 0usize, 0usize, 0u64);
+    for r in results {
+        let s = &r.stats;
+        for (k, v) in &s.per_dataset {
+            let e = per_dataset.entry(k.clone()).or_default();
+            e.0 += v.0;
+            e.1 += v.1;
+        }
+        events += s.events;
+        skimmed += s.skimmed;
+        presel += s.preselected;
+        secs += s.seconds;
+        chunks += s.chunks;
+        resumed += s.chunks_resumed;
+        ev_resumed += s.events_resumed;
+    }
+    let mut t = format!(
         "\n{:<32} {:>12} {:>14} {:>18}\n",
         "dataset", "events", "events/s", "events/s/worker"
-    ));
-    for (ds, (n, secs)) in &stats.per_dataset {
-        let eps = *n as f64 / secs.max(1e-9);
-        table.push_str(&format!(
+    );
+    for (ds, (n, s)) in &per_dataset {
+        // s sums the time of the worker threads: n/s is the rate of one worker
+        let per_worker = *n as f64 / s.max(1e-9);
+        t.push_str(&format!(
             "{:<32} {:>12} {:>14.0} {:>18.0}\n",
             ds,
             n,
-            eps * workers as f64 / workers as f64,
-            eps
+            per_worker * workers as f64,
+            per_worker
         ));
     }
-    let eps = stats.events as f64 / stats.seconds.max(1e-9);
-    table.push_str(&format!(
+    let eps = events as f64 / secs.max(1e-9);
+    t.push_str(&format!(
         "{:<32} {:>12} {:>14.0} {:>18.0}\n",
         "Total",
-        stats.events,
+        events,
         eps,
         eps / workers as f64
     ));
-    table.push_str(&format!(
+    t.push_str(&format!(
         "{:<32} {:>12}\n{:<32} {:>12}\n",
-        "Skimmed", stats.skimmed, "Preselected", stats.preselected
+        "Skimmed", skimmed, "Preselected", presel
     ));
-    table.push_str(&format!(
-        "\n{} chunks on {workers} worker(s); event loop {:.2} s, configuration and planning {:.3} s\n",
-        stats.chunks, stats.seconds, t_plan
+    t.push_str(&format!(
+        "\n{chunks} chunks on {workers} worker(s); event loop {secs:.2} s, configuration and planning {t_plan:.3} s\n"
     ));
-    table.push_str(&format!("outputs in {}:\n  output_all.cortado  (cortado dump {} --json)\n  config.json\n  parameters_dump.yaml\n  logfile.log\n", args.outputdir.display(), out_path.display()));
-    logln(&table);
-    emit("").ok();
-    Ok(())
+    if resumed > 0 {
+        t.push_str(&format!(
+            "{resumed} chunks ({ev_resumed} events) were finished before the interruption and taken from their checkpoints\n"
+        ));
+    }
+    if !failures.is_empty() {
+        t.push_str(&format!(
+            "\nSKIPPED {} bad file(s)/chunk(s) (listed in failed_chunks.json):\n",
+            failures.len()
+        ));
+        for f in failures.iter().take(10) {
+            t.push_str(&format!("  {}\n", f.error));
+        }
+    }
+    if !failed_groups.is_empty() {
+        t.push_str(&format!(
+            "\nFAILED groups (failed_jobs.json): {}\n",
+            failed_groups.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    t.push_str(&format!("outputs in {}:\n", args.outputdir.display()));
+    for r in results {
+        let name = r
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        t.push_str(&format!("  {name}  (cortado dump {})\n", r.path.display()));
+    }
+    t.push_str("  config.json\n  parameters_dump.yaml\n  logfile.log\n");
+    t
 }
 
 fn config_dump(

@@ -13,6 +13,7 @@
 pub mod datasets;
 pub mod histograms;
 mod load;
+pub mod run_options;
 
 pub use datasets::Dataset;
 pub use histograms::{AxisDef, Bins, HistDef};

@@ -4,9 +4,13 @@
 //!   exact list of branches to read;
 //! - [`process`]: one chunk of events through PocketCoffea's steps;
 //! - [`output`]: the accumulated result, merging and normalisation;
-//! - [`run`]: chunking, parallel processing and deterministic merging.
+//! - [`run`]: the work list (chunks along clusters), one chunk read and processed;
+//! - [`local`]: execution on this machine's cores, merged in a fixed order;
+//! - [`checkpoint`]: finished chunks on disk, for resuming interrupted runs.
 
+pub mod checkpoint;
 pub mod ext;
+pub mod local;
 pub mod output;
 pub mod plan;
 pub mod process;

@@ -134,6 +134,17 @@ impl Output {
         if self.scaled.is_some() != other.scaled.is_some() {
             return Err("cannot merge a normalised (postprocessed) output with a raw one".into());
         }
+        if self.scaled.is_some() {
+            // Each normalised output holds whole datasets: one in both would
+            // count twice, with two different normalisations.
+            let mine: std::collections::BTreeSet<&String> = self.cutflow.initial.keys().collect();
+            if let Some(ds) = other.cutflow.initial.keys().find(|d| mine.contains(d)) {
+                return Err(format!(
+                    "dataset {ds} is in both normalised outputs: its events would count twice \
+                     (merge the partial outputs of a dataset before normalising)"
+                ));
+            }
+        }
         merge_maps(
             &mut self.sum_genweights,
             &other.sum_genweights,
@@ -202,13 +213,6 @@ impl Output {
         }
         if let (Some(a), Some(b)) = (self.scaled.as_mut(), other.scaled.as_ref()) {
             for (k, v) in b {
-                if let Some(x) = a.get(k) {
-                    if x != v {
-                        return Err(format!(
-                            "dataset {k} was normalised differently in the two outputs"
-                        ));
-                    }
-                }
                 a.insert(k.clone(), *v);
             }
         }

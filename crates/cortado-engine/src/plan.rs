@@ -263,11 +263,39 @@ pub fn plan_dataset(
     ds: &Dataset,
     ext: &Extensions,
 ) -> Result<DatasetPlan, ConfigError> {
-    let first = ds.files.first().ok_or_else(|| {
-        ConfigError::new(ds.pos.clone(), format!("dataset {} has no files", ds.name))
+    if ds.files.is_empty() {
+        return Err(ConfigError::new(
+            ds.pos.clone(),
+            format!("dataset {} has no files", ds.name),
+        ));
+    }
+    // The schema of the first file that can be read (a bad file is reported,
+    // or skipped, when its chunks are made).
+    let mut first_error = None;
+    let mut schema = None;
+    let mut first = "";
+    for f in &ds.files {
+        match tree_schema(f, "Events") {
+            Ok(s) => {
+                schema = Some(s);
+                first = f;
+                break;
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let schema = schema.ok_or_else(|| {
+        ConfigError::new(
+            ds.pos.clone(),
+            format!(
+                "dataset {}: no file can be read: {}",
+                ds.name,
+                first_error.unwrap_or_default()
+            ),
+        )
     })?;
-    let schema = tree_schema(first, "Events")
-        .map_err(|e| ConfigError::new(ds.pos.clone(), format!("dataset {}: {e}", ds.name)))?;
     let meta = Meta {
         year: ds.year.clone(),
         is_mc: ds.is_mc,

@@ -4,20 +4,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use cortado_config::AnalysisConfig;
 use cortado_expr::value::ColumnData;
 use cortado_root::RootFile;
-use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::ext::{Extensions, Workflow};
+use crate::local::Progress;
 use crate::output::Output;
 use crate::plan::{plan_dataset, DatasetPlan, WeightTerm};
 use crate::process::process_chunk;
+use serde::{Deserialize, Serialize};
 
 /// Options of a run.
 #[derive(Clone, Debug)]
@@ -30,6 +29,10 @@ pub struct RunOptions {
     pub limit_chunks: Option<usize>,
     /// Process chunks one after the other (`iterative`) instead of in parallel.
     pub sequential: bool,
+    /// Record files and chunks that cannot be read and go on without them.
+    pub skip_bad_files: bool,
+    /// How many times a chunk that failed with an I/O error is tried again.
+    pub retries: u32,
 }
 
 impl Default for RunOptions {
@@ -39,7 +42,39 @@ impl Default for RunOptions {
             limit_files: None,
             limit_chunks: None,
             sequential: false,
+            skip_bad_files: false,
+            retries: 2,
         }
+    }
+}
+
+/// A file or chunk that could not be processed (recorded with `--skip-bad-files`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The dataset.
+    pub dataset: String,
+    /// The file.
+    pub file: String,
+    /// The entry range, or `None` when the file itself cannot be opened.
+    pub entries: Option<(u64, u64)>,
+    /// What went wrong.
+    pub error: String,
+    /// How many times it was tried.
+    pub attempts: u32,
+}
+
+/// Why a chunk failed.
+#[derive(Clone, Debug)]
+pub struct ChunkError {
+    /// The message (file, entries, branch, basket, offset where known).
+    pub message: String,
+    /// Whether trying again may help (an I/O error of the source).
+    pub transient: bool,
+}
+
+impl std::fmt::Display for ChunkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
 }
 
@@ -57,14 +92,18 @@ pub struct Chunk {
 /// Counts for the final table.
 #[derive(Clone, Debug, Default)]
 pub struct RunStats {
-    /// Events read.
+    /// Events read by this run (not counting chunks resumed from checkpoints).
     pub events: u64,
-    /// Events after the skim.
+    /// Events after the skim (whole output).
     pub skimmed: u64,
-    /// Events after the preselection.
+    /// Events after the preselection (whole output).
     pub preselected: u64,
-    /// Chunks processed.
+    /// Chunks processed by this run.
     pub chunks: usize,
+    /// Chunks taken from the checkpoints of an interrupted run.
+    pub chunks_resumed: usize,
+    /// Events of those chunks.
+    pub events_resumed: u64,
     /// Wall time of the event loop (seconds).
     pub seconds: f64,
     /// Per dataset: events and seconds spent on its chunks (summed over threads).
@@ -74,7 +113,7 @@ pub struct RunStats {
 /// Splits a file into chunks of about `chunksize` entries along its clusters.
 pub fn chunks_of_file(path: &str, chunksize: u64) -> Result<Vec<Range<u64>>, String> {
     let f = RootFile::open(path).map_err(|e| e.to_string())?;
-    let t = f.tree("Events").map_err(|e| e.to_string())?;
+    let t = f.tree("Events").map_err(|e| format!("{path}: {e}"))?;
     let mut out = Vec::new();
     let mut start = None;
     for c in t.clusters() {
@@ -99,8 +138,14 @@ pub fn plan_all(cfg: &AnalysisConfig, ext: &Extensions) -> Result<Vec<DatasetPla
 }
 
 /// The work list: chunks of every file of every dataset, in a fixed order.
-pub fn work_list(plans: &[DatasetPlan], opts: &RunOptions) -> Result<Vec<Chunk>, String> {
+/// Files that cannot be opened stop the run, or with `skip_bad_files` are
+/// returned as failures.
+pub fn work_list(
+    plans: &[DatasetPlan],
+    opts: &RunOptions,
+) -> Result<(Vec<Chunk>, Vec<Failure>), String> {
     let mut work = Vec::new();
+    let mut failures = Vec::new();
     for (i, p) in plans.iter().enumerate() {
         let files = &p.dataset.files[..opts
             .limit_files
@@ -108,9 +153,26 @@ pub fn work_list(plans: &[DatasetPlan], opts: &RunOptions) -> Result<Vec<Chunk>,
             .min(p.dataset.files.len())];
         let mut n = 0;
         'files: for f in files {
-            for r in chunks_of_file(f, opts.chunksize)
-                .map_err(|e| format!("dataset {}: {e}", p.dataset.name))?
-            {
+            let ranges = match chunks_of_file(f, opts.chunksize) {
+                Ok(r) => r,
+                Err(e) if opts.skip_bad_files => {
+                    failures.push(Failure {
+                        dataset: p.dataset.name.clone(),
+                        file: f.clone(),
+                        entries: None,
+                        error: e,
+                        attempts: 1,
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "dataset {}: {e} (--skip-bad-files goes on without it)",
+                        p.dataset.name
+                    ))
+                }
+            };
+            for r in ranges {
                 if opts.limit_chunks.is_some_and(|l| n >= l) {
                     break 'files;
                 }
@@ -123,97 +185,104 @@ pub fn work_list(plans: &[DatasetPlan], opts: &RunOptions) -> Result<Vec<Chunk>,
             }
         }
     }
-    Ok(work)
+    Ok((work, failures))
 }
 
 /// Reads the branches of a chunk and processes it.
-pub fn run_chunk(plan: &DatasetPlan, chunk: &Chunk, wf: &dyn Workflow) -> Result<Output, String> {
-    let f = RootFile::open(&chunk.file).map_err(|e| e.to_string())?;
-    let t = f.tree("Events").map_err(|e| e.to_string())?;
+pub fn run_chunk(
+    plan: &DatasetPlan,
+    chunk: &Chunk,
+    wf: &dyn Workflow,
+) -> Result<Output, ChunkError> {
+    let at = |m: String| {
+        format!(
+            "{} entries {}..{}: {m}",
+            chunk.file, chunk.entries.start, chunk.entries.end
+        )
+    };
+    let root_err = |e: cortado_root::Error| ChunkError {
+        transient: e.is_transient(),
+        message: at(e.to_string()),
+    };
+    let f = RootFile::open(&chunk.file).map_err(root_err)?;
+    let t = f.tree("Events").map_err(root_err)?;
     let names: Vec<&str> = plan.branches.iter().map(String::as_str).collect();
     for n in &names {
         if t.branch(n).is_none() {
-            return Err(format!(
-                "{}: branch '{n}' needed by the analysis is missing",
-                chunk.file
-            ));
+            return Err(ChunkError {
+                message: at(format!("branch '{n}' needed by the analysis is missing")),
+                transient: false,
+            });
         }
     }
-    let cols = t
-        .read(&names, chunk.entries.clone())
-        .map_err(|e| e.to_string())?;
+    let cols = t.read(&names, chunk.entries.clone()).map_err(root_err)?;
     let n = (chunk.entries.end - chunk.entries.start) as usize;
     let map: HashMap<String, cortado_columns::Column> =
         plan.branches.iter().cloned().zip(cols).collect();
     let raw = Arc::new(ColumnData::new(n, map));
-    process_chunk(plan, raw, wf).map_err(|e| {
-        format!(
-            "{} entries {}..{}: {e}",
-            chunk.file, chunk.entries.start, chunk.entries.end
-        )
+    process_chunk(plan, raw, wf).map_err(|e| ChunkError {
+        message: at(e),
+        transient: false,
     })
 }
 
-/// Runs the whole analysis (with the workflow hooks of `wf`); `progress` is
-/// called after each chunk with the number of events done.
+/// Runs the whole analysis in this process (no checkpoints), with the
+/// workflow hooks of `wf`: the merged and normalised output, and the counts.
 pub fn run(
     cfg: &AnalysisConfig,
     plans: &[DatasetPlan],
     opts: &RunOptions,
     wf: &dyn Workflow,
-    progress: &(dyn Fn(u64, u64) + Sync),
+    progress: &dyn Progress,
 ) -> Result<(Output, RunStats), String> {
-    let work = work_list(plans, opts)?;
-    let total: u64 = work.iter().map(|c| c.entries.end - c.entries.start).sum();
-    let done = AtomicU64::new(0);
-    let t0 = Instant::now();
-    let one = |c: &Chunk| -> Result<(Output, f64), String> {
-        let t = Instant::now();
-        let o = run_chunk(&plans[c.plan], c, wf)?;
-        let d = done.fetch_add(c.entries.end - c.entries.start, Ordering::Relaxed) + c.entries.end
-            - c.entries.start;
-        progress(d, total);
-        Ok((o, t.elapsed().as_secs_f64()))
-    };
-    let results: Vec<Result<(Output, f64), String>> = if opts.sequential {
-        work.iter().map(one).collect()
-    } else {
-        work.par_iter().map(one).collect()
-    };
-    let mut out = Output::new();
-    let mut stats = RunStats {
-        chunks: work.len(),
-        ..Default::default()
-    };
-    for (c, r) in work.iter().zip(results) {
-        let (o, secs) = r?;
-        let ds = &plans[c.plan].dataset.name;
-        let e = stats.per_dataset.entry(ds.clone()).or_default();
-        e.0 += c.entries.end - c.entries.start;
-        e.1 += secs;
-        out.merge(&o)?;
+    let (work, mut failures) = work_list(plans, opts)?;
+    let done = crate::local::execute(plans, &work, wf, opts, None, progress)?;
+    failures.extend(done.failures);
+    if !failures.is_empty() {
+        return Err(format!(
+            "{} chunks or files failed: {}",
+            failures.len(),
+            failures[0].error
+        ));
     }
-    stats.seconds = t0.elapsed().as_secs_f64();
-    stats.events = out.cutflow.initial.values().sum();
-    stats.skimmed = out.cutflow.skim.values().sum();
-    stats.preselected = out
-        .cutflow
-        .presel
-        .values()
-        .flat_map(|m| m.get("nominal"))
-        .sum();
-    out.datasets_metadata = datasets_metadata(cfg);
-    let scales = normalisation(plans, &out);
-    out.postprocess(&scales)?;
-    Ok((out, stats))
+    let mut out = done.output;
+    finish_output(cfg, plans, &mut out)?;
+    Ok((out, done.stats))
+}
+
+/// Adds the metadata of the datasets of `plans` and normalises simulation (postprocessing).
+pub fn finish_output(
+    cfg: &AnalysisConfig,
+    plans: &[DatasetPlan],
+    out: &mut Output,
+) -> Result<(), String> {
+    let names: Vec<&str> = plans.iter().map(|p| p.dataset.name.as_str()).collect();
+    out.datasets_metadata = datasets_metadata_of(cfg, &names);
+    let scales = normalisation(plans, out);
+    out.postprocess(&scales)
 }
 
 /// PocketCoffea's `datasets_metadata`: datasets by year and sample, and the
 /// metadata of each dataset (as strings).
 pub fn datasets_metadata(cfg: &AnalysisConfig) -> Value {
+    datasets_metadata_of(
+        cfg,
+        &cfg.datasets
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// [`datasets_metadata`] of some datasets only (an output of `--process-separately`).
+pub fn datasets_metadata_of(cfg: &AnalysisConfig, names: &[&str]) -> Value {
     let mut by_period: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     let mut by_dataset = serde_json::Map::new();
-    for d in &cfg.datasets {
+    for d in cfg
+        .datasets
+        .iter()
+        .filter(|d| names.contains(&d.name.as_str()))
+    {
         let names: Vec<String> = match cfg.subsamples.get(&d.sample) {
             Some(subs) => subs
                 .iter()

@@ -84,6 +84,12 @@ impl Error {
         &self.0.kind
     }
 
+    /// True when trying again may succeed (an I/O failure of the source,
+    /// not corrupt or truncated data).
+    pub fn is_transient(&self) -> bool {
+        matches!(&self.0.kind, ErrorKind::Source(e) if e.is_transient())
+    }
+
     /// Where it went wrong.
     pub fn location(&self) -> &Located {
         &self.0

@@ -38,6 +38,22 @@ pub enum SourceError {
     },
 }
 
+impl SourceError {
+    /// True for failures that may succeed when tried again (an I/O error
+    /// other than a missing file or a refused permission); a truncated file
+    /// stays truncated.
+    pub fn is_transient(&self) -> bool {
+        use std::io::ErrorKind as K;
+        match self {
+            SourceError::Io { source, .. } => !matches!(
+                source.kind(),
+                K::NotFound | K::PermissionDenied | K::InvalidInput | K::IsADirectory
+            ),
+            SourceError::OutOfRange { .. } => false,
+        }
+    }
+}
+
 /// Random-access, thread-safe byte source.
 pub trait Source: Send + Sync + fmt::Debug {
     /// Human-readable location (path or URL) used in error messages.

@@ -1,0 +1,82 @@
+//! `cortado merge-outputs`: adds outputs together (histograms and sums added,
+//! cutflows added, columns concatenated, metadata united), one input at a
+//! time, in the order given (directories: their `output_*.cortado`, sorted).
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use cortado_engine::Output;
+
+/// Arguments of `cortado merge-outputs`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Output files, or run folders (their output_*.cortado files).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The merged output file.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+}
+
+/// The input files: files as given, folders expanded.
+fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("output_") && n.ends_with(".cortado"))
+                })
+                .collect();
+            inside.sort();
+            if inside.is_empty() {
+                bail!("{}: no output_*.cortado in this folder", p.display());
+            }
+            files.extend(inside);
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            bail!("{}: no such file", p.display());
+        }
+    }
+    Ok(files)
+}
+
+/// Runs the subcommand.
+pub fn run(args: &MergeArgs) -> Result<()> {
+    let files = expand(&args.inputs)?;
+    if files.iter().any(|f| f == &args.output) {
+        bail!("{} is also an input", args.output.display());
+    }
+    let mut merged: Option<Output> = None;
+    for f in &files {
+        let o = Output::read(f).map_err(anyhow::Error::msg)?;
+        match merged.as_mut() {
+            None => merged = Some(o),
+            Some(m) => m
+                .merge(&o)
+                .map_err(|e| anyhow::anyhow!("{}: cannot be merged: {e}", f.display()))?,
+        }
+    }
+    let Some(m) = merged else {
+        bail!("no input");
+    };
+    m.write(&args.output).map_err(anyhow::Error::msg)?;
+    eprintln!(
+        "merged {} outputs ({} datasets, {}) into {}",
+        files.len(),
+        m.cutflow.initial.len(),
+        if m.scaled.is_some() {
+            "normalised"
+        } else {
+            "not normalised"
+        },
+        args.output.display()
+    );
+    Ok(())
+}
