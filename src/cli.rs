@@ -63,6 +63,9 @@ enum Command {
     ///   cortado merge-outputs OUT/output_*.cortado -o OUT/output_merged.cortado
     #[command(verbatim_doc_comment, name = "merge-outputs")]
     MergeOutputs(cmd::merge::MergeArgs),
+    /// One job of a batch run (run by the scheduler).
+    #[command(name = "run-job", hide = true)]
+    RunJob(cmd::job::JobArgs),
 }
 
 /// Runs the `cortado` command line with the functions and workflow hooks of
@@ -93,6 +96,7 @@ pub fn main_with(ext: Extensions) -> ExitCode {
         Command::Check(args) => cmd::check::run(&args, &ext),
         Command::Dump(args) => cmd::dump::run(&args),
         Command::MergeOutputs(args) => cmd::merge::run(&args),
+        Command::RunJob(args) => cmd::job::run(&args, &ext),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

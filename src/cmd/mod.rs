@@ -3,5 +3,6 @@
 pub mod check;
 pub mod dump;
 pub mod inspect;
+pub mod job;
 pub mod merge;
 pub mod run;

@@ -12,9 +12,11 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use cortado_config::run_options::{load_run_options, RunOptionsFile};
 use cortado_config::AnalysisConfig;
-use cortado_engine::checkpoint::{self, Checkpoints};
+use cortado_engine::batch::jobs::{self, Filters, JobPlan, JobSettings, PlannedChunk};
+use cortado_engine::batch::{condor, slurm};
+use cortado_engine::checkpoint::{self, Checkpoints, Mode};
 use cortado_engine::ext::Extensions;
-use cortado_engine::local::{execute, Progress};
+use cortado_engine::local::{execute, execute_scope, NoProgress, Progress, Scope};
 use cortado_engine::output::write_atomic;
 use cortado_engine::run::{finish_output, plan_all, work_list, Failure, RunOptions, RunStats};
 use cortado_engine::{DatasetPlan, Output};
@@ -23,7 +25,7 @@ use crate::output::emit;
 use crate::progress::bars_or_log;
 
 /// Arguments of `cortado run`.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct RunArgs {
     /// The analysis configuration (YAML).
     #[arg(long)]
@@ -83,10 +85,30 @@ pub struct RunArgs {
     /// No progress bars (log lines every few seconds instead).
     #[arg(long = "no-progress")]
     pub no_progress: bool,
+    /// slurm/condor: queue (Slurm partition, HTCondor JobFlavour).
+    #[arg(short = 'q', long)]
+    pub queue: Option<String>,
+    /// slurm/condor: write the job plan and scripts and print them; submit nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+}
+
+impl RunArgs {
+    fn filters(&self) -> Filters {
+        Filters {
+            years: self.filter_years.clone(),
+            samples: self.filter_samples.clone(),
+            datasets: self.filter_datasets.clone(),
+        }
+    }
+
+    fn batch(&self) -> bool {
+        matches!(self.executor.as_str(), "slurm" | "condor")
+    }
 }
 
 /// Keeps the datasets the --filter-* options name; unknown names are errors.
-fn filter_datasets(cfg: &mut AnalysisConfig, args: &RunArgs) -> Result<()> {
+pub fn filter_datasets(cfg: &mut AnalysisConfig, f: &Filters) -> Result<()> {
     let check = |wanted: &[String], known: Vec<String>, what: &str| -> Result<()> {
         for w in wanted {
             if !known.contains(w) {
@@ -105,19 +127,22 @@ fn filter_datasets(cfg: &mut AnalysisConfig, args: &RunArgs) -> Result<()> {
         v.dedup();
         v
     };
-    check(&args.filter_years, uniq(&|d| d.year.clone()), "year")?;
-    check(&args.filter_samples, uniq(&|d| d.sample.clone()), "sample")?;
-    check(&args.filter_datasets, uniq(&|d| d.name.clone()), "dataset")?;
+    check(&f.years, uniq(&|d| d.year.clone()), "year")?;
+    check(&f.samples, uniq(&|d| d.sample.clone()), "sample")?;
+    check(&f.datasets, uniq(&|d| d.name.clone()), "dataset")?;
     cfg.datasets.retain(|d| {
-        (args.filter_years.is_empty() || args.filter_years.contains(&d.year))
-            && (args.filter_samples.is_empty() || args.filter_samples.contains(&d.sample))
-            && (args.filter_datasets.is_empty() || args.filter_datasets.contains(&d.name))
+        (f.years.is_empty() || f.years.contains(&d.year))
+            && (f.samples.is_empty() || f.samples.contains(&d.sample))
+            && (f.datasets.is_empty() || f.datasets.contains(&d.name))
     });
     if cfg.datasets.is_empty() {
         bail!("the --filter-* options leave no dataset to process");
     }
     Ok(())
 }
+
+/// The executors of `--executor`.
+const EXECUTORS: [&str; 4] = ["iterative", "futures", "slurm", "condor"];
 
 /// Run options: the file (if any) with the flags over it.
 fn run_options(args: &RunArgs) -> Result<(RunOptionsFile, RunOptions)> {
@@ -127,10 +152,13 @@ fn run_options(args: &RunArgs) -> Result<(RunOptionsFile, RunOptions)> {
     };
     let sequential = match args.executor.as_str() {
         "iterative" => true,
-        "futures" => false,
+        "futures" | "slurm" | "condor" => false,
         other => {
-            let hint = cortado_yaml::did_you_mean(other, ["iterative", "futures"]);
-            bail!("unknown executor '{other}'{hint} (iterative, futures)")
+            let hint = cortado_yaml::did_you_mean(other, EXECUTORS.iter().copied());
+            bail!(
+                "unknown executor '{other}'{hint} ({})",
+                EXECUTORS.join(", ")
+            )
         }
     };
     let limit = |flag: Option<usize>, file: Option<usize>| {
@@ -147,9 +175,9 @@ fn run_options(args: &RunArgs) -> Result<(RunOptionsFile, RunOptions)> {
     Ok((file, opts))
 }
 
-/// What a run writes besides its outputs, and the fingerprint of what
-/// determines its result (for --resume).
-fn fingerprint(
+/// The fingerprint of what determines a run's result (checked by --resume
+/// and by batch jobs).
+pub fn fingerprint(
     cfg: &AnalysisConfig,
     plans: &[DatasetPlan],
     opts: &RunOptions,
@@ -236,12 +264,13 @@ fn run_group(
     g: &Group,
     cfg: &AnalysisConfig,
     opts: &RunOptions,
+    file_opts: &RunOptionsFile,
     ext: &Extensions,
     fp: &str,
     args: &RunArgs,
     log: &Log,
     separately: bool,
-) -> Result<GroupResult> {
+) -> Result<Option<GroupResult>> {
     let (work, mut failures) = work_list(&g.plans, opts).map_err(anyhow::Error::msg)?;
     let names: Vec<String> = g.plans.iter().map(|p| p.dataset.name.clone()).collect();
     let ck_dir = if separately {
@@ -249,31 +278,310 @@ fn run_group(
     } else {
         args.outputdir.join(checkpoint::DIR)
     };
-    let ck =
-        Checkpoints::open(&ck_dir, fp, &work, &names, args.resume).map_err(anyhow::Error::msg)?;
-    let log_line = |s: &str| log.line(s);
-    let progress: Box<dyn Progress> = bars_or_log(args.no_progress, &log_line);
-    let done = execute(
-        &g.plans,
-        &work,
-        ext.workflow.as_ref(),
-        opts,
-        Some(&ck),
-        progress.as_ref(),
-    )
-    .map_err(anyhow::Error::msg)?;
-    drop(progress);
+    let done = if args.batch() {
+        match batch(g, &work, &names, opts, file_opts, ext, fp, args, log)? {
+            Some(d) => d,
+            None => return Ok(None), // dry run, or jobs left to the user
+        }
+    } else {
+        let mode = if args.resume {
+            Mode::Resume
+        } else {
+            Mode::Fresh
+        };
+        let ck = Checkpoints::open(&ck_dir, fp, &work, &names, mode).map_err(anyhow::Error::msg)?;
+        let log_line = |s: &str| log.line(s);
+        let progress: Box<dyn Progress> = bars_or_log(args.no_progress, &log_line);
+        let done = execute(
+            &g.plans,
+            &work,
+            ext.workflow.as_ref(),
+            opts,
+            Some(&ck),
+            progress.as_ref(),
+        )
+        .map_err(anyhow::Error::msg)?;
+        (done, ck)
+    };
+    let (done, ck) = done;
     failures.extend(done.failures);
     let mut out: Output = done.output;
     finish_output(cfg, &g.plans, &mut out).map_err(anyhow::Error::msg)?;
     let path = args.outputdir.join(format!("output_{}.cortado", g.name));
     out.write(&path).map_err(anyhow::Error::msg)?;
     ck.remove().map_err(anyhow::Error::msg)?;
-    Ok(GroupResult {
+    if args.batch() {
+        let _ = std::fs::remove_dir_all(args.outputdir.join(jobs::DIR));
+    }
+    Ok(Some(GroupResult {
         stats: done.stats,
         failures,
         path,
-    })
+    }))
+}
+
+/// A group run as batch jobs: plans them (or, with --resume, takes the
+/// plan of the interrupted run), runs them, and merges their checkpoints.
+/// `None` when nothing is left to merge now (a dry run; HTCondor jobs
+/// submitted, to be merged with --resume).
+#[allow(clippy::too_many_arguments)]
+fn batch(
+    g: &Group,
+    work: &[cortado_engine::run::Chunk],
+    names: &[String],
+    opts: &RunOptions,
+    file_opts: &RunOptionsFile,
+    ext: &Extensions,
+    fp: &str,
+    args: &RunArgs,
+    log: &Log,
+) -> Result<Option<(cortado_engine::local::Executed, Checkpoints)>> {
+    let out = &args.outputdir;
+    let ck_dir = out.join(checkpoint::DIR);
+    let cpus = file_opts.cores_per_worker.unwrap_or(1);
+    let plan = if args.resume {
+        let plan = JobPlan::load(out).map_err(|e| {
+            anyhow::anyhow!(
+                "--resume: {e} (no batch run was started in {})",
+                out.display()
+            )
+        })?;
+        if plan.fingerprint != fp {
+            bail!(
+                "--resume: the configuration, parameters or options differ from those of the \
+                 jobs in {}; run without --resume to start again",
+                out.display()
+            );
+        }
+        plan
+    } else {
+        if args.executor == "slurm" && !args.dry_run {
+            slurm::cancel_all(out);
+        }
+        let _ = std::fs::remove_dir_all(out.join(jobs::DIR));
+        let n_jobs = args.scaleout.or(file_opts.scaleout).unwrap_or(10);
+        let plan = JobPlan {
+            fingerprint: fp.to_string(),
+            config: args.cfg.clone(),
+            workdir: std::env::current_dir()?,
+            filters: args.filters(),
+            settings: JobSettings {
+                chunksize: opts.chunksize,
+                limit_files: opts.limit_files,
+                limit_chunks: opts.limit_chunks,
+                retries: opts.retries,
+                skip_bad_files: opts.skip_bad_files,
+                threads: cpus,
+            },
+            chunks: work
+                .iter()
+                .map(|c| PlannedChunk {
+                    dataset: names[c.plan].clone(),
+                    file: c.file.clone(),
+                    start: c.entries.start,
+                    stop: c.entries.end,
+                })
+                .collect(),
+            jobs: jobs::split(work, n_jobs, file_opts.max_events_per_job),
+        };
+        plan.save(out).map_err(anyhow::Error::msg)?;
+        plan
+    };
+    let mode = if args.resume {
+        Mode::Attach
+    } else {
+        Mode::Fresh
+    };
+    let ck = Checkpoints::open(&ck_dir, fp, work, names, mode).map_err(anyhow::Error::msg)?;
+    log.line(&format!(
+        "{} chunks in {} jobs of {cpus} core(s) ({})",
+        work.len(),
+        plan.jobs.len(),
+        args.executor
+    ));
+    let binary = std::env::current_exe().context("cannot find this program's path")?;
+    let stem = args
+        .cfg
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let job_name = file_opts.job_name.clone().unwrap_or_else(|| {
+        let dir = args
+            .cfg
+            .parent()
+            .and_then(|d| d.file_name())
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("cortado-{dir}-{stem}")
+    });
+    let max_retries = file_opts.max_retries.unwrap_or(3);
+    let mem_mb = file_opts
+        .mem_per_worker
+        .as_deref()
+        .and_then(cortado_config::run_options::memory_mb);
+    let t0 = Instant::now();
+    let outcome =
+        if args.executor == "slurm" {
+            let settings = slurm::SlurmSettings {
+                job_name,
+                partition: args
+                    .queue
+                    .clone()
+                    .or(file_opts.slurm.partition.clone())
+                    .or(file_opts.queue.clone()),
+                account: file_opts.slurm.account.clone(),
+                walltime: file_opts.walltime.clone(),
+                mem_mb,
+                cpus,
+                scheduler_options: file_opts.slurm.scheduler_options.clone(),
+                max_retries,
+            };
+            if args.dry_run {
+                let script = slurm::job_script(&binary, out, &plan.workdir, &settings);
+                let path = out.join(jobs::DIR).join("job.sh");
+                write_atomic(&path, script.as_bytes()).map_err(anyhow::Error::msg)?;
+                emit(&format!(
+                    "# {} ({} jobs: sbatch --array=0-{} {})\n{script}",
+                    path.display(),
+                    plan.jobs.len(),
+                    plan.jobs.len().saturating_sub(1),
+                    path.display()
+                ))?;
+                return Ok(None);
+            }
+            let last = Mutex::new(Instant::now() - std::time::Duration::from_secs(60));
+            let on_poll = |done: usize, all: usize, what: &str| {
+                if let Ok(mut l) = last.lock() {
+                    if what.starts_with("submitted") || l.elapsed().as_secs() >= 5 || done == all {
+                        *l = Instant::now();
+                        log.line(&format!("  jobs finished {done}/{all}: {what}"));
+                    }
+                }
+            };
+            slurm::run(
+                &plan,
+                out,
+                &binary,
+                &settings,
+                std::time::Duration::from_millis(500),
+                &on_poll,
+            )
+            .map_err(anyhow::Error::msg)?
+        } else {
+            let settings = condor::CondorSettings {
+                job_name,
+                cpus,
+                mem_mb,
+                max_runtime_s: file_opts
+                    .walltime
+                    .as_deref()
+                    .and_then(condor::walltime_seconds),
+                flavour: args.queue.clone().or(file_opts.queue.clone()),
+                max_retries,
+            };
+            let dir = out.join(jobs::DIR);
+            let sub = condor::submit_description(out, plan.jobs.len(), &settings);
+            write_atomic(&dir.join("condor.sub"), sub.as_bytes()).map_err(anyhow::Error::msg)?;
+            let wrapper = dir.join("condor_job.sh");
+            write_atomic(
+                &wrapper,
+                condor::wrapper(&binary, out, &plan.workdir).as_bytes(),
+            )
+            .map_err(anyhow::Error::msg)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))?;
+            }
+            if args.dry_run {
+                emit(&format!("# {}\n{sub}", dir.join("condor.sub").display()))?;
+                return Ok(None);
+            }
+            let done: Vec<usize> = (0..plan.jobs.len())
+                .filter(|&j| jobs::done(out, j).is_some())
+                .collect();
+            if !args.resume || done.len() < plan.jobs.len() {
+                let submitted = !args.resume
+                    && std::process::Command::new("condor_submit")
+                        .arg(dir.join("condor.sub"))
+                        .status()
+                        .map(|s| s.success())
+                        .unwrap_or(false);
+                log.line(&format!(
+                "{}; {} of {} jobs have finished. When they all have, run the same command with \
+                 --resume to merge their outputs.",
+                if submitted {
+                    "submitted to HTCondor".to_string()
+                } else if args.resume {
+                    "HTCondor jobs still running".to_string()
+                } else {
+                    format!("condor_submit is not available here: submit {} from an HTCondor \
+                             machine sharing this folder", dir.join("condor.sub").display())
+                },
+                done.len(),
+                plan.jobs.len()
+            ));
+                return Ok(None);
+            }
+            slurm::Outcome {
+                done: done
+                    .iter()
+                    .filter_map(|&j| jobs::done(out, j).map(|d| (j, d)))
+                    .collect(),
+                ..Default::default()
+            }
+        };
+    if !outcome.failed.is_empty() {
+        bail!(
+            "{} of {} jobs failed:\n  {}\nthe finished chunks are kept: fix the problem and rerun \
+             with --resume to run only what is missing{}",
+            outcome.failed.len(),
+            plan.jobs.len(),
+            outcome
+                .failed
+                .values()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n  "),
+            if opts.skip_bad_files {
+                ""
+            } else {
+                " (or use --skip-bad-files)"
+            }
+        );
+    }
+    if outcome.resubmitted > 0 {
+        log.line(&format!(
+            "{} job(s) were submitted again after failing",
+            outcome.resubmitted
+        ));
+    }
+    let skipped: std::collections::BTreeMap<usize, Failure> = outcome
+        .done
+        .values()
+        .flat_map(|d| d.failures.iter().cloned())
+        .collect();
+    let events: u64 = outcome.done.values().map(|d| d.events).sum();
+    let scope = Scope {
+        only: None,
+        skipped,
+    };
+    let mut merged = execute_scope(
+        &g.plans,
+        work,
+        ext.workflow.as_ref(),
+        opts,
+        Some(&ck),
+        &NoProgress,
+        &scope,
+    )
+    .map_err(anyhow::Error::msg)?;
+    merged.stats.events = events;
+    merged.stats.seconds = t0.elapsed().as_secs_f64();
+    merged.stats.chunks = work.len();
+    merged.stats.chunks_resumed = 0;
+    merged.stats.events_resumed = 0;
+    Ok(Some((merged, ck)))
 }
 
 /// Runs the subcommand.
@@ -283,10 +591,30 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
         bail!("--resubmit-failed needs --process-separately");
     }
     let (file_opts, opts) = run_options(args)?;
+    if args.batch() && args.process_separately {
+        bail!("--process-separately is for local executors; a batch run writes one output");
+    }
+    // Absolute paths: batch jobs start elsewhere, and the fingerprint names them.
+    let mut args_abs;
+    let args = if args.batch() {
+        args_abs = RunArgs { ..args.clone() };
+        args_abs.cfg = args
+            .cfg
+            .canonicalize()
+            .with_context(|| format!("cannot find {}", args.cfg.display()))?;
+        std::fs::create_dir_all(&args.outputdir)
+            .with_context(|| format!("cannot create {}", args.outputdir.display()))?;
+        args_abs.outputdir = args.outputdir.canonicalize()?;
+        &args_abs
+    } else {
+        args
+    };
     let mut cfg = cortado_config::load(&args.cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
-    filter_datasets(&mut cfg, args)?;
+    filter_datasets(&mut cfg, &args.filters())?;
     let threads = if opts.sequential {
         Some(1)
+    } else if args.batch() {
+        None // --scaleout is the number of jobs
     } else {
         args.scaleout.or(file_opts.scaleout)
     };
@@ -368,13 +696,15 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
             g,
             &cfg,
             &opts,
+            &file_opts,
             ext,
             &fp,
             args,
             &log,
             args.process_separately,
         ) {
-            Ok(r) => results.push(r),
+            Ok(Some(r)) => results.push(r),
+            Ok(None) => return Ok(()),
             Err(e) if args.process_separately => {
                 log.line(&format!("group {} failed: {e:#}", g.name));
                 failed_groups.insert(g.name.clone(), format!("{e:#}"));
@@ -489,9 +819,16 @@ fn summary(
         "{:<32} {:>12}\n{:<32} {:>12}\n",
         "Skimmed", skimmed, "Preselected", presel
     ));
-    t.push_str(&format!(
-        "\n{chunks} chunks on {workers} worker(s); event loop {secs:.2} s, configuration and planning {t_plan:.3} s\n"
-    ));
+    if args.batch() {
+        t.push_str(&format!(
+            "\n{chunks} chunks in {} batch jobs; {secs:.2} s from submission to merged output, configuration and planning {t_plan:.3} s\n",
+            args.executor
+        ));
+    } else {
+        t.push_str(&format!(
+            "\n{chunks} chunks on {workers} worker(s); event loop {secs:.2} s, configuration and planning {t_plan:.3} s\n"
+        ));
+    }
     if resumed > 0 {
         t.push_str(&format!(
             "{resumed} chunks ({ev_resumed} events) were finished before the interruption and taken from their checkpoints\n"

@@ -35,6 +35,19 @@ struct WorkEntry {
     stop: u64,
 }
 
+/// How [`Checkpoints::open`] treats an existing folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Start again: old checkpoints are removed.
+    Fresh,
+    /// Continue an interrupted run: same work list and fingerprint, finished
+    /// chunks kept, writes cut short removed.
+    Resume,
+    /// A batch job joining the run its submitter started: same checks as
+    /// `Resume`, and nothing is removed (other jobs are writing).
+    Attach,
+}
+
 /// The checkpoint folder of a run.
 #[derive(Debug)]
 pub struct Checkpoints {
@@ -62,7 +75,7 @@ impl Checkpoints {
         fingerprint: &str,
         work: &[Chunk],
         dataset_names: &[String],
-        resume: bool,
+        mode: Mode,
     ) -> Result<Checkpoints, String> {
         let dir = dir.to_path_buf();
         let outdir = dir.parent().unwrap_or(Path::new("."));
@@ -79,7 +92,7 @@ impl Checkpoints {
                 .collect(),
         };
         let work_path = dir.join("work.json");
-        if resume {
+        if mode != Mode::Fresh {
             let text = std::fs::read_to_string(&work_path).map_err(|_| {
                 format!(
                     "--resume: {} holds no interrupted run (no {})",
@@ -107,7 +120,7 @@ impl Checkpoints {
                 ));
             }
             // Writes cut short by the interruption.
-            if let Ok(entries) = std::fs::read_dir(&dir) {
+            if let (Mode::Resume, Ok(entries)) = (mode, std::fs::read_dir(&dir)) {
                 for e in entries.flatten() {
                     let name = e.file_name().to_string_lossy().into_owned();
                     if name.starts_with('.') && name.contains(".tmp") {
@@ -171,23 +184,23 @@ mod tests {
         let base = std::env::temp_dir().join(format!("cortado-ckpt-{}", std::process::id()));
         let out = base.join(DIR);
         let names = vec!["ds".to_string()];
-        let c = Checkpoints::open(&out, "abc", &work(), &names, false).unwrap();
+        let c = Checkpoints::open(&out, "abc", &work(), &names, Mode::Fresh).unwrap();
         c.save(1, &Output::new()).unwrap();
         assert_eq!(c.finished(3), BTreeSet::from([1]));
-        let c = Checkpoints::open(&out, "abc", &work(), &names, true).unwrap();
+        let c = Checkpoints::open(&out, "abc", &work(), &names, Mode::Resume).unwrap();
         assert_eq!(c.finished(3), BTreeSet::from([1]));
         assert_eq!(c.load(1).unwrap(), Output::new());
-        let e = Checkpoints::open(&out, "xyz", &work(), &names, true).unwrap_err();
+        let e = Checkpoints::open(&out, "xyz", &work(), &names, Mode::Attach).unwrap_err();
         assert!(e.contains("differ"), "{e}");
         let mut w = work();
         w[2].entries = 20..25;
-        let e = Checkpoints::open(&out, "abc", &w, &names, true).unwrap_err();
+        let e = Checkpoints::open(&out, "abc", &w, &names, Mode::Resume).unwrap_err();
         assert!(e.contains("input files changed"), "{e}");
         // a fresh start forgets the old chunks
-        let c = Checkpoints::open(&out, "abc", &work(), &names, false).unwrap();
+        let c = Checkpoints::open(&out, "abc", &work(), &names, Mode::Fresh).unwrap();
         assert!(c.finished(3).is_empty());
         c.remove().unwrap();
-        let e = Checkpoints::open(&out, "abc", &work(), &names, true).unwrap_err();
+        let e = Checkpoints::open(&out, "abc", &work(), &names, Mode::Resume).unwrap_err();
         assert!(e.contains("no interrupted run"), "{e}");
         std::fs::remove_dir_all(&base).ok();
     }

@@ -8,6 +8,7 @@
 //! - [`local`]: execution on this machine's cores, merged in a fixed order;
 //! - [`checkpoint`]: finished chunks on disk, for resuming interrupted runs.
 
+pub mod batch;
 pub mod checkpoint;
 pub mod ext;
 pub mod local;

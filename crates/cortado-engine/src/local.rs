@@ -110,6 +110,24 @@ fn poisoned() -> String {
     "internal error: a worker thread panicked".to_string()
 }
 
+/// Which chunks of the work list an [`execute`] call handles.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Only these chunks, checkpointed and not merged (a batch job's share;
+    /// needs checkpoints). `None`: every chunk, merged into the output.
+    pub only: Option<Vec<usize>>,
+    /// Chunks that failed elsewhere (in a batch job) with `skip_bad_files`:
+    /// not processed, reported among the failures.
+    pub skipped: BTreeMap<usize, Failure>,
+}
+
+impl Scope {
+    /// Every chunk, merged.
+    pub fn all() -> Scope {
+        Scope::default()
+    }
+}
+
 /// Processes `work` (chunks of `plans`) with the hooks of `wf`; finished
 /// chunks are checkpointed in `checkpoints`, and those it already holds are
 /// not processed again.
@@ -121,12 +139,29 @@ pub fn execute(
     checkpoints: Option<&Checkpoints>,
     progress: &dyn Progress,
 ) -> Result<Executed, String> {
+    execute_scope(plans, work, wf, opts, checkpoints, progress, &Scope::all())
+}
+
+/// [`execute`] for a [`Scope`] of the work list.
+pub fn execute_scope(
+    plans: &[DatasetPlan],
+    work: &[Chunk],
+    wf: &dyn Workflow,
+    opts: &RunOptions,
+    checkpoints: Option<&Checkpoints>,
+    progress: &dyn Progress,
+    scope: &Scope,
+) -> Result<Executed, String> {
     let t0 = Instant::now();
+    if scope.only.is_some() && checkpoints.is_none() {
+        return Err("internal error: a partial execution needs checkpoints".into());
+    }
+    let in_scope = |i: usize| scope.only.as_ref().is_none_or(|o| o.contains(&i));
     let finished = checkpoints
         .map(|c| c.finished(work.len()))
         .unwrap_or_default();
     let mut totals: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
-    for (i, c) in work.iter().enumerate() {
+    for (i, c) in work.iter().enumerate().filter(|(i, _)| in_scope(*i)) {
         let n = c.entries.end - c.entries.start;
         let e = totals.entry(c.plan).or_default();
         e.0 += n;
@@ -163,7 +198,8 @@ pub fn execute(
     });
     let abort = AtomicBool::new(false);
     let first_error: Mutex<Option<String>> = Mutex::new(None);
-    let failures: Mutex<Vec<Failure>> = Mutex::new(Vec::new());
+    let failures: Mutex<Vec<Failure>> = Mutex::new(scope.skipped.values().cloned().collect());
+    let merging = scope.only.is_none();
     let per_dataset: Mutex<BTreeMap<String, (u64, f64)>> = Mutex::new(BTreeMap::new());
     let fail = |msg: String| {
         abort.store(true, Ordering::SeqCst);
@@ -203,6 +239,9 @@ pub fn execute(
                     e.1 += secs;
                 }
                 progress.advance(&plan.dataset.name, n);
+                if !merging {
+                    return Ok(());
+                }
                 merger.lock().map_err(|_| poisoned())?.put(i, Some(o))
             })(),
             Err(e) if opts.skip_bad_files => (|| -> Result<(), String> {
@@ -214,6 +253,9 @@ pub fn execute(
                     attempts,
                 });
                 progress.advance(&plan.dataset.name, n);
+                if !merging {
+                    return Ok(());
+                }
                 merger.lock().map_err(|_| poisoned())?.put(i, None)
             })(),
             Err(e) => Err(if attempts > 1 {
@@ -226,9 +268,13 @@ pub fn execute(
             fail(e);
         }
     };
-    let todo: Vec<usize> = (0..work.len()).filter(|i| !finished.contains(i)).collect();
-    // Chunks taken from checkpoints at the head of the list merge now.
-    merger.lock().map_err(|_| poisoned())?.drain()?;
+    let todo: Vec<usize> = (0..work.len())
+        .filter(|&i| in_scope(i) && !finished.contains(&i) && !scope.skipped.contains_key(&i))
+        .collect();
+    if merging {
+        // Chunks taken from checkpoints at the head of the list merge now.
+        merger.lock().map_err(|_| poisoned())?.drain()?;
+    }
     if opts.sequential {
         todo.iter().for_each(|&i| one(i));
     } else {
@@ -249,9 +295,11 @@ pub fn execute(
         });
     }
     let mut m = merger.into_inner().map_err(|_| poisoned())?;
-    m.drain()?;
-    if m.next != work.len() {
-        return Err("internal error: not every chunk was merged".into());
+    if merging {
+        m.drain()?;
+        if m.next != work.len() {
+            return Err("internal error: not every chunk was merged".into());
+        }
     }
     let mut failures = failures.into_inner().map_err(|_| poisoned())?;
     failures
@@ -268,9 +316,10 @@ pub fn execute(
             .flat_map(|m| m.get("nominal"))
             .sum(),
         chunks: todo.len(),
-        chunks_resumed: finished.len(),
+        chunks_resumed: finished.iter().filter(|&&i| in_scope(i)).count(),
         events_resumed: finished
             .iter()
+            .filter(|&&i| in_scope(i))
             .map(|&i| work[i].entries.end - work[i].entries.start)
             .sum(),
         seconds: t0.elapsed().as_secs_f64(),

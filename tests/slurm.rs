@@ -1,0 +1,246 @@
+//! `cortado run -e slurm` on a real single-node Slurm cluster (started by
+//! `.ci/slurm_start.sh`): a multi-job run equals the local run, and a job
+//! killed mid-way is submitted again and the result is still the same.
+//! Skipped when no Slurm is running, unless CORTADO_REQUIRE_SLURM=1 (CI).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn slurm_up() -> bool {
+    let up = Command::new("sinfo")
+        .args(["-h", "-o", "%T"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| ["idle", "mixed", "allocated"].contains(&l.trim()))
+        })
+        .unwrap_or(false);
+    if !up {
+        assert!(
+            std::env::var("CORTADO_REQUIRE_SLURM").is_err(),
+            "CORTADO_REQUIRE_SLURM is set but no Slurm node is up (.ci/slurm_start.sh)"
+        );
+        eprintln!("skipped: no Slurm cluster is running (.ci/slurm_start.sh starts one)");
+    }
+    up
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cortado-slurm-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn cortado(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "cortado {args:?}:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+fn dump(out: &Path) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["dump", out.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn a_multi_job_run_equals_the_local_run() {
+    if !slurm_up() {
+        return;
+    }
+    let (local, batch) = (tmpdir("local"), tmpdir("batch"));
+    let cfg = "examples/zmumu/analysis.yaml";
+    cortado(&[
+        "run",
+        "--cfg",
+        cfg,
+        "-o",
+        local.to_str().unwrap(),
+        "-c",
+        "1",
+        "--no-progress",
+    ]);
+    let log = cortado(&[
+        "run",
+        "--cfg",
+        cfg,
+        "-o",
+        batch.to_str().unwrap(),
+        "-c",
+        "1",
+        "--no-progress",
+        "-e",
+        "slurm",
+        "-s",
+        "4",
+    ]);
+    assert!(log.contains("16 chunks in 4 jobs"), "{log}");
+    assert!(
+        dump(&local) == dump(&batch),
+        "the Slurm run's output differs from the local one"
+    );
+    // the job plan and checkpoints are gone, the outputs are there
+    assert!(!batch.join("jobs").exists() && !batch.join("checkpoints").exists());
+    std::fs::remove_dir_all(&local).ok();
+    std::fs::remove_dir_all(&batch).ok();
+}
+
+fn job_id(out: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(out.join("jobs/submissions.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v[0]["job_id"].as_str().map(String::from)
+}
+
+/// Chunks of job 1 already checkpointed.
+fn job1_chunks_done(out: &Path) -> usize {
+    let Ok(text) = std::fs::read_to_string(out.join("jobs/plan.json")) else {
+        return 0;
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["jobs"][1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            out.join(format!(
+                "checkpoints/chunk-{:06}.cortado",
+                i.as_u64().unwrap()
+            ))
+            .exists()
+        })
+        .count()
+}
+
+#[test]
+fn a_job_killed_mid_way_is_submitted_again() {
+    if !slurm_up() {
+        return;
+    }
+    if !root().join("../shared/reference").exists() {
+        eprintln!(
+            "skipped: needs the 400,000-event files of ../shared for jobs long enough to kill"
+        );
+        return;
+    }
+    let cfg = "tests/configs/zmumu_synthetic.yaml";
+    let local = tmpdir("kill-local");
+    cortado(&[
+        "run",
+        "--cfg",
+        cfg,
+        "-o",
+        local.to_str().unwrap(),
+        "-c",
+        "10000",
+        "--no-progress",
+    ]);
+    let expected = dump(&local);
+    for attempt in 0..3 {
+        let out = tmpdir(&format!("kill-{attempt}"));
+        let child = Command::new(env!("CARGO_BIN_EXE_cortado"))
+            .args([
+                "run",
+                "--cfg",
+                cfg,
+                "-o",
+                out.to_str().unwrap(),
+                "-c",
+                "10000",
+                "--no-progress",
+            ])
+            .args(["-e", "slurm", "-s", "2"])
+            .current_dir(root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // kill job 1 once it has checkpointed a chunk and before it is done
+        let t = Instant::now();
+        let mut killed = false;
+        while t.elapsed() < Duration::from_secs(120) {
+            if out.join("jobs/job_1.done").exists() {
+                break;
+            }
+            if job1_chunks_done(&out) >= 1 {
+                if let Some(id) = job_id(&out) {
+                    let s = Command::new("scancel")
+                        .args(["--signal=KILL", "--full", &format!("{id}_1")])
+                        .status()
+                        .unwrap();
+                    killed = s.success() && !out.join("jobs/job_1.done").exists();
+                    break;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let result = child.wait_with_output().unwrap();
+        let log = String::from_utf8_lossy(&result.stderr).into_owned();
+        assert!(result.status.success(), "{log}");
+        if !killed {
+            eprintln!("attempt {attempt}: job 1 finished before it could be killed; again");
+            continue;
+        }
+        assert!(log.contains("1 job(s) were submitted again"), "{log}");
+        assert!(
+            dump(&out) == expected,
+            "the output after a retried job differs"
+        );
+        std::fs::remove_dir_all(&out).ok();
+        std::fs::remove_dir_all(&local).ok();
+        return;
+    }
+    panic!("job 1 could never be killed before it finished");
+}
+
+#[test]
+fn the_submitter_can_be_killed_and_resumed() {
+    if !slurm_up() {
+        return;
+    }
+    let cfg = "examples/zmumu/analysis.yaml";
+    let (local, out) = (tmpdir("sub-local"), tmpdir("sub-killed"));
+    cortado(&["run", "--cfg", cfg, "-o", local.to_str().unwrap(), "-c", "1", "--no-progress"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["run", "--cfg", cfg, "-o", out.to_str().unwrap(), "-c", "1", "--no-progress"])
+        .args(["-e", "slurm", "-s", "3"])
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // the jobs are submitted: kill the submitting process
+    let t = Instant::now();
+    while job_id(&out).is_none() && t.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(job_id(&out).is_some(), "no job was submitted");
+    assert!(!out.join("output_all.cortado").exists());
+    // a new submitter watches the jobs still queued, submits what is missing, merges
+    let log = cortado(&[
+        "run", "--cfg", cfg, "-o", out.to_str().unwrap(), "-c", "1", "--no-progress", "-e", "slurm",
+        "-s", "3", "--resume",
+    ]);
+    assert!(log.contains("output_all.cortado"), "{log}");
+    assert!(dump(&local) == dump(&out), "the resumed Slurm run's output differs");
+    std::fs::remove_dir_all(&local).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
