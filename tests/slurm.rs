@@ -216,9 +216,27 @@ fn the_submitter_can_be_killed_and_resumed() {
     }
     let cfg = "examples/zmumu/analysis.yaml";
     let (local, out) = (tmpdir("sub-local"), tmpdir("sub-killed"));
-    cortado(&["run", "--cfg", cfg, "-o", local.to_str().unwrap(), "-c", "1", "--no-progress"]);
+    cortado(&[
+        "run",
+        "--cfg",
+        cfg,
+        "-o",
+        local.to_str().unwrap(),
+        "-c",
+        "1",
+        "--no-progress",
+    ]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args(["run", "--cfg", cfg, "-o", out.to_str().unwrap(), "-c", "1", "--no-progress"])
+        .args([
+            "run",
+            "--cfg",
+            cfg,
+            "-o",
+            out.to_str().unwrap(),
+            "-c",
+            "1",
+            "--no-progress",
+        ])
         .args(["-e", "slurm", "-s", "3"])
         .current_dir(root())
         .stdout(Stdio::null())
@@ -236,11 +254,25 @@ fn the_submitter_can_be_killed_and_resumed() {
     assert!(!out.join("output_all.cortado").exists());
     // a new submitter watches the jobs still queued, submits what is missing, merges
     let log = cortado(&[
-        "run", "--cfg", cfg, "-o", out.to_str().unwrap(), "-c", "1", "--no-progress", "-e", "slurm",
-        "-s", "3", "--resume",
+        "run",
+        "--cfg",
+        cfg,
+        "-o",
+        out.to_str().unwrap(),
+        "-c",
+        "1",
+        "--no-progress",
+        "-e",
+        "slurm",
+        "-s",
+        "3",
+        "--resume",
     ]);
     assert!(log.contains("output_all.cortado"), "{log}");
-    assert!(dump(&local) == dump(&out), "the resumed Slurm run's output differs");
+    assert!(
+        dump(&local) == dump(&out),
+        "the resumed Slurm run's output differs"
+    );
     std::fs::remove_dir_all(&local).ok();
     std::fs::remove_dir_all(&out).ok();
 }
