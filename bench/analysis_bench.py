@@ -15,7 +15,9 @@ Also checks that the three agree: PocketCoffea's output (exported with
 ../shared/tools/export_output_json.py) against cortado's `dump --json` and against
 RDataFrame's, with ../shared/tools/compare_outputs.py (histograms, cutflow, sumw).
 
-- cortado: `cortado -j N run --cfg <zmumu config on FILE>` (release build).
+- cortado: `cortado -j N run --cfg <zmumu config on FILE>` (release build, futures executor);
+  with 1 thread also `-e iterative`; and cortado's floor, `--read-only`: the same run reading and
+  decompressing the branches the analysis needs and processing nothing.
 - PocketCoffea: ../shared/tools/pocket_coffea_offline.py run with the reference configuration
   ../shared/reference/pocketcoffea_zmumu (iterative executor for 1 core, futures -s N for N).
 - RDataFrame: ../shared/tools/rdf_zmumu.py --threads N (the same selection and histograms
@@ -101,9 +103,15 @@ def main():
         print(f"round {rep + 1}/{a.repeat}", flush=True)
         for n in a.threads:
             out = os.path.join(WORK, f"cortado_j{n}")
-            dt, _ = sh([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out])
+            dt, _ = sh([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out, "--no-progress"])
             record("cortado", n, dt)
             outputs[("cortado", n)] = out
+            if n == 1:
+                dt, _ = sh([a.cortado, "run", "--cfg", cfg, "-o", out + "_it", "-e", "iterative", "--no-progress"])
+                record("cortado iter.", n, dt)
+            dt, _ = sh([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out + "_floor", "--read-only",
+                        "--no-progress"])
+            record("cortado floor", n, dt)
             if "pocketcoffea" not in skip:
                 out = os.path.join(WORK, f"pocketcoffea_j{n}")
                 env = dict(os.environ, ZMUMU_FILESET=fileset, ZMUMU_SAMPLES="DYJetsToLL", COLUMNS="160")
@@ -149,12 +157,18 @@ def main():
     print(f"{'tool':<13} {'threads':>7} {'wall s':>8} {'events/s':>11} {'ev/s/core':>10} {'cortado is':>11}")
     for n in a.threads:
         base = statistics.median(results[("cortado", n)])
-        for tool in ("cortado", "PocketCoffea", "RDataFrame"):
+        for tool in ("cortado", "cortado iter.", "cortado floor", "PocketCoffea", "RDataFrame"):
             if (tool, n) not in results:
                 continue
             m = statistics.median(results[(tool, n)])
-            ratio = "" if tool == "cortado" else f"{m / base:9.1f}x"
+            ratio = "" if tool.startswith("cortado") else f"{m / base:9.1f}x"
+            if tool == "cortado floor":
+                ratio = f"{base / m:8.2f}x fl."
             print(f"{tool:<13} {n:>7} {m:8.2f} {events / m:11,.0f} {events / m / n:10,.0f} {ratio:>11}")
+    if len(a.threads) > 1:
+        t1, t2 = a.threads[0], a.threads[1]
+        s1 = statistics.median(results[("cortado", t1)]) / statistics.median(results[("cortado", t2)])
+        print(f"\ncortado speed-up from {t1} to {t2} threads: {s1:.2f}x")
     with open(os.path.join(WORK, "results.json"), "w") as f:
         json.dump({"events": events, "file": a.file,
                    "wall_s": {f"{t}/{n}": v for (t, n), v in results.items()}}, f, indent=1)

@@ -80,6 +80,7 @@ enum Command {
 /// }
 /// ```
 pub fn main_with(ext: Extensions) -> ExitCode {
+    crate::memory::tune_allocator();
     let cli = Cli::parse_from(pocketcoffea_flags(std::env::args_os()));
     if let Some(n) = cli.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()

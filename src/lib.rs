@@ -18,6 +18,7 @@
 
 pub mod cli;
 mod cmd;
+mod memory;
 mod output;
 mod progress;
 

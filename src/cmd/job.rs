@@ -50,6 +50,7 @@ fn job(args: &JobArgs, plan: &JobPlan, ext: &Extensions) -> Result<JobDone> {
         sequential: s.threads <= 1,
         skip_bad_files: s.skip_bad_files,
         retries: s.retries,
+        read_only: false,
     };
     if fingerprint(&cfg, &plans, &opts, ext) != plan.fingerprint {
         bail!(

@@ -85,6 +85,10 @@ pub struct RunArgs {
     /// No progress bars (log lines every few seconds instead).
     #[arg(long = "no-progress")]
     pub no_progress: bool,
+    /// Benchmark: read and decompress the branches the analysis needs and
+    /// process nothing (cortado's floor); writes no output.
+    #[arg(long = "read-only")]
+    pub read_only: bool,
     /// slurm/condor: queue (Slurm partition, HTCondor JobFlavour).
     #[arg(short = 'q', long)]
     pub queue: Option<String>,
@@ -171,6 +175,7 @@ fn run_options(args: &RunArgs) -> Result<(RunOptionsFile, RunOptions)> {
         sequential,
         skip_bad_files: args.skip_bad_files || file.skip_bad_files,
         retries: args.retries.unwrap_or(file.retries),
+        read_only: args.read_only,
     };
     Ok((file, opts))
 }
@@ -305,6 +310,14 @@ fn run_group(
     };
     let (done, ck) = done;
     failures.extend(done.failures);
+    if opts.read_only {
+        ck.remove().map_err(anyhow::Error::msg)?;
+        return Ok(Some(GroupResult {
+            stats: done.stats,
+            failures,
+            path: PathBuf::new(),
+        }));
+    }
     let mut out: Output = done.output;
     finish_output(cfg, &g.plans, &mut out).map_err(anyhow::Error::msg)?;
     let path = args.outputdir.join(format!("output_{}.cortado", g.name));
@@ -591,6 +604,9 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
         bail!("--resubmit-failed needs --process-separately");
     }
     let (file_opts, opts) = run_options(args)?;
+    if args.read_only && args.batch() {
+        bail!("--read-only is a local benchmark");
+    }
     if args.batch() && args.process_separately {
         bail!("--process-separately is for local executors; a batch run writes one output");
     }
@@ -722,7 +738,7 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
             )
             .map_err(anyhow::Error::msg)?;
         }
-    } else if let Some(r) = results.first_mut() {
+    } else if let Some(r) = results.first_mut().filter(|_| !opts.read_only) {
         // A normal run's output is output_all.cortado.
         let all = args.outputdir.join("output_all.cortado");
         if r.path != all {
@@ -848,6 +864,10 @@ fn summary(
             "\nFAILED groups (failed_jobs.json): {}\n",
             failed_groups.keys().cloned().collect::<Vec<_>>().join(", ")
         ));
+    }
+    if opts.read_only {
+        t.push_str("read only (--read-only): branches read and decompressed, nothing processed or written\n");
+        return t;
     }
     t.push_str(&format!("outputs in {}:\n", args.outputdir.display()));
     for r in results {

@@ -219,7 +219,7 @@ pub fn execute_scope(
         let result = loop {
             attempts += 1;
             let t = Instant::now();
-            match run_chunk(plan, c, wf) {
+            match run_chunk(plan, c, wf, opts.read_only) {
                 Ok(o) => break Ok((o, t.elapsed().as_secs_f64())),
                 Err(e) if e.transient && attempts <= opts.retries => {
                     std::thread::sleep(Duration::from_millis(500 * u64::from(attempts)));

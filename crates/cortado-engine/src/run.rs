@@ -33,6 +33,9 @@ pub struct RunOptions {
     pub skip_bad_files: bool,
     /// How many times a chunk that failed with an I/O error is tried again.
     pub retries: u32,
+    /// Benchmark of the floor: read and decompress the branches the analysis
+    /// needs, process nothing (the output holds only the event counts).
+    pub read_only: bool,
 }
 
 impl Default for RunOptions {
@@ -44,6 +47,7 @@ impl Default for RunOptions {
             sequential: false,
             skip_bad_files: false,
             retries: 2,
+            read_only: false,
         }
     }
 }
@@ -193,6 +197,7 @@ pub fn run_chunk(
     plan: &DatasetPlan,
     chunk: &Chunk,
     wf: &dyn Workflow,
+    read_only: bool,
 ) -> Result<Output, ChunkError> {
     let at = |m: String| {
         format!(
@@ -217,6 +222,13 @@ pub fn run_chunk(
     }
     let cols = t.read(&names, chunk.entries.clone()).map_err(root_err)?;
     let n = (chunk.entries.end - chunk.entries.start) as usize;
+    if read_only {
+        let mut out = Output::new();
+        out.cutflow
+            .initial
+            .insert(plan.dataset.name.clone(), n as u64);
+        return Ok(out);
+    }
     let map: HashMap<String, cortado_columns::Column> =
         plan.branches.iter().cloned().zip(cols).collect();
     let raw = Arc::new(ColumnData::new(n, map));

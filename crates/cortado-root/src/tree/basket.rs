@@ -110,21 +110,30 @@ fn split_content(
 /// Converts ROOT entry offsets (which include the key length) to positions in
 /// the content, appends the end, and checks that they are ordered and in range.
 fn rebase_offsets(raw: &[i32], key_len: usize, border: usize) -> Result<Vec<usize>> {
-    let mut out = Vec::with_capacity(raw.len() + 1);
-    let mut prev = 0usize;
-    for (i, &o) in raw.iter().enumerate() {
-        let p = usize::try_from(o as i64 - key_len as i64)
-            .ok()
-            .filter(|&p| p >= prev && p <= border)
-            .ok_or_else(|| {
-                Error::corrupt(format!(
-                    "entry {i} has offset {o}, outside {}..={} (key length {key_len})",
-                    prev + key_len,
-                    border + key_len
-                ))
-            })?;
-        out.push(p);
+    // One pass computes, one checks: offsets must rise within key_len..=border+key_len.
+    let base = key_len as i64;
+    let mut out: Vec<usize> = Vec::with_capacity(raw.len() + 1);
+    let mut ok = true;
+    let mut prev = 0i64;
+    out.extend(raw.iter().map(|&o| {
+        let p = o as i64 - base;
+        ok &= p >= prev && p <= border as i64;
         prev = p;
+        p.max(0) as usize
+    }));
+    if !ok {
+        let mut prev = 0i64;
+        for (i, &o) in raw.iter().enumerate() {
+            let p = o as i64 - base;
+            if p < prev || p > border as i64 {
+                return Err(Error::corrupt(format!(
+                    "entry {i} has offset {o}, outside {}..={} (key length {key_len})",
+                    prev + base,
+                    border + key_len
+                )));
+            }
+            prev = p;
+        }
     }
     out.push(border);
     Ok(out)
@@ -157,15 +166,18 @@ pub fn from_embedded(e: &EmbeddedBasket) -> Result<RawBasket> {
 
 /// Converts big-endian bytes (a whole number of elements) to typed values.
 pub fn decode(dtype: DType, bytes: &[u8]) -> Values {
+    // Pre-sized output and fixed-size chunks: the compiler turns the loop
+    // into vector byte swaps.
     macro_rules! conv {
-        ($var:ident, $t:ty, $n:expr) => {
-            Values::$var(
-                bytes
-                    .chunks_exact($n)
-                    .map(|c| <$t>::from_be_bytes(c.try_into().expect("chunk size")))
-                    .collect(),
-            )
-        };
+        ($var:ident, $t:ty, $n:expr) => {{
+            let mut v: Vec<$t> = vec![<$t>::default(); bytes.len() / $n];
+            for (d, c) in v.iter_mut().zip(bytes.chunks_exact($n)) {
+                let mut a = [0u8; $n];
+                a.copy_from_slice(c);
+                *d = <$t>::from_be_bytes(a);
+            }
+            Values::$var(v)
+        }};
     }
     match dtype {
         DType::Bool => Values::Bool(bytes.iter().map(|&b| b != 0).collect()),

@@ -179,18 +179,20 @@ impl Tree {
             }
             covered[t.column] = t.want.end;
             if let (Some(off), Some(counts)) = (offsets.as_mut(), &p.counts) {
-                let mut last = *off.last().expect("offsets start with 0") as u64;
-                off.reserve(counts.len());
-                for &c in counts {
-                    last += c as u64;
-                    let v = u32::try_from(last).map_err(|_| {
-                        Error::unsupported(
-                            "more than 2^32 values in one read; read a smaller entry range",
-                        )
-                        .in_branch(&t.branch.name)
-                    })?;
-                    off.push(v);
+                let last = *off.last().expect("offsets start with 0");
+                let total: u64 = counts.iter().map(|&c| c as u64).sum::<u64>() + last as u64;
+                if total > u32::MAX as u64 {
+                    return Err(Error::unsupported(
+                        "more than 2^32 values in one read; read a smaller entry range",
+                    )
+                    .in_branch(&t.branch.name));
                 }
+                off.reserve(counts.len());
+                let mut acc = last;
+                off.extend(counts.iter().map(|&c| {
+                    acc += c;
+                    acc
+                }));
             }
             if values.is_empty() {
                 *values = p.values;
@@ -274,15 +276,36 @@ impl Tree {
             Some(o) => o,
             None => self.offsets_from_counter(t, item, raw.content.len())?,
         };
+        let bad = |bytes: usize| {
+            Error::corrupt(format!(
+                "an entry has {bytes} bytes, not a multiple of the {item}-byte item size"
+            ))
+        };
         let mut counts = Vec::with_capacity(z - a);
-        for w in offsets[a..=z].windows(2) {
-            let bytes = w[1] - w[0];
-            if bytes % item != 0 {
-                return Err(Error::corrupt(format!(
-                    "an entry has {bytes} bytes, not a multiple of the {item}-byte item size"
-                )));
+        if item.is_power_of_two() {
+            // shifts and masks instead of a division per entry
+            let (shift, mask) = (item.trailing_zeros(), item - 1);
+            let mut misaligned = 0usize;
+            counts.extend(offsets[a..=z].windows(2).map(|w| {
+                let bytes = w[1] - w[0];
+                misaligned |= bytes & mask;
+                ((bytes >> shift) * shape.len) as u32
+            }));
+            if misaligned != 0 {
+                let w = offsets[a..=z]
+                    .windows(2)
+                    .find(|w| (w[1] - w[0]) & mask != 0)
+                    .map_or(0, |w| w[1] - w[0]);
+                return Err(bad(w));
             }
-            counts.push(((bytes / item) * shape.len) as u32);
+        } else {
+            for w in offsets[a..=z].windows(2) {
+                let bytes = w[1] - w[0];
+                if bytes % item != 0 {
+                    return Err(bad(bytes));
+                }
+                counts.push(((bytes / item) * shape.len) as u32);
+            }
         }
         let values = basket::decode(t.dtype, &raw.content[offsets[a]..offsets[z]]);
         Ok(Piece {
