@@ -467,3 +467,96 @@ fn run_options_files_are_checked() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn groups_of_samples_and_resubmitting_failed_groups() {
+    let dir = tmpdir("groups");
+    let cfg = bad_fileset(&dir);
+    // DY (good file) and a second dataset of TT whose only file is corrupt
+    let fs = dir.join("fileset.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fs).unwrap()).unwrap();
+    v["DYJetsToLL_M-50_2018"]["files"]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    let tt = root().join("examples/zmumu/data/tt_2018_small.root");
+    let mut broken = std::fs::read(&tt).unwrap();
+    let mut i = 200_000;
+    while i < 600_000 {
+        broken[i..i + 8].fill(0xff);
+        i += 997;
+    }
+    std::fs::write(dir.join("tt.root"), &broken).unwrap();
+    v["TTTo2L2Nu_2018"] = serde_json::json!({
+        "metadata": {"sample": "TTTo2L2Nu", "year": "2018", "isMC": "True", "xsec": "88.29"},
+        "files": ["tt.root"]
+    });
+    std::fs::write(&fs, v.to_string()).unwrap();
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("[DYJetsToLL]", "[DYJetsToLL, TTTo2L2Nu]");
+    std::fs::write(&cfg, text).unwrap();
+    let ro = dir.join("ro.yaml");
+    std::fs::write(&ro, "group-samples:\n  top: [TTTo2L2Nu]\n").unwrap();
+    let out = dir.join("out");
+    let (cfg_s, out_s, ro_s) = (
+        cfg.to_str().unwrap(),
+        out.to_str().unwrap(),
+        ro.to_str().unwrap(),
+    );
+    let o = cortado(&[
+        "run",
+        "--cfg",
+        cfg_s,
+        "-o",
+        out_s,
+        "--no-progress",
+        "-ps",
+        "-ro",
+        ro_s,
+    ]);
+    assert!(!o.status.success(), "a failed group makes the run fail");
+    let failed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("failed_jobs.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        failed.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["top"]
+    );
+    assert!(
+        out.join("output_DYJetsToLL_M-50_2018.cortado").exists(),
+        "the other group is written"
+    );
+    assert!(!out.join("output_top.cortado").exists());
+    // repair the file, rerun only the failed group
+    std::fs::copy(&tt, dir.join("tt.root")).unwrap();
+    let dy_before = std::fs::metadata(out.join("output_DYJetsToLL_M-50_2018.cortado"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let log = ok(&[
+        "run",
+        "--cfg",
+        cfg_s,
+        "-o",
+        out_s,
+        "--no-progress",
+        "-ps",
+        "-ro",
+        ro_s,
+        "--resubmit-failed",
+    ]);
+    assert!(log.contains("resubmitting 1 failed group"), "{log}");
+    assert!(out.join("output_top.cortado").exists());
+    assert!(!out.join("failed_jobs.json").exists());
+    let dy_after = std::fs::metadata(out.join("output_DYJetsToLL_M-50_2018.cortado"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(
+        dy_before, dy_after,
+        "the group that had succeeded is not run again"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
