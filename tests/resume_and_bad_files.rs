@@ -3,43 +3,16 @@
 //! finished chunks) or, with --skip-bad-files, are recorded and skipped; runs
 //! can be filtered and split per dataset.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{cortado, damage, dump, ok, root};
 
 fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cortado-resume-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn cortado(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run cortado")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = cortado(args);
-    assert!(
-        o.status.success(),
-        "cortado {args:?} failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn dump(out: &Path) -> String {
-    let o = cortado(&["dump", out.to_str().unwrap(), "--json"]);
-    assert!(o.status.success());
-    String::from_utf8(o.stdout).unwrap()
+    common::tmpdir("resume", name)
 }
 
 fn chunk_files(out: &Path) -> usize {
@@ -180,12 +153,7 @@ fn bad_fileset(dir: &Path) -> PathBuf {
     let good = root().join("examples/zmumu/data/dy_2018_small.root");
     let bytes = std::fs::read(&good).unwrap();
     let mut corrupt = bytes.clone();
-    // baskets sit in the middle of the file: damage them, keep the metadata
-    let mut i = 200_000;
-    while i < 450_000 {
-        corrupt[i..i + 8].fill(0xff);
-        i += 997;
-    }
+    damage(&mut corrupt, 200_000..450_000);
     std::fs::write(dir.join("corrupt.root"), &corrupt).unwrap();
     std::fs::write(dir.join("truncated.root"), &bytes[..300_000]).unwrap();
     let fileset = serde_json::json!({
@@ -482,11 +450,7 @@ fn groups_of_samples_and_resubmitting_failed_groups() {
         .truncate(1);
     let tt = root().join("examples/zmumu/data/tt_2018_small.root");
     let mut broken = std::fs::read(&tt).unwrap();
-    let mut i = 200_000;
-    while i < 600_000 {
-        broken[i..i + 8].fill(0xff);
-        i += 997;
-    }
+    damage(&mut broken, 200_000..600_000);
     std::fs::write(dir.join("tt.root"), &broken).unwrap();
     v["TTTo2L2Nu_2018"] = serde_json::json!({
         "metadata": {"sample": "TTTo2L2Nu", "year": "2018", "isMC": "True", "xsec": "88.29"},

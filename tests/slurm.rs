@@ -3,13 +3,13 @@
 //! killed mid-way is submitted again and the result is still the same.
 //! Skipped when no Slurm is running, unless CORTADO_REQUIRE_SLURM=1 (CI).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{dump, root};
 
 fn slurm_up() -> bool {
     let up = Command::new("sinfo")
@@ -32,32 +32,12 @@ fn slurm_up() -> bool {
 }
 
 fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cortado-slurm-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::tmpdir("slurm", name)
 }
 
+/// Runs `cortado ARGS`, which must succeed; returns what it printed.
 fn cortado(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "cortado {args:?}:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
-}
-
-fn dump(out: &Path) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args(["dump", out.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
-    String::from_utf8(o.stdout).unwrap()
+    common::ok(args)
 }
 
 #[test]

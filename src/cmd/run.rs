@@ -729,15 +729,7 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
         }
     }
     if args.process_separately {
-        if failed_groups.is_empty() {
-            let _ = std::fs::remove_file(&failed_jobs_path);
-        } else {
-            write_atomic(
-                &failed_jobs_path,
-                serde_json::to_string_pretty(&failed_groups)?.as_bytes(),
-            )
-            .map_err(anyhow::Error::msg)?;
-        }
+        write_or_remove(&failed_jobs_path, &failed_groups, failed_groups.is_empty())?;
     } else if let Some(r) = results.first_mut().filter(|_| !opts.read_only) {
         // A normal run's output is output_all.cortado.
         let all = args.outputdir.join("output_all.cortado");
@@ -748,15 +740,7 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
     }
     let failures: Vec<Failure> = results.iter().flat_map(|r| r.failures.clone()).collect();
     let failed_chunks_path = args.outputdir.join("failed_chunks.json");
-    if failures.is_empty() {
-        let _ = std::fs::remove_file(&failed_chunks_path);
-    } else {
-        write_atomic(
-            &failed_chunks_path,
-            serde_json::to_string_pretty(&failures)?.as_bytes(),
-        )
-        .map_err(anyhow::Error::msg)?;
-    }
+    write_or_remove(&failed_chunks_path, &failures, failures.is_empty())?;
     log.line(&summary(
         &results,
         &failures,
@@ -774,6 +758,15 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Writes a record of failures as JSON, or removes an old one when there is none.
+fn write_or_remove(path: &Path, value: &impl serde::Serialize, empty: bool) -> Result<()> {
+    if empty {
+        let _ = std::fs::remove_file(path);
+        return Ok(());
+    }
+    write_atomic(path, serde_json::to_string_pretty(value)?.as_bytes()).map_err(anyhow::Error::msg)
 }
 
 /// The closing table: events, throughput, skipped inputs, output paths.

@@ -207,6 +207,27 @@ pub fn open(location: &str) -> Result<Arc<dyn Source>, SourceError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_io_failures_that_may_pass_are_transient() {
+        let io = |kind| SourceError::Io {
+            location: "f".into(),
+            what: "read".into(),
+            source: std::io::Error::from(kind),
+        };
+        assert!(io(std::io::ErrorKind::Interrupted).is_transient());
+        assert!(io(std::io::ErrorKind::TimedOut).is_transient());
+        assert!(!io(std::io::ErrorKind::NotFound).is_transient());
+        assert!(!io(std::io::ErrorKind::PermissionDenied).is_transient());
+        let truncated = SourceError::OutOfRange {
+            location: "f".into(),
+            offset: 10,
+            len: 10,
+            size: 5,
+        };
+        assert!(!truncated.is_transient());
+    }
+
     use super::*;
 
     #[test]

@@ -1,0 +1,56 @@
+//! Helpers shared by the end-to-end tests: the repository root, scratch
+//! folders, running the `cortado` binary, dumping outputs, damaging files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (tests run the binary from there).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh scratch folder for one test.
+pub fn tmpdir(prefix: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cortado-{prefix}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs `cortado ARGS` in the repository root.
+pub fn cortado(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run cortado")
+}
+
+/// Runs `cortado ARGS`, which must succeed; returns what it printed (stdout, then stderr).
+pub fn ok(args: &[&str]) -> String {
+    let o = cortado(args);
+    assert!(
+        o.status.success(),
+        "cortado {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+/// `cortado dump OUT --json`.
+pub fn dump(out: &Path) -> String {
+    let o = cortado(&["dump", out.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Overwrites 8 bytes every 997 in `range` (baskets sit in the middle of
+/// the small example files; their metadata at the end stays readable).
+pub fn damage(bytes: &mut [u8], range: std::ops::Range<usize>) {
+    let mut i = range.start;
+    while i + 8 <= range.end.min(bytes.len()) {
+        bytes[i..i + 8].fill(0xff);
+        i += 997;
+    }
+}
