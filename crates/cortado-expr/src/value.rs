@@ -119,6 +119,18 @@ impl Arr {
         }
     }
 
+    /// From a column read from a file, taking its storage where the types agree.
+    pub fn from_values_owned(v: cortado_columns::Values) -> Arr {
+        use cortado_columns::Values as V;
+        match v {
+            V::Bool(x) => Arr::Bool(x),
+            V::I64(x) => Arr::Int(x),
+            V::F32(x) => Arr::F32(x),
+            V::F64(x) => Arr::F64(x),
+            other => Arr::from_values(&other),
+        }
+    }
+
     /// From a column read from a file.
     pub fn from_values(v: &cortado_columns::Values) -> Arr {
         use cortado_columns::Values as V;
@@ -507,7 +519,8 @@ type Converted = (Arc<Arr>, Option<Offsets>);
 /// Raw data held as columns read from a file (branch name → column).
 pub struct ColumnData {
     n: usize,
-    columns: std::collections::HashMap<String, cortado_columns::Column>,
+    /// Columns not converted yet (each is moved out on first use).
+    columns: Mutex<HashMap<String, cortado_columns::Column>>,
     converted: Mutex<HashMap<String, Converted>>,
 }
 
@@ -519,29 +532,33 @@ impl ColumnData {
     ) -> ColumnData {
         ColumnData {
             n,
-            columns,
+            columns: Mutex::new(columns.into_iter().collect()),
             converted: Mutex::new(HashMap::new()),
         }
     }
 
     fn get(&self, name: &str) -> Result<(Arc<Arr>, Option<Offsets>), String> {
-        if let Some(v) = self.converted.lock().expect("column cache").get(name) {
+        let mut converted = self.converted.lock().map_err(|_| poisoned())?;
+        if let Some(v) = converted.get(name) {
             return Ok(v.clone());
         }
         let c = self
             .columns
-            .get(name)
+            .lock()
+            .map_err(|_| poisoned())?
+            .remove(name)
             .ok_or_else(|| format!("branch '{name}' was not read (internal planning error)"))?;
         let v = (
-            Arc::new(Arr::from_values(&c.values)),
-            c.offsets.as_ref().map(|o| Arc::new(o.clone())),
+            Arc::new(Arr::from_values_owned(c.values)),
+            c.offsets.map(Arc::new),
         );
-        self.converted
-            .lock()
-            .expect("column cache")
-            .insert(name.to_string(), v.clone());
+        converted.insert(name.to_string(), v.clone());
         Ok(v)
     }
+}
+
+fn poisoned() -> String {
+    "internal error: a thread panicked while holding the column cache".to_string()
 }
 
 impl RawData for ColumnData {
