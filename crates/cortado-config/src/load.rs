@@ -172,15 +172,8 @@ pub fn load(path: &Path) -> Result<AnalysisConfig, ConfigError> {
         s
     };
     let mut subsamples = BTreeMap::new();
-    if let Some(sub) = ds_node.get("subsamples").filter(|n| n.value != Value::Null) {
-        for (k, v) in sub.as_map()? {
-            if !samples.contains(&k.name) {
-                return Err(cortado_yaml::ConfigError::new(
-                    k.pos.clone(),
-                    format!("subsamples of unknown sample '{}'", k.name),
-                )
-                .with_suggestions(&k.name, samples.iter().map(String::as_str)));
-            }
+    {
+        for (k, v) in known_entries(ds_node.get("subsamples"), &samples, "subsamples", "sample")? {
             let mut subs = Vec::new();
             for (sk, sv) in v.as_map()? {
                 subs.push((
@@ -560,15 +553,8 @@ fn weight_set(
     if let Some(i) = n.get("inclusive").filter(|x| x.value != Value::Null) {
         ws.inclusive = weight_list(i, known, what)?;
     }
-    if let Some(b) = n.get("bycategory").filter(|x| x.value != Value::Null) {
-        for (k, v) in b.as_map()? {
-            if !cats.contains(&k.name) {
-                return Err(ConfigError::new(
-                    k.pos.clone(),
-                    format!("{what}: unknown category '{}'", k.name),
-                )
-                .with_suggestions(&k.name, cats.iter().map(String::as_str)));
-            }
+    {
+        for (k, v) in known_entries(n.get("bycategory"), cats, what, "category")? {
             ws.bycategory
                 .insert(k.name.clone(), weight_list(v, known, what)?);
         }
@@ -589,15 +575,9 @@ fn parse_weights(
         None => WeightSet::default(),
     };
     let mut bysample = BTreeMap::new();
-    if let Some(b) = n.get("bysample").filter(|x| x.value != Value::Null) {
-        for (k, v) in b.as_map()? {
-            if !samples.contains(&k.name) {
-                return Err(ConfigError::new(
-                    k.pos.clone(),
-                    format!("{what}.bysample: unknown sample '{}'", k.name),
-                )
-                .with_suggestions(&k.name, samples.iter().map(String::as_str)));
-            }
+    {
+        let what_by = format!("{what}.bysample");
+        for (k, v) in known_entries(n.get("bysample"), samples, &what_by, "sample")? {
             bysample.insert(
                 k.name.clone(),
                 weight_set(v, known, cats, &format!("{what}.bysample.{}", k.name))?,
@@ -730,6 +710,31 @@ fn colouts(n: &Node) -> Result<Vec<ColOut>, ConfigError> {
     Ok(out)
 }
 
+/// The entries of an optional mapping (`key: null` or absent: none) whose
+/// keys must be among `known`; an unknown key is an error at its line, with
+/// the closest known names (`"{what}: unknown {kind} 'x'"`).
+fn known_entries<'a>(
+    n: Option<&'a Node>,
+    known: &[String],
+    what: &str,
+    kind: &str,
+) -> Result<&'a [(cortado_yaml::Key, Node)], ConfigError> {
+    let Some(n) = n.filter(|x| x.value != Value::Null) else {
+        return Ok(&[]);
+    };
+    let entries = n.as_map()?;
+    for (k, _) in entries {
+        if !known.contains(&k.name) {
+            return Err(ConfigError::new(
+                k.pos.clone(),
+                format!("{what}: unknown {kind} '{}'", k.name),
+            )
+            .with_suggestions(&k.name, known.iter().map(String::as_str)));
+        }
+    }
+    Ok(entries)
+}
+
 fn colset(n: &Node, cats: &[String], what: &str) -> Result<crate::ColumnSet, ConfigError> {
     n.check_keys(&["inclusive", "bycategory"], what)?;
     let inc = n
@@ -739,15 +744,8 @@ fn colset(n: &Node, cats: &[String], what: &str) -> Result<crate::ColumnSet, Con
         .transpose()?
         .unwrap_or_default();
     let mut by = BTreeMap::new();
-    if let Some(b) = n.get("bycategory").filter(|x| x.value != Value::Null) {
-        for (k, v) in b.as_map()? {
-            if !cats.contains(&k.name) {
-                return Err(ConfigError::new(
-                    k.pos.clone(),
-                    format!("{what}: unknown category '{}'", k.name),
-                )
-                .with_suggestions(&k.name, cats.iter().map(String::as_str)));
-            }
+    {
+        for (k, v) in known_entries(n.get("bycategory"), cats, what, "category")? {
             by.insert(k.name.clone(), colouts(v)?);
         }
     }
@@ -767,15 +765,8 @@ fn parse_columns(
         .transpose()?
         .unwrap_or_default();
     let mut bysample = BTreeMap::new();
-    if let Some(b) = n.get("bysample").filter(|x| x.value != Value::Null) {
-        for (k, v) in b.as_map()? {
-            if !samples.contains(&k.name) {
-                return Err(ConfigError::new(
-                    k.pos.clone(),
-                    format!("columns.bysample: unknown sample '{}'", k.name),
-                )
-                .with_suggestions(&k.name, samples.iter().map(String::as_str)));
-            }
+    {
+        for (k, v) in known_entries(n.get("bysample"), samples, "columns.bysample", "sample")? {
             bysample.insert(k.name.clone(), colset(v, cats, "columns.bysample")?);
         }
     }
