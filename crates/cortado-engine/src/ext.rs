@@ -10,13 +10,19 @@
 //! gets the whole command line (`run`, `check`, `dump`, ...) with them; see
 //! `examples/custom_workflow/`.
 
+use cortado_config::Stage;
 use cortado_expr::eval::Env;
 use cortado_expr::types::{Schema, Ty};
 use cortado_expr::user::Registry;
 
-/// Where a hook's definitions become visible.
+/// The processor hooks that define values, in processing order; a hook's
+/// definitions are visible to everything after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Hook {
+    /// `process_extra_before_skim` (before the skim cuts)
+    ProcessExtraBeforeSkim,
+    /// `process_extra_after_skim`
+    ProcessExtraAfterSkim,
     /// `apply_object_preselection`
     ApplyObjectPreselection,
     /// `count_objects`
@@ -29,6 +35,56 @@ pub enum Hook {
     DefineCommonVariablesAfterPresel,
     /// `process_extra_after_presel`
     ProcessExtraAfterPresel,
+}
+
+impl Hook {
+    /// The method's name (for messages).
+    pub fn name(self) -> &'static str {
+        match self {
+            Hook::ProcessExtraBeforeSkim => "process_extra_before_skim",
+            Hook::ProcessExtraAfterSkim => "process_extra_after_skim",
+            Hook::ApplyObjectPreselection => "apply_object_preselection",
+            Hook::CountObjects => "count_objects",
+            Hook::DefineCommonVariablesBeforePresel => "define_common_variables_before_presel",
+            Hook::ProcessExtraBeforePresel => "process_extra_before_presel",
+            Hook::DefineCommonVariablesAfterPresel => "define_common_variables_after_presel",
+            Hook::ProcessExtraAfterPresel => "process_extra_after_presel",
+        }
+    }
+
+    /// The hooks that run right after the configuration's definitions of
+    /// `stage` (and, for the last stage before the preselection, before it).
+    pub fn after_stage(stage: Stage) -> &'static [Hook] {
+        match stage {
+            Stage::Objects => &[Hook::ApplyObjectPreselection],
+            Stage::Counts => &[Hook::CountObjects],
+            Stage::BeforePresel => &[
+                Hook::DefineCommonVariablesBeforePresel,
+                Hook::ProcessExtraBeforePresel,
+            ],
+            Stage::AfterPresel => &[
+                Hook::DefineCommonVariablesAfterPresel,
+                Hook::ProcessExtraAfterPresel,
+            ],
+        }
+    }
+
+    /// Calls this hook of `wf` on the events of `env`; an error names the hook.
+    pub fn run(self, wf: &dyn Workflow, env: &mut Env) -> Result<(), String> {
+        let r = match self {
+            Hook::ProcessExtraBeforeSkim => wf.process_extra_before_skim(env),
+            Hook::ProcessExtraAfterSkim => wf.process_extra_after_skim(env),
+            Hook::ApplyObjectPreselection => wf.apply_object_preselection(env),
+            Hook::CountObjects => wf.count_objects(env),
+            Hook::DefineCommonVariablesBeforePresel => {
+                wf.define_common_variables_before_presel(env)
+            }
+            Hook::ProcessExtraBeforePresel => wf.process_extra_before_presel(env),
+            Hook::DefineCommonVariablesAfterPresel => wf.define_common_variables_after_presel(env),
+            Hook::ProcessExtraAfterPresel => wf.process_extra_after_presel(env),
+        };
+        r.map_err(|e| format!("workflow hook {}: {e}", self.name()))
+    }
 }
 
 /// A value a workflow hook defines for the configuration's expressions.

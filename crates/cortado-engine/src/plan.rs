@@ -311,13 +311,9 @@ pub fn plan_dataset(
     let raw_schema = c.schema.clone();
     let ctx = |what: &str| format!("{what} (dataset {})", ds.name);
 
-    let mut skim = Vec::new();
-    for cut in &cfg.skim {
-        skim.push((cut.name.clone(), c.cut(cut, &ctx("skim cut"))?));
-    }
     let mut defs = Vec::new();
     let mut presel = Vec::new();
-    // Names defined by the Rust workflow, by hook.
+    // Names defined by the Rust workflow, visible after their hook.
     let hook_defs = ext.workflow.defines(&mut c.schema);
     let declare_hook = |c: &mut Compiler<'_>, hooks: &[Hook]| {
         for d in &hook_defs {
@@ -329,6 +325,12 @@ pub fn plan_dataset(
             }
         }
     };
+    declare_hook(&mut c, &[Hook::ProcessExtraBeforeSkim]);
+    let mut skim = Vec::new();
+    for cut in &cfg.skim {
+        skim.push((cut.name.clone(), c.cut(cut, &ctx("skim cut"))?));
+    }
+    declare_hook(&mut c, &[Hook::ProcessExtraAfterSkim]);
     for stage in [
         Stage::Objects,
         Stage::Counts,
@@ -336,7 +338,6 @@ pub fn plan_dataset(
         Stage::AfterPresel,
     ] {
         if stage == Stage::AfterPresel {
-            declare_hook(&mut c, &[Hook::ProcessExtraBeforePresel]);
             for cut in &cfg.preselections {
                 presel.push((cut.name.clone(), c.cut(cut, &ctx("preselection cut"))?));
             }
@@ -344,18 +345,7 @@ pub fn plan_dataset(
         for d in cfg.definitions.iter().filter(|d| d.stage == stage) {
             defs.push(compile_definition(&mut c, d, &ctx)?);
         }
-        declare_hook(
-            &mut c,
-            match stage {
-                Stage::Objects => &[Hook::ApplyObjectPreselection],
-                Stage::Counts => &[Hook::CountObjects],
-                Stage::BeforePresel => &[Hook::DefineCommonVariablesBeforePresel],
-                Stage::AfterPresel => &[
-                    Hook::DefineCommonVariablesAfterPresel,
-                    Hook::ProcessExtraAfterPresel,
-                ],
-            },
-        );
+        declare_hook(&mut c, Hook::after_stage(stage));
     }
     let mut categories = Vec::new();
     for (name, cuts) in cfg.categories.expanded() {
