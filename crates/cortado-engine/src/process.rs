@@ -10,7 +10,7 @@ use cortado_expr::eval::{eval, Env};
 use cortado_expr::value::{Arr, RawData, Val};
 use cortado_hist::{Hist, Storage, Sum};
 
-use crate::ext::{ExtraFill, Workflow};
+use crate::ext::{ExtraFill, Hook, Workflow};
 use crate::output::{ColumnValues, HistSet, Output};
 use crate::plan::{ColumnPlan, DatasetPlan, HistPlan, WeightPlan, WeightTerm};
 
@@ -31,16 +31,46 @@ fn mask_of(v: &Val, n: usize) -> R<Vec<bool>> {
     })
 }
 
-fn and_masks(exprs: &[(String, cortado_expr::check::TExpr)], env: &Env) -> R<Vec<bool>> {
+/// The events passing every cut; an error names `what` failed (the cut, category or subsample).
+fn all_of<'a>(
+    cuts: impl IntoIterator<Item = (String, &'a cortado_expr::check::TExpr)>,
+    env: &Env,
+) -> R<Vec<bool>> {
     let n = env.len();
     let mut m = vec![true; n];
-    for (name, e) in exprs {
-        let v = eval(e, env).map_err(|er| format!("cut '{name}': {er}"))?;
+    for (what, e) in cuts {
+        let v = eval(e, env).map_err(|er| format!("{what}: {er}"))?;
         for (a, b) in m.iter_mut().zip(mask_of(&v, n)?) {
             *a &= b;
         }
     }
     Ok(m)
+}
+
+/// A category's mask, restricted to a subsample's events if there is one.
+fn both(category: &[bool], subsample: Option<&[bool]>) -> Vec<bool> {
+    match subsample {
+        Some(s) => category.iter().zip(s).map(|(a, b)| *a && *b).collect(),
+        None => category.to_vec(),
+    }
+}
+
+/// The values of the events where `mask` is true.
+fn selected(values: &[f64], mask: &[bool]) -> Vec<f64> {
+    values
+        .iter()
+        .zip(mask)
+        .filter(|(_, &m)| m)
+        .map(|(x, _)| *x)
+        .collect()
+}
+
+/// The events passing every named cut.
+fn and_masks(exprs: &[(String, cortado_expr::check::TExpr)], env: &Env) -> R<Vec<bool>> {
+    all_of(
+        exprs.iter().map(|(name, e)| (format!("cut '{name}'"), e)),
+        env,
+    )
 }
 
 fn f64s(v: &Val, n: usize) -> R<Vec<f64>> {
@@ -233,9 +263,29 @@ fn fill(h: &mut Hist, axes: &[AxisVals], mask: &[bool], w: &[f64]) {
     }
 }
 
+/// Evaluates the configuration's definitions of `stage` into `env`.
+fn define(plan: &DatasetPlan, env: &mut Env, stage: Stage) -> R<()> {
+    for d in plan.defs.iter().filter(|d| d.stage == stage) {
+        let v = eval(&d.expr, env).map_err(|e| format!("definition '{}': {e}", d.name))?;
+        match &d.field {
+            None => env.define(&d.name, v),
+            Some(f) => {
+                let Val::Coll(c) = env.get(&d.name).map_err(|e| e.0)? else {
+                    return Err(format!("'{}' is not a collection", d.name));
+                };
+                let Val::Obj(a, _) = v else {
+                    return Err(format!("'{}.{f}' did not give per-object values", d.name));
+                };
+                let fields = BTreeMap::from([(f.clone(), a)]);
+                env.define(&d.name, Val::Coll(Arc::new(c.with_fields(fields))));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Processes one chunk of a dataset (all events of `raw`), with the hooks of `wf`.
 pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflow) -> R<Output> {
-    let hook = |name: &str, r: R<()>| r.map_err(|e| format!("workflow hook {name}: {e}"));
     let mut out = Output::new();
     let ds = plan.dataset.name.clone();
     let sample = plan.dataset.sample.clone();
@@ -260,10 +310,7 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
         out.sum_genweights.insert(ds.clone(), s);
         out.sum_signof_genweights.insert(ds.clone(), Sum::of(sign));
     }
-    hook(
-        "process_extra_before_skim",
-        wf.process_extra_before_skim(&mut env),
-    )?;
+    Hook::ProcessExtraBeforeSkim.run(wf, &mut env)?;
     // skim
     let m = and_masks(&plan.skim, &env)?;
     env = env.filter(&m);
@@ -271,76 +318,38 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
     if env.is_empty() {
         return Ok(out);
     }
-    hook(
-        "process_extra_after_skim",
-        wf.process_extra_after_skim(&mut env),
-    )?;
-    // object preselection, counts, variables before the preselection
-    let define = |env: &mut Env, stage: Stage| -> R<()> {
-        for d in plan.defs.iter().filter(|d| d.stage == stage) {
-            let v = eval(&d.expr, env).map_err(|e| format!("definition '{}': {e}", d.name))?;
-            match &d.field {
-                None => env.define(&d.name, v),
-                Some(f) => {
-                    let Val::Coll(c) = env.get(&d.name).map_err(|e| e.0)? else {
-                        return Err(format!("'{}' is not a collection", d.name));
-                    };
-                    let Val::Obj(a, _) = v else {
-                        return Err(format!("'{}.{f}' did not give per-object values", d.name));
-                    };
-                    let fields = BTreeMap::from([(f.clone(), a)]);
-                    env.define(&d.name, Val::Coll(Arc::new(c.with_fields(fields))));
-                }
+    Hook::ProcessExtraAfterSkim.run(wf, &mut env)?;
+    // object preselection, counts, variables (each stage followed by its
+    // hooks), the preselection, variables after it
+    for stage in [
+        Stage::Objects,
+        Stage::Counts,
+        Stage::BeforePresel,
+        Stage::AfterPresel,
+    ] {
+        if stage == Stage::AfterPresel {
+            let m = and_masks(&plan.presel, &env)?;
+            env = env.filter(&m);
+            out.cutflow.presel.insert(
+                ds.clone(),
+                BTreeMap::from([("nominal".to_string(), env.len() as u64)]),
+            );
+            if env.is_empty() {
+                return Ok(out);
             }
         }
-        Ok(())
-    };
-    define(&mut env, Stage::Objects)?;
-    hook(
-        "apply_object_preselection",
-        wf.apply_object_preselection(&mut env),
-    )?;
-    define(&mut env, Stage::Counts)?;
-    hook("count_objects", wf.count_objects(&mut env))?;
-    define(&mut env, Stage::BeforePresel)?;
-    hook(
-        "define_common_variables_before_presel",
-        wf.define_common_variables_before_presel(&mut env),
-    )?;
-    hook(
-        "process_extra_before_presel",
-        wf.process_extra_before_presel(&mut env),
-    )?;
-    let m = and_masks(&plan.presel, &env)?;
-    env = env.filter(&m);
-    out.cutflow.presel.insert(
-        ds.clone(),
-        BTreeMap::from([("nominal".to_string(), env.len() as u64)]),
-    );
-    if env.is_empty() {
-        return Ok(out);
+        define(plan, &mut env, stage)?;
+        for h in Hook::after_stage(stage) {
+            h.run(wf, &mut env)?;
+        }
     }
-    define(&mut env, Stage::AfterPresel)?;
-    hook(
-        "define_common_variables_after_presel",
-        wf.define_common_variables_after_presel(&mut env),
-    )?;
-    hook(
-        "process_extra_after_presel",
-        wf.process_extra_after_presel(&mut env),
-    )?;
     let n = env.len();
 
     // categories and subsamples
     let mut cat_masks: Vec<(String, Vec<bool>)> = Vec::new();
     for (name, cuts) in &plan.categories {
-        let mut m = vec![true; n];
-        for c in cuts {
-            let v = eval(c, &env).map_err(|e| format!("category '{name}': {e}"))?;
-            for (a, b) in m.iter_mut().zip(mask_of(&v, n)?) {
-                *a &= b;
-            }
-        }
+        let what = format!("category '{name}'");
+        let m = all_of(cuts.iter().map(|c| (what.clone(), c)), &env)?;
         cat_masks.push((name.clone(), m));
     }
     let mut targets: Vec<(String, Option<Vec<bool>>)> = Vec::new(); // (sample name, subsample mask)
@@ -348,13 +357,8 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
         targets.push((sample.clone(), None));
     } else {
         for (name, cuts) in &plan.subsamples {
-            let mut m = vec![true; n];
-            for c in cuts {
-                let v = eval(c, &env).map_err(|e| format!("subsample '{name}': {e}"))?;
-                for (a, b) in m.iter_mut().zip(mask_of(&v, n)?) {
-                    *a &= b;
-                }
-            }
+            let what = format!("subsample '{name}'");
+            let m = all_of(cuts.iter().map(|c| (what.clone(), c)), &env)?;
             targets.push((name.clone(), Some(m)));
         }
     }
@@ -410,10 +414,7 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
     }
     for (cat, cm) in &cat_masks {
         for (target, sm) in &count_targets {
-            let mask: Vec<bool> = match sm {
-                Some(s) => cm.iter().zip(s.iter()).map(|(a, b)| *a && *b).collect(),
-                None => cm.clone(),
-            };
+            let mask = both(cm, sm.map(Vec::as_slice));
             let count = mask.iter().filter(|&&b| b).count() as u64;
             out.cutflow
                 .categories
@@ -447,18 +448,16 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
     }
 
     // histograms
-    for h in &plan.hists {
-        fill_hist(
-            h,
-            &env,
-            &cat_masks,
-            &targets,
-            &weight_for,
-            is_mc,
-            &ds,
-            &mut out,
-        )?;
-    }
+    fill_hists(
+        &plan.hists,
+        &env,
+        &cat_masks,
+        &targets,
+        &weight_for,
+        is_mc,
+        &ds,
+        &mut out,
+    )?;
     let mut extra = ExtraHists {
         plan,
         ds: &ds,
@@ -467,20 +466,15 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
         weight_for: &weight_for,
         out: &mut out,
     };
-    hook(
-        "fill_histograms_extra",
-        wf.fill_histograms_extra(&env, &mut extra),
-    )?;
+    wf.fill_histograms_extra(&env, &mut extra)
+        .map_err(|e| format!("workflow hook fill_histograms_extra: {e}"))?;
 
     // columns
     let any_columns = !plan.columns.is_empty() || !plan.subsample_columns.is_empty();
     if any_columns {
         for (target, sm) in &targets {
             for (cat, cm) in &cat_masks {
-                let mask: Vec<bool> = match sm {
-                    Some(s) => cm.iter().zip(s.iter()).map(|(a, b)| *a && *b).collect(),
-                    None => cm.clone(),
-                };
+                let mask = both(cm, sm.as_deref());
                 let mut cols: BTreeMap<String, ColumnValues> = BTreeMap::new();
                 let mut plans: Vec<&ColumnPlan> = Vec::new();
                 for key in ["*", cat.as_str()] {
@@ -499,29 +493,14 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
                     cols.insert(cp.name.clone(), column_values(&v, &mask, cp)?);
                 }
                 let w = weight_for(target, cat, "nominal");
-                cols.insert(
-                    "weight".into(),
-                    ColumnValues::Float(
-                        w.iter()
-                            .zip(&mask)
-                            .filter(|(_, &m)| m)
-                            .map(|(x, _)| *x)
-                            .collect(),
-                    ),
-                );
+                cols.insert("weight".into(), ColumnValues::Float(selected(&w, &mask)));
                 if is_mc {
                     for (var, (_, _, cats)) in &plan.weights.variations {
                         if cats.as_ref().is_none_or(|c| c.contains(cat)) {
                             let w = weight_for(target, cat, var);
                             cols.insert(
                                 format!("weight_variation_{var}"),
-                                ColumnValues::Float(
-                                    w.iter()
-                                        .zip(&mask)
-                                        .filter(|(_, &m)| m)
-                                        .map(|(x, _)| *x)
-                                        .collect(),
-                                ),
+                                ColumnValues::Float(selected(&w, &mask)),
                             );
                         }
                     }
@@ -540,9 +519,21 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
     Ok(out)
 }
 
+/// A histogram's axis values for the chunk (`None`: `autofill: false`, left
+/// to the workflow's `fill_histograms_extra`) and its variations.
+struct Prepared<'a> {
+    h: &'a HistPlan,
+    vals: Option<Vec<AxisVals>>,
+    axes: Vec<cortado_hist::Axis>,
+    storage: Storage,
+    variations: Vec<String>,
+}
+
+/// Fills every histogram: the axis values once per histogram, the weights
+/// once per (sample, category, variation) for all histograms that use them.
 #[allow(clippy::too_many_arguments)]
-fn fill_hist(
-    h: &HistPlan,
+fn fill_hists(
+    hists: &[HistPlan],
     env: &Env,
     cat_masks: &[(String, Vec<bool>)],
     targets: &[(String, Option<Vec<bool>>)],
@@ -551,71 +542,103 @@ fn fill_hist(
     ds: &str,
     out: &mut Output,
 ) -> R<()> {
-    // Histograms without expressions (`autofill: false`) are created empty,
-    // for the workflow's `fill_histograms_extra`.
-    let vals: Option<Vec<AxisVals>> = h
-        .axes
+    let prepared: Vec<Prepared> = hists
         .iter()
-        .map(|(_, t)| {
-            t.as_ref().map(|t| {
-                eval(t, env)
-                    .map_err(|e| format!("histogram '{}': {e}", h.def.name))
-                    .and_then(axis_vals)
+        .map(|h| {
+            let vals = h
+                .axes
+                .iter()
+                .map(|(_, t)| {
+                    t.as_ref().map(|t| {
+                        eval(t, env)
+                            .map_err(|e| format!("histogram '{}': {e}", h.def.name))
+                            .and_then(axis_vals)
+                    })
+                })
+                .collect::<Option<R<Vec<_>>>>()
+                .transpose()?;
+            Ok(Prepared {
+                h,
+                vals,
+                axes: h.axes.iter().map(|(a, _)| a.clone()).collect(),
+                storage: if h.def.storage == "double" {
+                    Storage::Double
+                } else {
+                    Storage::Weight
+                },
+                variations: h
+                    .variations
+                    .clone()
+                    .unwrap_or_else(|| vec!["nominal".to_string()]),
             })
         })
-        .collect::<Option<R<Vec<_>>>>()
-        .transpose()?;
-    let storage = if h.def.storage == "double" {
-        Storage::Double
-    } else {
-        Storage::Weight
-    };
-    let axes: Vec<cortado_hist::Axis> = h.axes.iter().map(|(a, _)| a.clone()).collect();
-    let variations = h
-        .variations
-        .clone()
-        .unwrap_or_else(|| vec!["nominal".to_string()]);
+        .collect::<R<_>>()?;
     let n = env.len();
     for (target, sm) in targets {
-        let mut set = HistSet {
-            has_variation_axis: h.variations.is_some(),
-            hists: BTreeMap::new(),
-        };
-        for cat in &h.categories {
-            let cm = &cat_masks
-                .iter()
-                .find(|(c, _)| c == cat)
-                .ok_or_else(|| format!("internal error: category {cat}"))?
-                .1;
-            let mask: Vec<bool> = match sm {
-                Some(s) => cm.iter().zip(s.iter()).map(|(a, b)| *a && *b).collect(),
-                None => cm.clone(),
-            };
-            let mut by_var = BTreeMap::new();
-            for var in &variations {
-                let mut hist = Hist::new(axes.clone(), storage);
-                let w: Option<Vec<f64>> = if h.def.no_weights {
-                    (var == "nominal").then(|| vec![1.0; n])
-                } else if is_mc {
-                    Some(weight_for(target, cat, var))
-                } else {
-                    Some(weight_for(target, cat, "nominal"))
-                };
-                if let (Some(w), Some(vals)) = (w, &vals) {
-                    if mask.iter().any(|&b| b) {
-                        fill(&mut hist, vals, &mask, &w);
-                    }
-                }
-                by_var.insert(var.clone(), hist);
+        let mut sets: Vec<HistSet> = prepared
+            .iter()
+            .map(|p| HistSet {
+                has_variation_axis: p.h.variations.is_some(),
+                hists: BTreeMap::new(),
+            })
+            .collect();
+        for (cat, cm) in cat_masks {
+            let users: Vec<usize> = (0..prepared.len())
+                .filter(|&i| prepared[i].h.categories.contains(cat))
+                .collect();
+            if users.is_empty() {
+                continue;
             }
-            set.hists.insert(cat.clone(), by_var);
+            let mask = both(cm, sm.as_deref());
+            let any = mask.iter().any(|&b| b);
+            let mut vars: Vec<&str> = users
+                .iter()
+                .flat_map(|&i| prepared[i].variations.iter().map(String::as_str))
+                .collect();
+            vars.sort_unstable();
+            vars.dedup();
+            for var in vars {
+                let these: Vec<usize> = users
+                    .iter()
+                    .copied()
+                    .filter(|&i| prepared[i].variations.iter().any(|v| v == var))
+                    .collect();
+                let needs = |no_weights: bool| {
+                    any && these
+                        .iter()
+                        .any(|&i| prepared[i].h.def.no_weights == no_weights)
+                };
+                // data have one weight, the nominal one
+                let weights = needs(false)
+                    .then(|| weight_for(target, cat, if is_mc { var } else { "nominal" }));
+                let ones = needs(true).then(|| vec![1.0; n]);
+                for &i in &these {
+                    let p = &prepared[i];
+                    let mut hist = Hist::new(p.axes.clone(), p.storage);
+                    let w = if p.h.def.no_weights {
+                        ones.as_ref().filter(|_| var == "nominal")
+                    } else {
+                        weights.as_ref()
+                    };
+                    if let (Some(w), Some(vals)) = (w, &p.vals) {
+                        fill(&mut hist, vals, &mask, w);
+                    }
+                    sets[i]
+                        .hists
+                        .entry(cat.clone())
+                        .or_default()
+                        .insert(var.to_string(), hist);
+                }
+            }
         }
-        out.variables
-            .entry(h.def.name.clone())
-            .or_default()
-            .entry(target.clone())
-            .or_default()
-            .insert(ds.to_string(), set);
+        for (p, set) in prepared.iter().zip(sets) {
+            out.variables
+                .entry(p.h.def.name.clone())
+                .or_default()
+                .entry(target.clone())
+                .or_default()
+                .insert(ds.to_string(), set);
+        }
     }
     Ok(())
 }
