@@ -264,27 +264,37 @@ struct GroupResult {
     path: PathBuf,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_group(
-    g: &Group,
-    cfg: &AnalysisConfig,
-    opts: &RunOptions,
-    file_opts: &RunOptionsFile,
-    ext: &Extensions,
-    fp: &str,
-    args: &RunArgs,
-    log: &Log,
-    separately: bool,
-) -> Result<Option<GroupResult>> {
+/// What every group of a run shares.
+struct RunContext<'a> {
+    cfg: &'a AnalysisConfig,
+    opts: &'a RunOptions,
+    file_opts: &'a RunOptionsFile,
+    ext: &'a Extensions,
+    /// The fingerprint of the run.
+    fp: &'a str,
+    args: &'a RunArgs,
+    log: &'a Log,
+}
+
+fn run_group(g: &Group, ctx: &RunContext<'_>) -> Result<Option<GroupResult>> {
+    let RunContext {
+        cfg,
+        opts,
+        ext,
+        fp,
+        args,
+        log,
+        ..
+    } = *ctx;
     let (work, mut failures) = work_list(&g.plans, opts).map_err(anyhow::Error::msg)?;
     let names: Vec<String> = g.plans.iter().map(|p| p.dataset.name.clone()).collect();
-    let ck_dir = if separately {
+    let ck_dir = if args.process_separately {
         args.outputdir.join(checkpoint::DIR).join(&g.name)
     } else {
         args.outputdir.join(checkpoint::DIR)
     };
     let done = if args.batch() {
-        match batch(g, &work, &names, opts, file_opts, ext, fp, args, log)? {
+        match batch(g, &work, &names, ctx)? {
             Some(d) => d,
             None => return Ok(None), // dry run, or jobs left to the user
         }
@@ -337,18 +347,21 @@ fn run_group(
 /// plan of the interrupted run), runs them, and merges their checkpoints.
 /// `None` when nothing is left to merge now (a dry run; HTCondor jobs
 /// submitted, to be merged with --resume).
-#[allow(clippy::too_many_arguments)]
 fn batch(
     g: &Group,
     work: &[cortado_engine::run::Chunk],
     names: &[String],
-    opts: &RunOptions,
-    file_opts: &RunOptionsFile,
-    ext: &Extensions,
-    fp: &str,
-    args: &RunArgs,
-    log: &Log,
+    ctx: &RunContext<'_>,
 ) -> Result<Option<(cortado_engine::local::Executed, Checkpoints)>> {
+    let RunContext {
+        opts,
+        file_opts,
+        ext,
+        fp,
+        args,
+        log,
+        ..
+    } = *ctx;
     let out = &args.outputdir;
     let ck_dir = out.join(checkpoint::DIR);
     let cpus = file_opts.cores_per_worker.unwrap_or(1);
@@ -708,17 +721,16 @@ pub fn run_cmd(args: &RunArgs, ext: &Extensions) -> Result<()> {
         if args.process_separately {
             log.line(&format!("group {} ({} datasets)", g.name, g.plans.len()));
         }
-        match run_group(
-            g,
-            &cfg,
-            &opts,
-            &file_opts,
+        let ctx = RunContext {
+            cfg: &cfg,
+            opts: &opts,
+            file_opts: &file_opts,
             ext,
-            &fp,
+            fp: &fp,
             args,
-            &log,
-            args.process_separately,
-        ) {
+            log: &log,
+        };
+        match run_group(g, &ctx) {
             Ok(Some(r)) => results.push(r),
             Ok(None) => return Ok(()),
             Err(e) if args.process_separately => {
