@@ -74,16 +74,7 @@ fn a_killed_run_resumes_to_the_same_output() {
         )
     };
     let whole = tmpdir("whole");
-    let mut args = vec![
-        "run",
-        "--cfg",
-        cfg,
-        "-o",
-        whole.to_str().unwrap(),
-        "--no-progress",
-    ];
-    args.extend_from_slice(extra);
-    ok(&args);
+    common::run_ok(cfg, whole.to_str().unwrap(), extra);
     assert!(
         !whole.join("checkpoints").exists(),
         "checkpoints are removed after a run"
@@ -110,17 +101,7 @@ fn a_killed_run_resumes_to_the_same_output() {
             resumed_any = true;
         }
     }
-    let mut args = vec![
-        "run",
-        "--cfg",
-        cfg,
-        "-o",
-        out.to_str().unwrap(),
-        "--no-progress",
-        "--resume",
-    ];
-    args.extend_from_slice(extra);
-    let log = ok(&args);
+    let log = common::run_ok(cfg, out.to_str().unwrap(), &[&["--resume"], extra].concat());
     assert!(log.contains("taken from their checkpoints"), "{log}");
     assert!(
         dump(&out) == expected,
@@ -130,14 +111,11 @@ fn a_killed_run_resumes_to_the_same_output() {
     let _ = resumed_any;
 
     // A resume with another configuration is refused.
-    let o = cortado(&[
-        "run",
-        "--cfg",
+    let o = common::run(
         "examples/extended/analysis.yaml",
-        "-o",
         out.to_str().unwrap(),
-        "--resume",
-    ]);
+        &["--resume"],
+    );
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -184,16 +162,7 @@ fn bad_files_stop_the_run_or_are_skipped_and_recorded() {
     let out_s = out.to_str().unwrap();
 
     // Without --skip-bad-files: a clear error naming the file, nothing written as output.
-    let o = cortado(&[
-        "run",
-        "--cfg",
-        cfg_s,
-        "-o",
-        out_s,
-        "--no-progress",
-        "-c",
-        "1",
-    ]);
+    let o = common::run(cfg_s, out_s, &["-c", "1"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -204,17 +173,7 @@ fn bad_files_stop_the_run_or_are_skipped_and_recorded() {
     assert!(!out.join("output_all.cortado").exists());
 
     // With it: the good file's events, and the bad inputs listed.
-    let log = ok(&[
-        "run",
-        "--cfg",
-        cfg_s,
-        "-o",
-        out_s,
-        "--no-progress",
-        "-c",
-        "1",
-        "--skip-bad-files",
-    ]);
+    let log = common::run_ok(cfg_s, out_s, &["-c", "1", "--skip-bad-files"]);
     assert!(log.contains("SKIPPED"), "{log}");
     let failed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("failed_chunks.json")).unwrap())
@@ -268,18 +227,7 @@ fn a_stopped_run_keeps_its_chunks_for_resume() {
     files.truncate(2);
     std::fs::write(&fs, v.to_string()).unwrap();
     let (cfg_s, out_s) = (cfg.to_str().unwrap(), out.to_str().unwrap());
-    let o = cortado(&[
-        "run",
-        "--cfg",
-        cfg_s,
-        "-o",
-        out_s,
-        "--no-progress",
-        "-c",
-        "1",
-        "-e",
-        "iterative",
-    ]);
+    let o = common::run(cfg_s, out_s, &["-c", "1", "-e", "iterative"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -291,20 +239,11 @@ fn a_stopped_run_keeps_its_chunks_for_resume() {
         "the good file's chunks are checkpointed"
     );
     // Resume skipping the bad chunks: the finished ones are not redone.
-    let log = ok(&[
-        "run",
-        "--cfg",
+    let log = common::run_ok(
         cfg_s,
-        "-o",
         out_s,
-        "--no-progress",
-        "-c",
-        "1",
-        "-e",
-        "iterative",
-        "--resume",
-        "--skip-bad-files",
-    ]);
+        &["-c", "1", "-e", "iterative", "--resume", "--skip-bad-files"],
+    );
     assert!(log.contains("taken from their checkpoints"), "{log}");
     assert!(out.join("output_all.cortado").exists());
     std::fs::remove_dir_all(&dir).ok();
@@ -315,30 +254,16 @@ fn filters_and_one_output_per_dataset() {
     let dir = tmpdir("ps");
     let (cfg, out) = ("examples/zmumu/analysis.yaml", dir.join("out"));
     let out_s = out.to_str().unwrap();
-    let o = cortado(&[
-        "run",
-        "--cfg",
-        cfg,
-        "-o",
-        out_s,
-        "--filter-samples",
-        "DYJetsToL",
-    ]);
+    let o = common::run(cfg, out_s, &["--filter-samples", "DYJetsToL"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("did you mean 'DYJetsToLL'"), "{err}");
 
-    ok(&[
-        "run",
-        "--cfg",
+    common::run_ok(
         cfg,
-        "-o",
         out_s,
-        "--no-progress",
-        "--filter-samples",
-        "DYJetsToLL,TTTo2L2Nu",
-        "-ps",
-    ]);
+        &["--filter-samples", "DYJetsToLL,TTTo2L2Nu", "-ps"],
+    );
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .flatten()
@@ -361,16 +286,11 @@ fn filters_and_one_output_per_dataset() {
     let merged = dir.join("merged.cortado");
     ok(&["merge-outputs", out_s, "-o", merged.to_str().unwrap()]);
     let together = dir.join("together");
-    ok(&[
-        "run",
-        "--cfg",
+    common::run_ok(
         cfg,
-        "-o",
         together.to_str().unwrap(),
-        "--no-progress",
-        "--filter-samples",
-        "DYJetsToLL,TTTo2L2Nu",
-    ]);
+        &["--filter-samples", "DYJetsToLL,TTTo2L2Nu"],
+    );
     assert!(
         dump(&merged) == dump(&together),
         "merged per-dataset outputs differ from one run"
@@ -394,15 +314,11 @@ fn run_options_files_are_checked() {
     let dir = tmpdir("ro");
     let ro = dir.join("run_options.yaml");
     std::fs::write(&ro, "chunksize: 1000\nskip-bad-file: true\n").unwrap();
-    let o = cortado(&[
-        "run",
-        "--cfg",
+    let o = common::run(
         "examples/zmumu/analysis.yaml",
-        "-o",
         dir.join("out").to_str().unwrap(),
-        "--custom-run-options",
-        ro.to_str().unwrap(),
-    ]);
+        &["--custom-run-options", ro.to_str().unwrap()],
+    );
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -415,16 +331,11 @@ fn run_options_files_are_checked() {
         "# no grid proxy offline\nignore-grid-certificate: true\nchunksize: 2000\n",
     )
     .unwrap();
-    let log = ok(&[
-        "run",
-        "--cfg",
+    let log = common::run_ok(
         "examples/zmumu/analysis.yaml",
-        "-o",
         dir.join("out").to_str().unwrap(),
-        "--no-progress",
-        "--custom-run-options",
-        ro.to_str().unwrap(),
-    ]);
+        &["--custom-run-options", ro.to_str().unwrap()],
+    );
     assert!(
         log.contains("9 chunks"),
         "chunksize 2000 of the file is used: {log}"
@@ -469,17 +380,7 @@ fn groups_of_samples_and_resubmitting_failed_groups() {
         out.to_str().unwrap(),
         ro.to_str().unwrap(),
     );
-    let o = cortado(&[
-        "run",
-        "--cfg",
-        cfg_s,
-        "-o",
-        out_s,
-        "--no-progress",
-        "-ps",
-        "-ro",
-        ro_s,
-    ]);
+    let o = common::run(cfg_s, out_s, &["-ps", "-ro", ro_s]);
     assert!(!o.status.success(), "a failed group makes the run fail");
     let failed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("failed_jobs.json")).unwrap())
@@ -499,18 +400,7 @@ fn groups_of_samples_and_resubmitting_failed_groups() {
         .unwrap()
         .modified()
         .unwrap();
-    let log = ok(&[
-        "run",
-        "--cfg",
-        cfg_s,
-        "-o",
-        out_s,
-        "--no-progress",
-        "-ps",
-        "-ro",
-        ro_s,
-        "--resubmit-failed",
-    ]);
+    let log = common::run_ok(cfg_s, out_s, &["-ps", "-ro", ro_s, "--resubmit-failed"]);
     assert!(log.contains("resubmitting 1 failed group"), "{log}");
     assert!(out.join("output_top.cortado").exists());
     assert!(!out.join("failed_jobs.json").exists());

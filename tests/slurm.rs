@@ -35,11 +35,6 @@ fn tmpdir(name: &str) -> PathBuf {
     common::tmpdir("slurm", name)
 }
 
-/// Runs `cortado ARGS`, which must succeed; returns what it printed.
-fn cortado(args: &[&str]) -> String {
-    common::ok(args)
-}
-
 #[test]
 fn a_multi_job_run_equals_the_local_run() {
     if !slurm_up() {
@@ -47,30 +42,12 @@ fn a_multi_job_run_equals_the_local_run() {
     }
     let (local, batch) = (tmpdir("local"), tmpdir("batch"));
     let cfg = "examples/zmumu/analysis.yaml";
-    cortado(&[
-        "run",
-        "--cfg",
+    common::run_ok(cfg, local.to_str().unwrap(), &["-c", "1"]);
+    let log = common::run_ok(
         cfg,
-        "-o",
-        local.to_str().unwrap(),
-        "-c",
-        "1",
-        "--no-progress",
-    ]);
-    let log = cortado(&[
-        "run",
-        "--cfg",
-        cfg,
-        "-o",
         batch.to_str().unwrap(),
-        "-c",
-        "1",
-        "--no-progress",
-        "-e",
-        "slurm",
-        "-s",
-        "4",
-    ]);
+        &["-c", "1", "-e", "slurm", "-s", "4"],
+    );
     assert!(log.contains("16 chunks in 4 jobs"), "{log}");
     assert!(
         dump(&local) == dump(&batch),
@@ -121,16 +98,7 @@ fn a_job_killed_mid_way_is_submitted_again() {
     }
     let cfg = "tests/configs/zmumu_synthetic.yaml";
     let local = tmpdir("kill-local");
-    cortado(&[
-        "run",
-        "--cfg",
-        cfg,
-        "-o",
-        local.to_str().unwrap(),
-        "-c",
-        "10000",
-        "--no-progress",
-    ]);
+    common::run_ok(cfg, local.to_str().unwrap(), &["-c", "10000"]);
     let expected = dump(&local);
     for attempt in 0..3 {
         let out = tmpdir(&format!("kill-{attempt}"));
@@ -196,16 +164,7 @@ fn the_submitter_can_be_killed_and_resumed() {
     }
     let cfg = "examples/zmumu/analysis.yaml";
     let (local, out) = (tmpdir("sub-local"), tmpdir("sub-killed"));
-    cortado(&[
-        "run",
-        "--cfg",
-        cfg,
-        "-o",
-        local.to_str().unwrap(),
-        "-c",
-        "1",
-        "--no-progress",
-    ]);
+    common::run_ok(cfg, local.to_str().unwrap(), &["-c", "1"]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_cortado"))
         .args([
             "run",
@@ -233,21 +192,11 @@ fn the_submitter_can_be_killed_and_resumed() {
     assert!(job_id(&out).is_some(), "no job was submitted");
     assert!(!out.join("output_all.cortado").exists());
     // a new submitter watches the jobs still queued, submits what is missing, merges
-    let log = cortado(&[
-        "run",
-        "--cfg",
+    let log = common::run_ok(
         cfg,
-        "-o",
         out.to_str().unwrap(),
-        "-c",
-        "1",
-        "--no-progress",
-        "-e",
-        "slurm",
-        "-s",
-        "3",
-        "--resume",
-    ]);
+        &["-c", "1", "-e", "slurm", "-s", "3", "--resume"],
+    );
     assert!(log.contains("output_all.cortado"), "{log}");
     assert!(
         dump(&local) == dump(&out),

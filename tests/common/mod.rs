@@ -54,3 +54,17 @@ pub fn damage(bytes: &mut [u8], range: std::ops::Range<usize>) {
         i += 997;
     }
 }
+
+/// `cortado run --cfg CFG -o OUT --no-progress EXTRA...`.
+pub fn run(cfg: &str, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "--cfg", cfg, "-o", out, "--no-progress"];
+    args.extend_from_slice(extra);
+    cortado(&args)
+}
+
+/// [`run`], which must succeed; returns what it printed.
+pub fn run_ok(cfg: &str, out: &str, extra: &[&str]) -> String {
+    let mut args = vec!["run", "--cfg", cfg, "-o", out, "--no-progress"];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
