@@ -240,16 +240,13 @@ fn param<'n>(c: &Checker<'n>, path: &str, span: Span) -> R<&'n Node> {
             span,
         ));
     };
-    let mut n = root;
-    for part in path.split('.') {
-        n = n.get(part).ok_or_else(|| {
-            CheckError::new(
-                format!("this function needs the parameter '{path}', which is not set"),
-                span,
-            )
-            .suggest(part, n.keys())
-        })?;
-    }
+    let n = root.lookup(path).map_err(|m| {
+        CheckError::new(
+            format!("this function needs the parameter '{path}', which is not set"),
+            span,
+        )
+        .suggest(&m.key, m.known.iter().map(String::as_str))
+    })?;
     if n.value == cortado_yaml::Value::Missing {
         return Err(CheckError::new(
             format!("the parameter '{path}' is mandatory (???) and not set"),

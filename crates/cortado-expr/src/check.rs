@@ -314,26 +314,16 @@ impl<'a> Checker<'a> {
                 span,
             ));
         };
-        let mut n = params;
-        let mut done: Vec<&str> = Vec::new();
-        for part in path.split('.') {
-            match n.get(part) {
-                Some(x) => n = x,
-                None => {
-                    let here = if done.is_empty() {
-                        "the parameters".to_string()
-                    } else {
-                        format!("'{}'", done.join("."))
-                    };
-                    return Err(CheckError::new(
-                        format!("parameter '{path}' not found: {here} has no key '{part}'"),
-                        span,
-                    )
-                    .suggest(part, n.keys()));
-                }
-            }
-            done.push(part);
-        }
+        let n = params.lookup(path).map_err(|m| {
+            CheckError::new(
+                format!(
+                    "parameter '{path}' not found: {}",
+                    m.describe("the parameters")
+                ),
+                span,
+            )
+            .suggest(&m.key, m.known.iter().map(String::as_str))
+        })?;
         node_to_const(n, span)
             .map_err(|m| CheckError::new(format!("parameter '{path}': {m}"), span))
     }

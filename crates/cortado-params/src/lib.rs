@@ -102,31 +102,16 @@ impl Parameters {
 
     /// The node at a dotted path, or an error naming the closest existing keys.
     pub fn require(&self, path: &str) -> Result<&Node, ConfigError> {
-        let mut n = &self.root;
-        let mut done = Vec::new();
-        for part in path.split('.') {
-            let next = match &n.value {
-                Value::Map(_) => n.get(part),
-                Value::Seq(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
-                _ => None,
-            };
-            match next {
-                Some(x) => n = x,
-                None => {
-                    let here = if done.is_empty() {
-                        "the parameters".to_string()
-                    } else {
-                        format!("'{}'", done.join("."))
-                    };
-                    return Err(ConfigError::new(
-                        n.pos.clone(),
-                        format!("parameter '{path}' not found: {here} has no key '{part}'"),
-                    )
-                    .with_suggestions(part, n.keys()));
-                }
-            }
-            done.push(part);
-        }
+        let n = self.root.lookup(path).map_err(|m| {
+            ConfigError::new(
+                m.pos.clone(),
+                format!(
+                    "parameter '{path}' not found: {}",
+                    m.describe("the parameters")
+                ),
+            )
+            .with_suggestions(&m.key, m.known.iter().map(String::as_str))
+        })?;
         if n.value == Value::Missing {
             return Err(n.error(format!(
                 "parameter '{path}' is mandatory (???) and has not been set: give it in a parameters file"

@@ -16,4 +16,4 @@ mod node;
 pub use diag::{closest, did_you_mean, edit_distance, ConfigError};
 pub use emit::to_yaml;
 pub use load::{load_file, load_str};
-pub use node::{Key, Node, Pos, Value};
+pub use node::{Key, Node, PathMiss, Pos, Value};

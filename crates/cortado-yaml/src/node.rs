@@ -43,6 +43,30 @@ pub enum Value {
     Missing,
 }
 
+/// Where a dotted path leaves a tree ([`Node::lookup`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathMiss {
+    /// The part of the path that exists (empty: the root).
+    pub found: String,
+    /// The key that does not.
+    pub key: String,
+    /// The keys that exist there (for suggestions).
+    pub known: Vec<String>,
+    /// Where the node without the key is.
+    pub pos: Option<Pos>,
+}
+
+impl PathMiss {
+    /// "`root` has no key 'k'", or "'a.b' has no key 'k'".
+    pub fn describe(&self, root: &str) -> String {
+        if self.found.is_empty() {
+            format!("{root} has no key '{}'", self.key)
+        } else {
+            format!("'{}' has no key '{}'", self.found, self.key)
+        }
+    }
+}
+
 /// A mapping key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Key {
@@ -146,15 +170,28 @@ impl Node {
 
     /// The node at a dotted path (`a.b.c`; list elements by index).
     pub fn path(&self, path: &str) -> Option<&Node> {
+        self.lookup(path).ok()
+    }
+
+    /// The node at a dotted path, or where the path leaves the tree.
+    pub fn lookup(&self, path: &str) -> Result<&Node, PathMiss> {
         let mut n = self;
+        let mut done: Vec<&str> = Vec::new();
         for part in path.split('.').filter(|p| !p.is_empty()) {
-            n = match &n.value {
-                Value::Map(_) => n.get(part)?,
-                Value::Seq(items) => items.get(part.parse::<usize>().ok()?)?,
-                _ => return None,
+            let next = match &n.value {
+                Value::Map(_) => n.get(part),
+                Value::Seq(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
             };
+            n = next.ok_or_else(|| PathMiss {
+                found: done.join("."),
+                key: part.to_string(),
+                known: n.keys().into_iter().map(String::from).collect(),
+                pos: n.pos.clone(),
+            })?;
+            done.push(part);
         }
-        Some(n)
+        Ok(n)
     }
 
     /// The keys of a mapping.
