@@ -179,12 +179,7 @@ fn reading_in_pieces_equals_reading_whole() {
     ] {
         let file = RootFile::open(data_dir().join(rel).to_str().unwrap()).unwrap();
         let tree = file.tree("Events").unwrap();
-        let names: Vec<&str> = tree
-            .branches()
-            .iter()
-            .filter(|b| tree.shape(b).is_ok())
-            .map(|b| b.name.as_str())
-            .collect();
+        let names = tree.readable_branches();
         // (step, last entry): one entry at a time over the first entries, then larger steps.
         for (step, end) in [
             (1u64, 120u64.min(tree.entries())),

@@ -23,12 +23,7 @@ fn read_everything(name: &str, bytes: Vec<u8>) -> Result<usize, String> {
     let mut values = 0;
     for t in file.tree_names() {
         let tree = file.tree(&t).map_err(|e| e.to_string())?;
-        let names: Vec<&str> = tree
-            .branches()
-            .iter()
-            .filter(|b| tree.shape(b).is_ok())
-            .map(|b| b.name.as_str())
-            .collect();
+        let names = tree.readable_branches();
         for c in tree.read_all(&names).map_err(|e| e.to_string())? {
             values += c.values.len();
         }

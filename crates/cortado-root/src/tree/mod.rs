@@ -132,6 +132,16 @@ impl Tree {
         &self.branches
     }
 
+    /// The names of the branches this reader can read into columns (those
+    /// with a supported leaf type and shape).
+    pub fn readable_branches(&self) -> Vec<&str> {
+        self.branches
+            .iter()
+            .filter(|b| self.shape(b).is_ok())
+            .map(|b| b.name.as_str())
+            .collect()
+    }
+
     /// A branch by name.
     pub fn branch(&self, name: &str) -> Option<&Branch> {
         self.by_name.get(name).map(|&i| &self.branches[i])
