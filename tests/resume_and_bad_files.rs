@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use common::{cortado, damage, dump, ok, root};
@@ -27,21 +27,7 @@ fn chunk_files(out: &Path) -> usize {
 
 /// Starts a run and kills it (SIGKILL) once `after` chunks are checkpointed.
 fn kill_after(cfg: &str, out: &Path, extra: &[&str], after: usize) -> bool {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args([
-            "run",
-            "--cfg",
-            cfg,
-            "-o",
-            out.to_str().unwrap(),
-            "--no-progress",
-        ])
-        .args(extra)
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_run(cfg, out.to_str().unwrap(), extra, false);
     let t = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {

@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{dump, root};
@@ -102,23 +102,12 @@ fn a_job_killed_mid_way_is_submitted_again() {
     let expected = dump(&local);
     for attempt in 0..3 {
         let out = tmpdir(&format!("kill-{attempt}"));
-        let child = Command::new(env!("CARGO_BIN_EXE_cortado"))
-            .args([
-                "run",
-                "--cfg",
-                cfg,
-                "-o",
-                out.to_str().unwrap(),
-                "-c",
-                "10000",
-                "--no-progress",
-            ])
-            .args(["-e", "slurm", "-s", "2"])
-            .current_dir(root())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = common::spawn_run(
+            cfg,
+            out.to_str().unwrap(),
+            &["-c", "10000", "-e", "slurm", "-s", "2"],
+            true,
+        );
         // kill job 1 once it has checkpointed a chunk and before it is done
         let t = Instant::now();
         let mut killed = false;
@@ -165,23 +154,12 @@ fn the_submitter_can_be_killed_and_resumed() {
     let cfg = "examples/zmumu/analysis.yaml";
     let (local, out) = (tmpdir("sub-local"), tmpdir("sub-killed"));
     common::run_ok(cfg, local.to_str().unwrap(), &["-c", "1"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args([
-            "run",
-            "--cfg",
-            cfg,
-            "-o",
-            out.to_str().unwrap(),
-            "-c",
-            "1",
-            "--no-progress",
-        ])
-        .args(["-e", "slurm", "-s", "3"])
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_run(
+        cfg,
+        out.to_str().unwrap(),
+        &["-c", "1", "-e", "slurm", "-s", "3"],
+        false,
+    );
     // the jobs are submitted: kill the submitting process
     let t = Instant::now();
     while job_id(&out).is_none() && t.elapsed() < Duration::from_secs(60) {

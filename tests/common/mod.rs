@@ -68,3 +68,20 @@ pub fn run_ok(cfg: &str, out: &str, extra: &[&str]) -> String {
     args.extend_from_slice(extra);
     ok(&args)
 }
+
+/// Starts [`run`] in the background (its standard error piped when `stderr`).
+pub fn spawn_run(cfg: &str, out: &str, extra: &[&str], stderr: bool) -> std::process::Child {
+    use std::process::Stdio;
+    Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["run", "--cfg", cfg, "-o", out, "--no-progress"])
+        .args(extra)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(if stderr {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .spawn()
+        .expect("start cortado")
+}
