@@ -256,6 +256,15 @@ fn param<'n>(c: &Checker<'n>, path: &str, span: Span) -> R<&'n Node> {
     Ok(n)
 }
 
+/// The b-tagging discriminator and its cut at working point `wp` for `year`
+/// (parameters `btagging.working_point`).
+fn btag_wp(c: &Checker<'_>, year: &str, wp: &str, span: Span) -> R<(String, f64)> {
+    let base = format!("btagging.working_point.{year}");
+    let algo = param_str(c, &format!("{base}.btagging_algorithm"), span)?;
+    let cut = param_f64(c, &format!("{base}.btagging_WP.{wp}"), span)?;
+    Ok((algo, cut))
+}
+
 fn param_f64(c: &Checker<'_>, path: &str, span: Span) -> R<f64> {
     param(c, path, span)?
         .as_f64()
@@ -702,16 +711,7 @@ pub(crate) fn call(
                     format!("count({coll})")
                 }
             } else {
-                let algo = param_str(
-                    c,
-                    &format!("btagging.working_point.{year}.btagging_algorithm"),
-                    span,
-                )?;
-                let cut = param_f64(
-                    c,
-                    &format!("btagging.working_point.{year}.btagging_WP.{wp}"),
-                    span,
-                )?;
+                let (algo, cut) = btag_wp(c, &year, &wp, span)?;
                 if minpt > 0.0 {
                     format!(
                         "sum(({coll}.{algo} > {}) & ({coll}.pt >= {}))",
@@ -913,16 +913,7 @@ pub(crate) fn call(
             };
             let veto = bool_arg(c, a.get(2, "veto"), false)?;
             let year = c.meta.year.clone();
-            let algo = param_str(
-                c,
-                &format!("btagging.working_point.{year}.btagging_algorithm"),
-                span,
-            )?;
-            let cut = param_f64(
-                c,
-                &format!("btagging.working_point.{year}.btagging_WP.{wp}"),
-                span,
-            )?;
+            let (algo, cut) = btag_wp(c, &year, &wp, span)?;
             let op = if veto { "<" } else { ">" };
             expand(
                 c,
