@@ -1123,19 +1123,23 @@ fn dilepton(e: &Val, m: &Val) -> R<Val> {
         "pt", "eta", "phi", "mass", "charge", "deltaR", "deltaPhi", "deltaEta", "l1phi", "l2phi",
         "l1pt", "l2pt", "l1eta", "l2eta", "l1mass", "l2mass",
     ];
-    let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(n); names.len()];
+    // (`vec![v; n]` clones, and a clone does not keep the capacity)
+    let mut cols: Vec<Vec<f64>> = (0..names.len()).map(|_| Vec::with_capacity(n)).collect();
     for ev in 0..n {
-        // leptons: muons[:2] then electrons[:2]
-        let mut leps: Vec<(f32, f32, f32, f32, i64)> = Vec::with_capacity(4);
+        // leptons: muons[:2] then electrons[:2]; only events with exactly two matter
         let (m0, m1) = (mu.offsets[ev] as usize, mu.offsets[ev + 1] as usize);
-        for i in m0..m1.min(m0 + 2) {
-            leps.push((mpt[i], meta[i], mphi[i], mmass[i], mq[i]));
-        }
         let (e0, e1) = (el.offsets[ev] as usize, el.offsets[ev + 1] as usize);
-        for i in e0..e1.min(e0 + 2) {
-            leps.push((ept[i], eeta[i], ephi[i], emass[i], eq[i]));
+        let (nm, ne) = ((m1 - m0).min(2), (e1 - e0).min(2));
+        let mut leps = [(0f32, 0f32, 0f32, 0f32, 0i64); 2];
+        if nm + ne == 2 {
+            for (k, i) in (m0..m0 + nm).enumerate() {
+                leps[k] = (mpt[i], meta[i], mphi[i], mmass[i], mq[i]);
+            }
+            for (k, i) in (e0..e0 + ne).enumerate() {
+                leps[nm + k] = (ept[i], eeta[i], ephi[i], emass[i], eq[i]);
+            }
         }
-        let row: [f64; 16] = if leps.len() == 2 {
+        let row: [f64; 16] = if nm + ne == 2 {
             let (a, b) = (leps[0], leps[1]);
             let s =
                 P4::from_ptetaphim(a.0, a.1, a.2, a.3).sum(P4::from_ptetaphim(b.0, b.1, b.2, b.3));

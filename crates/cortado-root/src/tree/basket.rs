@@ -17,8 +17,9 @@ pub struct RawBasket {
     /// The data bytes (big-endian values, without key and offsets).
     pub content: Vec<u8>,
     /// Byte offset of each entry in `content`, plus the end (`entries + 1`
-    /// values), when the basket stores them (variable-length entries).
-    pub offsets: Option<Vec<usize>>,
+    /// values), when the basket stores them (variable-length entries). A
+    /// basket's content is shorter than 2 GiB (its sizes are `i32`s).
+    pub offsets: Option<Vec<u32>>,
 }
 
 /// Unpacks a basket record read from the file: parses its key and header,
@@ -94,8 +95,13 @@ fn split_content(
                 "basket stores {n} entry offsets for {entries} entries"
             )));
         }
-        let raw = b.i32_array(entries)?;
-        Some(rebase_offsets(&raw, key_len, border)?)
+        let raw = b.bytes(entries * 4)?;
+        Some(rebase_offsets(
+            raw.chunks_exact(4)
+                .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]])),
+            key_len,
+            border,
+        )?)
     } else {
         None
     };
@@ -109,21 +115,27 @@ fn split_content(
 
 /// Converts ROOT entry offsets (which include the key length) to positions in
 /// the content, appends the end, and checks that they are ordered and in range.
-fn rebase_offsets(raw: &[i32], key_len: usize, border: usize) -> Result<Vec<usize>> {
+fn rebase_offsets(
+    raw: impl ExactSizeIterator<Item = i32> + Clone,
+    key_len: usize,
+    border: usize,
+) -> Result<Vec<u32>> {
     // One pass computes, one checks: offsets must rise within key_len..=border+key_len.
+    let end = u32::try_from(border)
+        .map_err(|_| Error::corrupt(format!("basket content of {border} bytes")))?;
     let base = key_len as i64;
-    let mut out: Vec<usize> = Vec::with_capacity(raw.len() + 1);
+    let mut out: Vec<u32> = Vec::with_capacity(raw.len() + 1);
     let mut ok = true;
     let mut prev = 0i64;
-    out.extend(raw.iter().map(|&o| {
+    out.extend(raw.clone().map(|o| {
         let p = o as i64 - base;
         ok &= p >= prev && p <= border as i64;
         prev = p;
-        p.max(0) as usize
+        p.max(0) as u32
     }));
     if !ok {
         let mut prev = 0i64;
-        for (i, &o) in raw.iter().enumerate() {
+        for (i, o) in raw.enumerate() {
             let p = o as i64 - base;
             if p < prev || p > border as i64 {
                 return Err(Error::corrupt(format!(
@@ -135,7 +147,7 @@ fn rebase_offsets(raw: &[i32], key_len: usize, border: usize) -> Result<Vec<usiz
             prev = p;
         }
     }
-    out.push(border);
+    out.push(end);
     Ok(out)
 }
 
@@ -144,7 +156,7 @@ pub fn from_embedded(e: &EmbeddedBasket) -> Result<RawBasket> {
     let border = e.data.len();
     let offsets = match &e.entry_offsets {
         Some(raw) if raw.len() >= e.entries as usize => Some(rebase_offsets(
-            &raw[..e.entries as usize],
+            raw[..e.entries as usize].iter().copied(),
             e.key_len as usize,
             border,
         )?),
@@ -166,31 +178,37 @@ pub fn from_embedded(e: &EmbeddedBasket) -> Result<RawBasket> {
 
 /// Converts big-endian bytes (a whole number of elements) to typed values.
 pub fn decode(dtype: DType, bytes: &[u8]) -> Values {
-    // Pre-sized output and fixed-size chunks: the compiler turns the loop
-    // into vector byte swaps.
+    let mut v = Values::with_capacity(dtype, bytes.len() / dtype.size());
+    decode_into(bytes, &mut v);
+    v
+}
+
+/// Appends big-endian bytes (a whole number of elements of `out`'s type) to
+/// `out`, converted; reserve the room first to avoid reallocations.
+pub fn decode_into(bytes: &[u8], out: &mut Values) {
+    // Fixed-size chunks through an exact-size iterator: the compiler turns
+    // the loop into vector byte swaps written straight into the vector.
     macro_rules! conv {
-        ($var:ident, $t:ty, $n:expr) => {{
-            let mut v: Vec<$t> = vec![<$t>::default(); bytes.len() / $n];
-            for (d, c) in v.iter_mut().zip(bytes.chunks_exact($n)) {
+        ($v:ident, $t:ty, $n:expr) => {
+            $v.extend(bytes.chunks_exact($n).map(|c| {
                 let mut a = [0u8; $n];
                 a.copy_from_slice(c);
-                *d = <$t>::from_be_bytes(a);
-            }
-            Values::$var(v)
-        }};
+                <$t>::from_be_bytes(a)
+            }))
+        };
     }
-    match dtype {
-        DType::Bool => Values::Bool(bytes.iter().map(|&b| b != 0).collect()),
-        DType::I8 => Values::I8(bytes.iter().map(|&b| b as i8).collect()),
-        DType::U8 => Values::U8(bytes.to_vec()),
-        DType::I16 => conv!(I16, i16, 2),
-        DType::U16 => conv!(U16, u16, 2),
-        DType::I32 => conv!(I32, i32, 4),
-        DType::U32 => conv!(U32, u32, 4),
-        DType::I64 => conv!(I64, i64, 8),
-        DType::U64 => conv!(U64, u64, 8),
-        DType::F32 => conv!(F32, f32, 4),
-        DType::F64 => conv!(F64, f64, 8),
+    match out {
+        Values::Bool(v) => v.extend(bytes.iter().map(|&b| b != 0)),
+        Values::I8(v) => v.extend(bytes.iter().map(|&b| b as i8)),
+        Values::U8(v) => v.extend_from_slice(bytes),
+        Values::I16(v) => conv!(v, i16, 2),
+        Values::U16(v) => conv!(v, u16, 2),
+        Values::I32(v) => conv!(v, i32, 4),
+        Values::U32(v) => conv!(v, u32, 4),
+        Values::I64(v) => conv!(v, i64, 8),
+        Values::U64(v) => conv!(v, u64, 8),
+        Values::F32(v) => conv!(v, f32, 4),
+        Values::F64(v) => conv!(v, f64, 8),
     }
 }
 
@@ -214,6 +232,9 @@ mod tests {
             Values::Bool(vec![false, true, true])
         );
         assert_eq!(decode(DType::I8, &[0xff]), Values::I8(vec![-1]));
+        let mut v = decode(DType::I16, &[0, 1]);
+        decode_into(&[0, 2, 1, 0], &mut v);
+        assert_eq!(v, Values::I16(vec![1, 2, 256]));
         assert_eq!(
             decode(DType::U64, &u64::MAX.to_be_bytes()),
             Values::U64(vec![u64::MAX])
@@ -226,13 +247,11 @@ mod tests {
 
     #[test]
     fn offsets_are_validated() {
-        assert_eq!(
-            rebase_offsets(&[100, 104, 112], 100, 20).unwrap(),
-            vec![0, 4, 12, 20]
-        );
-        assert!(rebase_offsets(&[100, 96], 100, 20).is_err()); // before the content
-        assert!(rebase_offsets(&[100, 108, 104], 100, 20).is_err()); // decreasing
-        assert!(rebase_offsets(&[100, 130], 100, 20).is_err()); // past the end
+        let reb = |o: &[i32]| rebase_offsets(o.iter().copied(), 100, 20);
+        assert_eq!(reb(&[100, 104, 112]).unwrap(), vec![0, 4, 12, 20]);
+        assert!(reb(&[100, 96]).is_err()); // before the content
+        assert!(reb(&[100, 108, 104]).is_err()); // decreasing
+        assert!(reb(&[100, 130]).is_err()); // past the end
     }
 
     #[test]

@@ -15,9 +15,13 @@ use crate::tree::basket::{self, RawBasket};
 use crate::tree::model::Branch;
 use crate::tree::Tree;
 
-/// What one basket contributes to a column.
+/// What one basket contributes to a column: the uncompressed basket and the
+/// part of it that holds the wanted entries (converted to values only when
+/// the column is assembled, straight into its buffer).
 struct Piece {
-    values: Values,
+    content: Vec<u8>,
+    /// The wanted entries' bytes in `content`.
+    bytes: Range<usize>,
     /// Values per entry, for jagged (or fixed-size array) branches.
     counts: Option<Vec<u32>>,
 }
@@ -150,75 +154,38 @@ impl Tree {
             }
         }
         tasks.sort_by_key(|t| (t.column, t.want.start));
-        let pieces: Vec<Result<Piece>> = tasks
+        let mut pieces: Vec<Result<Piece>> = tasks
             .par_iter()
             .map(|t| self.run_task(t, &branches[t.column].1))
             .collect();
-
-        let mut columns: Vec<(Values, Option<Vec<u32>>)> = branches
-            .iter()
-            .map(|(_, s)| {
-                let off = if s.jagged || s.len > 1 {
-                    Some(vec![0u32])
-                } else {
-                    None
-                };
-                (Values::with_capacity(s.dtype, 0), off)
+        // Tasks are sorted by column: split them (and their pieces) per column.
+        let mut per_column: Vec<(&[Task<'_>], Vec<Result<Piece>>)> = Vec::new();
+        let mut rest: &[Task<'_>] = &tasks;
+        for column in 0..branches.len() {
+            let n = rest.iter().take_while(|t| t.column == column).count();
+            let (mine, others) = rest.split_at(n);
+            let tail = pieces.split_off(n);
+            per_column.push((mine, std::mem::replace(&mut pieces, tail)));
+            rest = others;
+        }
+        let entries = range.end - range.start;
+        per_column
+            .into_par_iter()
+            .zip(branches.par_iter())
+            .map(|((tasks, pieces), &(b, shape))| {
+                assemble(shape, range.start, tasks, pieces)
+                    .and_then(|col| {
+                        if col.entries() as u64 != entries {
+                            return Err(Error::corrupt(format!(
+                                "read {} entries where {entries} were expected",
+                                col.entries()
+                            )));
+                        }
+                        Ok(col)
+                    })
+                    .map_err(|e| e.in_branch(&b.name))
             })
-            .collect();
-        let mut covered: Vec<u64> = vec![range.start; branches.len()];
-        for (t, p) in tasks.iter().zip(pieces) {
-            let p = p?;
-            let (values, offsets) = &mut columns[t.column];
-            if covered[t.column] != t.want.start {
-                return Err(Error::corrupt(format!(
-                    "baskets do not cover entries {}..{} contiguously",
-                    covered[t.column], t.want.start
-                ))
-                .in_branch(&t.branch.name));
-            }
-            covered[t.column] = t.want.end;
-            if let (Some(off), Some(counts)) = (offsets.as_mut(), &p.counts) {
-                let last = *off.last().expect("offsets start with 0");
-                let total: u64 = counts.iter().map(|&c| c as u64).sum::<u64>() + last as u64;
-                if total > u32::MAX as u64 {
-                    return Err(Error::unsupported(
-                        "more than 2^32 values in one read; read a smaller entry range",
-                    )
-                    .in_branch(&t.branch.name));
-                }
-                off.reserve(counts.len());
-                let mut acc = last;
-                off.extend(counts.iter().map(|&c| {
-                    acc += c;
-                    acc
-                }));
-            }
-            if values.is_empty() {
-                *values = p.values;
-            } else {
-                values.extend_from(&p.values);
-            }
-        }
-        let mut out = Vec::with_capacity(columns.len());
-        for ((values, offsets), (b, _)) in columns.into_iter().zip(&branches) {
-            let entries = range.end - range.start;
-            let col = match offsets {
-                Some(o) => {
-                    Column::jagged(values, o).map_err(|m| Error::corrupt(m).in_branch(&b.name))?
-                }
-                None => Column::flat(values),
-            };
-            if col.entries() as u64 != entries {
-                return Err(Error::corrupt(format!(
-                    "read {} entries where {entries} were expected",
-                    col.entries()
-                ))
-                .in_branch(&b.name));
-            }
-            out.push(col);
-        }
-        Ok(out)
+            .collect()
     }
 
     fn run_task(&self, t: &Task<'_>, shape: &BranchShape) -> Result<Piece> {
@@ -268,48 +235,52 @@ impl Tree {
                     n * item
                 )));
             }
-            let values = basket::decode(t.dtype, &raw.content[a * item..z * item]);
             let counts = (shape.len > 1).then(|| vec![shape.len as u32; z - a]);
-            return Ok(Piece { values, counts });
+            return Ok(Piece {
+                content: raw.content,
+                bytes: a * item..z * item,
+                counts,
+            });
         }
         let offsets = match raw.offsets {
             Some(o) => o,
             None => self.offsets_from_counter(t, item, raw.content.len())?,
         };
-        let bad = |bytes: usize| {
+        let bad = |bytes: u32| {
             Error::corrupt(format!(
                 "an entry has {bytes} bytes, not a multiple of the {item}-byte item size"
             ))
         };
         let mut counts = Vec::with_capacity(z - a);
+        let wanted = &offsets[a..=z];
         if item.is_power_of_two() {
             // shifts and masks instead of a division per entry
-            let (shift, mask) = (item.trailing_zeros(), item - 1);
-            let mut misaligned = 0usize;
-            counts.extend(offsets[a..=z].windows(2).map(|w| {
+            let (shift, mask) = (item.trailing_zeros(), item as u32 - 1);
+            let mut misaligned = 0u32;
+            counts.extend(wanted.windows(2).map(|w| {
                 let bytes = w[1] - w[0];
                 misaligned |= bytes & mask;
-                ((bytes >> shift) * shape.len) as u32
+                (bytes >> shift) * shape.len as u32
             }));
             if misaligned != 0 {
-                let w = offsets[a..=z]
+                let w = wanted
                     .windows(2)
                     .find(|w| (w[1] - w[0]) & mask != 0)
                     .map_or(0, |w| w[1] - w[0]);
                 return Err(bad(w));
             }
         } else {
-            for w in offsets[a..=z].windows(2) {
+            for w in wanted.windows(2) {
                 let bytes = w[1] - w[0];
-                if bytes % item != 0 {
+                if bytes as usize % item != 0 {
                     return Err(bad(bytes));
                 }
-                counts.push(((bytes / item) * shape.len) as u32);
+                counts.push((bytes / item as u32) * shape.len as u32);
             }
         }
-        let values = basket::decode(t.dtype, &raw.content[offsets[a]..offsets[z]]);
         Ok(Piece {
-            values,
+            content: raw.content,
+            bytes: offsets[a] as usize..offsets[z] as usize,
             counts: Some(counts),
         })
     }
@@ -320,7 +291,7 @@ impl Tree {
         t: &Task<'_>,
         item: usize,
         content_len: usize,
-    ) -> Result<Vec<usize>> {
+    ) -> Result<Vec<u32>> {
         let counter = self
             .count_branch(t.branch)
             .ok_or_else(|| Error::corrupt("no counter branch"))?;
@@ -338,7 +309,9 @@ impl Tree {
                 )));
             }
             pos += c as usize * item;
-            out.push(pos);
+            out.push(u32::try_from(pos).map_err(|_| {
+                Error::corrupt(format!("counter {} implies over 4 GiB", counter.name))
+            })?);
         }
         if pos != content_len {
             return Err(Error::corrupt(format!(
@@ -348,4 +321,54 @@ impl Tree {
         }
         Ok(out)
     }
+}
+
+/// Joins the pieces of one column, in basket order, into a column: checks that
+/// they cover the entries contiguously, sizes the buffers exactly and converts
+/// each piece's big-endian bytes straight into them.
+fn assemble(
+    shape: BranchShape,
+    first: u64,
+    tasks: &[Task<'_>],
+    pieces: Vec<Result<Piece>>,
+) -> Result<Column> {
+    let pieces = pieces.into_iter().collect::<Result<Vec<Piece>>>()?;
+    let mut covered = first;
+    for t in tasks {
+        if covered != t.want.start {
+            return Err(Error::corrupt(format!(
+                "baskets do not cover entries {covered}..{} contiguously",
+                t.want.start
+            )));
+        }
+        covered = t.want.end;
+    }
+    let size = shape.dtype.size();
+    let total: usize = pieces.iter().map(|p| p.bytes.len() / size).sum();
+    let mut values = Values::with_capacity(shape.dtype, total);
+    for p in &pieces {
+        basket::decode_into(&p.content[p.bytes.clone()], &mut values);
+    }
+    if !(shape.jagged || shape.len > 1) {
+        return Ok(Column::flat(values));
+    }
+    if total > u32::MAX as usize {
+        return Err(Error::unsupported(
+            "more than 2^32 values in one read; read a smaller entry range",
+        ));
+    }
+    let entries: usize = pieces
+        .iter()
+        .map(|p| p.counts.as_ref().map_or(0, Vec::len))
+        .sum();
+    let mut offsets = Vec::with_capacity(entries + 1);
+    offsets.push(0u32);
+    let mut acc = 0u32;
+    for counts in pieces.iter().filter_map(|p| p.counts.as_ref()) {
+        offsets.extend(counts.iter().map(|&c| {
+            acc += c;
+            acc
+        }));
+    }
+    Column::jagged(values, offsets).map_err(Error::corrupt)
 }
