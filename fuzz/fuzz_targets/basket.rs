@@ -5,10 +5,14 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(raw) = cortado_root::tree::basket::unpack(data) {
-        if let Some(o) = &raw.offsets {
-            assert_eq!(o.len(), raw.entries + 1);
-            assert!(o.windows(2).all(|w| w[0] <= w[1]));
-            assert!(*o.last().unwrap() <= raw.content.len());
+        let n = raw.entries;
+        for (a, z) in [(0, n), (n / 2, n), (0, n / 2)] {
+            if let Some(Ok(span)) = raw.entry_span(a, z, 4, 1) {
+                assert_eq!(span.counts.len(), z - a);
+                assert!(span.bytes.end <= raw.content().len());
+                let total: u64 = span.counts.iter().map(|&c| c as u64 * 4).sum();
+                assert_eq!(total, span.bytes.len() as u64);
+            }
         }
     }
 });

@@ -304,6 +304,39 @@ impl Column {
         })
     }
 
+    /// A jagged column from per-entry value counts, given in consecutive
+    /// slices (the offsets are their running sum, so they need no other
+    /// check); the counts must add up to the number of values.
+    pub fn from_counts<'a>(
+        values: Values,
+        counts: impl IntoIterator<Item = &'a [u32]> + Clone,
+    ) -> Result<Column, String> {
+        let entries: usize = counts.clone().into_iter().map(<[u32]>::len).sum();
+        // a plain loop over a local running sum: captured by a closure, the
+        // sum was kept in memory (the stores into `offsets` might alias it)
+        let mut offsets = vec![0u32; entries + 1];
+        let mut acc = 0u64;
+        let mut i = 1;
+        for c in counts {
+            for (o, &c) in offsets[i..].iter_mut().zip(c) {
+                acc += c as u64;
+                *o = acc as u32;
+            }
+            i += c.len();
+        }
+        // offsets rise, so when the total fits every offset does
+        if acc != values.len() as u64 || acc > u32::MAX as u64 {
+            return Err(format!(
+                "jagged counts add up to {acc} but there are {} values",
+                values.len()
+            ));
+        }
+        Ok(Column {
+            values,
+            offsets: Some(offsets),
+        })
+    }
+
     /// Number of entries (events).
     pub fn entries(&self) -> usize {
         match &self.offsets {
@@ -343,6 +376,9 @@ mod tests {
     fn jagged_checks_offsets() {
         let v = Values::F32(vec![1.0, 2.0, 3.0]);
         assert!(Column::jagged(v.clone(), vec![0, 2, 3]).is_ok());
+        let c = Column::from_counts(v.clone(), [&[2u32][..], &[0, 1][..]]).unwrap();
+        assert_eq!(c.offsets, Some(vec![0, 2, 2, 3]));
+        assert!(Column::from_counts(v.clone(), [&[2u32, 2][..]]).is_err());
         assert!(Column::jagged(v.clone(), vec![1, 2, 3]).is_err());
         assert!(Column::jagged(v.clone(), vec![0, 2, 1, 3]).is_err());
         assert!(Column::jagged(v, vec![0, 2]).is_err());

@@ -139,6 +139,26 @@ fn check_block_sizes(src: &[u8], uncompressed_len: usize) -> Result<()> {
 /// one or more blocks. Returns the algorithm of the first block with the data.
 pub fn decompress(src: &[u8], uncompressed_len: usize) -> Result<(Algorithm, Vec<u8>)> {
     check_block_sizes(src, uncompressed_len)?;
+    // The common case of one ZSTD block: decompress into fresh capacity
+    // instead of zeroing the buffer first.
+    if let Ok(h) = block_header(src) {
+        let body = src.get(HEADER_SIZE..HEADER_SIZE + h.compressed);
+        if let (Algorithm::Zstd, true, Some(body)) =
+            (h.algorithm, h.uncompressed == uncompressed_len, body)
+        {
+            let mut out = Vec::with_capacity(uncompressed_len);
+            let produced = unzstd(body, &mut out).map_err(|m| fail(h.algorithm, m))?;
+            if produced != uncompressed_len {
+                return Err(fail(
+                    h.algorithm,
+                    format!(
+                        "block decompressed to {produced} bytes, but its header says {uncompressed_len}"
+                    ),
+                ));
+            }
+            return Ok((h.algorithm, out));
+        }
+    }
     let mut out = vec![0u8; uncompressed_len];
     let alg = decompress_into(src, &mut out)?;
     Ok((alg, out))
@@ -256,7 +276,11 @@ thread_local! {
         const { std::cell::RefCell::new([None, None]) };
 }
 
-fn unzstd(body: &[u8], out: &mut [u8]) -> std::result::Result<usize, String> {
+/// Decompresses a ZSTD frame into `out`: a slice, or a vector's free capacity.
+fn unzstd<C: zstd::zstd_safe::WriteBuf + ?Sized>(
+    body: &[u8],
+    out: &mut C,
+) -> std::result::Result<usize, String> {
     ZSTD.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -392,6 +416,10 @@ pub(crate) mod tests {
         let mut bad = good.clone();
         bad[40] ^= 0xff;
         assert!(decompress(&bad, data.len()).is_err());
+        // a ZSTD block that decompresses to fewer bytes than its header says
+        let short = frame(b"ZS", &zstd::bulk::compress(&data[..100], 3).unwrap(), 200);
+        let e = decompress(&short, 200).unwrap_err();
+        assert!(e.to_string().contains("ZSTD"), "{e}");
         // LZ4 checksum mismatch
         let lz = lz4_flex::block::compress(&data);
         let mut body = 0u64.to_be_bytes().to_vec();

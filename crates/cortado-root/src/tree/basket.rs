@@ -14,12 +14,159 @@ use crate::tree::model::EmbeddedBasket;
 pub struct RawBasket {
     /// Number of entries in the basket.
     pub entries: usize,
-    /// The data bytes (big-endian values, without key and offsets).
-    pub content: Vec<u8>,
-    /// Byte offset of each entry in `content`, plus the end (`entries + 1`
-    /// values), when the basket stores them (variable-length entries). A
-    /// basket's content is shorter than 2 GiB (its sizes are `i32`s).
-    pub offsets: Option<Vec<u32>>,
+    /// The uncompressed basket: data bytes (big-endian values), then, for
+    /// variable-length entries, ROOT's table of entry offsets.
+    buffer: Vec<u8>,
+    /// Length of the data bytes at the start of `buffer` (ROOT's `fLast`
+    /// without the key); below 2 GiB, as ROOT's sizes are `i32`s.
+    border: usize,
+    /// Where the `entries` big-endian entry offsets (which count the key
+    /// length) start in `buffer`, when the basket stores them.
+    table: Option<usize>,
+    /// The key length the stored offsets include.
+    key_len: usize,
+}
+
+/// The wanted entries of a basket: their bytes in [`RawBasket::content`] and,
+/// for entries of varying size, the number of values in each.
+#[derive(Debug, PartialEq)]
+pub struct EntrySpan {
+    /// The entries' bytes in the content.
+    pub bytes: std::ops::Range<usize>,
+    /// Values per entry.
+    pub counts: Vec<u32>,
+}
+
+impl RawBasket {
+    /// The data bytes (big-endian values, without key and offset table).
+    pub fn content(&self) -> &[u8] {
+        &self.buffer[..self.border]
+    }
+
+    /// The whole uncompressed buffer (content, then any offset table).
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buffer
+    }
+
+    /// Whether the basket stores entry offsets (variable-length entries).
+    pub fn has_offsets(&self) -> bool {
+        self.table.is_some()
+    }
+
+    /// The bytes and per-entry value counts of entries `a..z`, from the
+    /// stored entry offsets (`None` when the basket has none), for items of
+    /// `item` bytes holding `per_item` values each. Checks that the offsets
+    /// rise, stay inside the content and cut whole items — in one pass that
+    /// computes the counts.
+    pub fn entry_span(
+        &self,
+        a: usize,
+        z: usize,
+        item: usize,
+        per_item: u32,
+    ) -> Option<Result<EntrySpan>> {
+        let t = self.table?;
+        Some(self.span_from_table(t, a, z, item, per_item))
+    }
+
+    fn span_from_table(
+        &self,
+        t: usize,
+        a: usize,
+        z: usize,
+        item: usize,
+        per_item: u32,
+    ) -> Result<EntrySpan> {
+        if a > z || z > self.entries {
+            return Err(Error::corrupt(format!(
+                "entries {a}..{z} of a basket with {}",
+                self.entries
+            )));
+        }
+        let table = &self.buffer[t..t + 4 * self.entries];
+        let key_len = self.key_len as i64;
+        let at = |i: usize| -> i64 {
+            if i == self.entries {
+                self.border as i64
+            } else {
+                let c = &table[4 * i..4 * i + 4];
+                i32::from_be_bytes([c[0], c[1], c[2], c[3]]) as i64 - key_len
+            }
+        };
+        let (start, end) = (at(a), at(z));
+        // entries a..inner take both ends from the table; the last entry of
+        // the basket ends at the content's end
+        let inner = z.min(self.entries.saturating_sub(1)).max(a);
+        let mut counts = vec![0u32; z - a];
+        let ends = table[4 * a..4 * inner + 4 * usize::from(inner > a)]
+            .chunks_exact(4)
+            .skip(1)
+            .map(|x| i32::from_be_bytes([x[0], x[1], x[2], x[3]]) as i64 - key_len);
+        let mut ok = count_values(start, ends, &mut counts[..inner - a], item, per_item);
+        if z > inner {
+            ok &= count_values(
+                at(inner),
+                [end].into_iter(),
+                &mut counts[inner - a..],
+                item,
+                per_item,
+            );
+        }
+        if !ok {
+            return Err(Error::corrupt(format!(
+                "an entry's size is negative or not a whole number of {item}-byte items"
+            )));
+        }
+        if start < 0 || end > self.border as i64 || start > end {
+            return Err(Error::corrupt(format!(
+                "entry offsets {}..{} are outside the basket content 0..{} (key length {})",
+                start + key_len,
+                end + key_len,
+                self.border + self.key_len,
+                self.key_len
+            )));
+        }
+        Ok(EntrySpan {
+            bytes: start as usize..end as usize,
+            counts,
+        })
+    }
+}
+
+/// Writes into `counts` the number of values of each entry, from where the
+/// first entry starts and where each one ends (byte positions): each entry
+/// must hold a non-negative whole number of `item`-byte items of `per_item`
+/// values; returns false if one does not. The checks are folded into a bit
+/// mask and everything stays in registers (no branch, no store but the counts).
+#[inline]
+pub fn count_values(
+    start: i64,
+    ends: impl Iterator<Item = i64>,
+    counts: &mut [u32],
+    item: usize,
+    per_item: u32,
+) -> bool {
+    let mut prev = start;
+    if item.is_power_of_two() {
+        let (shift, mask) = (item.trailing_zeros(), item as i64 - 1);
+        let mut bad = 0i64;
+        for (c, end) in counts.iter_mut().zip(ends) {
+            let size = end - prev;
+            prev = end;
+            bad |= (size & mask) | (size & i64::MIN);
+            *c = ((size >> shift) as u32).wrapping_mul(per_item);
+        }
+        bad == 0
+    } else {
+        let mut ok = true;
+        for (c, end) in counts.iter_mut().zip(ends) {
+            let size = end - prev;
+            prev = end;
+            ok &= size >= 0 && size % item as i64 == 0;
+            *c = ((size / item as i64) as u32).wrapping_mul(per_item);
+        }
+        ok
+    }
 }
 
 /// Unpacks a basket record read from the file: parses its key and header,
@@ -71,19 +218,17 @@ pub fn unpack(raw: &[u8]) -> Result<RawBasket> {
 }
 
 /// Splits an uncompressed basket buffer into data content and entry offsets.
-fn split_content(
-    mut obj: Vec<u8>,
-    entries: usize,
-    border: usize,
-    key_len: usize,
-) -> Result<RawBasket> {
+fn split_content(obj: Vec<u8>, entries: usize, border: usize, key_len: usize) -> Result<RawBasket> {
     if border > obj.len() {
         return Err(Error::corrupt(format!(
             "basket data ends at byte {border} but only {} bytes were decompressed",
             obj.len()
         )));
     }
-    let offsets = if obj.len() > border {
+    if i32::try_from(border).is_err() {
+        return Err(Error::corrupt(format!("basket content of {border} bytes")));
+    }
+    let table = if obj.len() > border {
         let mut b = RBuf::new(&obj[border..]);
         let n = b.i32()?;
         let n = usize::try_from(n)
@@ -95,71 +240,29 @@ fn split_content(
                 "basket stores {n} entry offsets for {entries} entries"
             )));
         }
-        let raw = b.bytes(entries * 4)?;
-        Some(rebase_offsets(
-            raw.chunks_exact(4)
-                .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]])),
-            key_len,
-            border,
-        )?)
+        Some(border + 4)
     } else {
         None
     };
-    obj.truncate(border);
     Ok(RawBasket {
         entries,
-        content: obj,
-        offsets,
+        buffer: obj,
+        border,
+        table,
+        key_len,
     })
-}
-
-/// Converts ROOT entry offsets (which include the key length) to positions in
-/// the content, appends the end, and checks that they are ordered and in range.
-fn rebase_offsets(
-    raw: impl ExactSizeIterator<Item = i32> + Clone,
-    key_len: usize,
-    border: usize,
-) -> Result<Vec<u32>> {
-    // One pass computes, one checks: offsets must rise within key_len..=border+key_len.
-    let end = u32::try_from(border)
-        .map_err(|_| Error::corrupt(format!("basket content of {border} bytes")))?;
-    let base = key_len as i64;
-    let mut out: Vec<u32> = Vec::with_capacity(raw.len() + 1);
-    let mut ok = true;
-    let mut prev = 0i64;
-    out.extend(raw.clone().map(|o| {
-        let p = o as i64 - base;
-        ok &= p >= prev && p <= border as i64;
-        prev = p;
-        p.max(0) as u32
-    }));
-    if !ok {
-        let mut prev = 0i64;
-        for (i, o) in raw.enumerate() {
-            let p = o as i64 - base;
-            if p < prev || p > border as i64 {
-                return Err(Error::corrupt(format!(
-                    "entry {i} has offset {o}, outside {}..={} (key length {key_len})",
-                    prev + base,
-                    border + key_len
-                )));
-            }
-            prev = p;
-        }
-    }
-    out.push(end);
-    Ok(out)
 }
 
 /// The content of a basket that was stored inside its branch.
 pub fn from_embedded(e: &EmbeddedBasket) -> Result<RawBasket> {
     let border = e.data.len();
-    let offsets = match &e.entry_offsets {
-        Some(raw) if raw.len() >= e.entries as usize => Some(rebase_offsets(
-            raw[..e.entries as usize].iter().copied(),
-            e.key_len as usize,
-            border,
-        )?),
+    let entries = e.entries as usize;
+    let mut buffer = e.data.clone();
+    let table = match &e.entry_offsets {
+        Some(raw) if raw.len() >= entries => {
+            buffer.extend(raw[..entries].iter().flat_map(|o| o.to_be_bytes()));
+            Some(border)
+        }
         Some(raw) => {
             return Err(Error::corrupt(format!(
                 "embedded basket stores {} entry offsets for {} entries",
@@ -170,9 +273,11 @@ pub fn from_embedded(e: &EmbeddedBasket) -> Result<RawBasket> {
         None => None,
     };
     Ok(RawBasket {
-        entries: e.entries as usize,
-        content: e.data.clone(),
-        offsets,
+        entries,
+        buffer,
+        border,
+        table,
+        key_len: e.key_len as usize,
     })
 }
 
@@ -245,13 +350,37 @@ mod tests {
         );
     }
 
+    /// A basket of `data.len()` bytes with the given stored offsets (key length 100).
+    fn basket(data_len: usize, offsets: &[i32]) -> RawBasket {
+        let mut obj = vec![0u8; data_len];
+        obj.extend((offsets.len() as i32 + 1).to_be_bytes());
+        for o in offsets {
+            obj.extend(o.to_be_bytes());
+        }
+        obj.extend(0i32.to_be_bytes());
+        split_content(obj, offsets.len(), data_len, 100).unwrap()
+    }
+
     #[test]
     fn offsets_are_validated() {
-        let reb = |o: &[i32]| rebase_offsets(o.iter().copied(), 100, 20);
-        assert_eq!(reb(&[100, 104, 112]).unwrap(), vec![0, 4, 12, 20]);
-        assert!(reb(&[100, 96]).is_err()); // before the content
-        assert!(reb(&[100, 108, 104]).is_err()); // decreasing
-        assert!(reb(&[100, 130]).is_err()); // past the end
+        let span = |o: &[i32], a, z| basket(20, o).entry_span(a, z, 4, 1).unwrap();
+        let ok = span(&[100, 104, 112], 0, 3).unwrap();
+        assert_eq!(ok.bytes, 0..20);
+        assert_eq!(ok.counts, vec![1, 2, 2]);
+        let mid = span(&[100, 104, 112], 1, 2).unwrap();
+        assert_eq!((mid.bytes, mid.counts), (4..12, vec![2]));
+        assert_eq!(span(&[100, 104, 112], 2, 2).unwrap().counts, vec![]);
+        assert!(span(&[96, 104], 0, 2).is_err()); // before the content
+        assert!(span(&[100, 108, 104], 0, 3).is_err()); // decreasing
+        assert!(span(&[100, 130], 0, 2).is_err()); // past the end
+        assert!(span(&[100, 106], 0, 2).is_err()); // not whole items
+                                                   // three values per item of 12 bytes: 24 bytes are 2 items, 6 values
+        let b = basket(36, &[100, 124]);
+        assert_eq!(
+            b.entry_span(0, 2, 12, 3).unwrap().unwrap().counts,
+            vec![6, 3]
+        );
+        assert!(basket(8, &[]).entry_span(0, 0, 4, 1).unwrap().is_ok());
     }
 
     #[test]
@@ -262,10 +391,11 @@ mod tests {
             obj.extend(v.to_be_bytes());
         }
         let rb = split_content(obj, 2, 8, 10).unwrap();
-        assert_eq!(rb.offsets, Some(vec![0, 4, 8]));
-        assert_eq!(rb.content.len(), 8);
+        let span = rb.entry_span(0, 2, 4, 1).unwrap().unwrap();
+        assert_eq!((span.bytes, span.counts), (0..8, vec![1, 1]));
+        assert_eq!(rb.content().len(), 8);
         let rb = split_content(vec![1, 2, 3, 4], 4, 4, 10).unwrap();
-        assert_eq!(rb.offsets, None);
+        assert!(!rb.has_offsets());
         assert!(split_content(vec![1, 2], 1, 4, 10).is_err());
         // offsets table claims more entries than it holds
         let mut obj = vec![0; 4];

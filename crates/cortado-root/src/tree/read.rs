@@ -11,7 +11,7 @@ use cortado_columns::{Column, DType, Values};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::tree::basket::{self, RawBasket};
+use crate::tree::basket::{self, EntrySpan, RawBasket};
 use crate::tree::model::Branch;
 use crate::tree::Tree;
 
@@ -228,78 +228,51 @@ impl Tree {
         let z = (t.want.end - t.basket_start) as usize;
         let item = t.dtype.size() * shape.len;
         if !shape.jagged {
-            if raw.content.len() != n * item {
+            let content = raw.content().len();
+            if content != n * item {
                 return Err(Error::corrupt(format!(
-                    "basket has {} data bytes, but {n} entries of {item} bytes need {}",
-                    raw.content.len(),
+                    "basket has {content} data bytes, but {n} entries of {item} bytes need {}",
                     n * item
                 )));
             }
             let counts = (shape.len > 1).then(|| vec![shape.len as u32; z - a]);
             return Ok(Piece {
-                content: raw.content,
+                content: raw.into_buffer(),
                 bytes: a * item..z * item,
                 counts,
             });
         }
-        let offsets = match raw.offsets {
-            Some(o) => o,
-            None => self.offsets_from_counter(t, item, raw.content.len())?,
+        let per_item = shape.len as u32;
+        let span = match raw.entry_span(a, z, item, per_item) {
+            Some(span) => span?,
+            None => self.span_from_counter(t, a, z, item, per_item, raw.content().len())?,
         };
-        let bad = |bytes: u32| {
-            Error::corrupt(format!(
-                "an entry has {bytes} bytes, not a multiple of the {item}-byte item size"
-            ))
-        };
-        let mut counts = Vec::with_capacity(z - a);
-        let wanted = &offsets[a..=z];
-        if item.is_power_of_two() {
-            // shifts and masks instead of a division per entry
-            let (shift, mask) = (item.trailing_zeros(), item as u32 - 1);
-            let mut misaligned = 0u32;
-            counts.extend(wanted.windows(2).map(|w| {
-                let bytes = w[1] - w[0];
-                misaligned |= bytes & mask;
-                (bytes >> shift) * shape.len as u32
-            }));
-            if misaligned != 0 {
-                let w = wanted
-                    .windows(2)
-                    .find(|w| (w[1] - w[0]) & mask != 0)
-                    .map_or(0, |w| w[1] - w[0]);
-                return Err(bad(w));
-            }
-        } else {
-            for w in wanted.windows(2) {
-                let bytes = w[1] - w[0];
-                if bytes as usize % item != 0 {
-                    return Err(bad(bytes));
-                }
-                counts.push((bytes / item as u32) * shape.len as u32);
-            }
-        }
         Ok(Piece {
-            content: raw.content,
-            bytes: offsets[a] as usize..offsets[z] as usize,
-            counts: Some(counts),
+            content: raw.into_buffer(),
+            bytes: span.bytes,
+            counts: Some(span.counts),
         })
     }
 
-    /// Entry offsets of a basket stored without them, from the counter branch.
-    fn offsets_from_counter(
+    /// The bytes and counts of entries `a..z` of a basket stored without
+    /// entry offsets, from the counter branch.
+    fn span_from_counter(
         &self,
         t: &Task<'_>,
+        a: usize,
+        z: usize,
         item: usize,
+        per_item: u32,
         content_len: usize,
-    ) -> Result<Vec<u32>> {
+    ) -> Result<EntrySpan> {
         let counter = self
             .count_branch(t.branch)
             .ok_or_else(|| Error::corrupt("no counter branch"))?;
         let counts = self.read_inner(&[counter.name.as_str()], t.basket_start..t.basket_stop)?;
         let counts = &counts[0].values;
-        let mut out = Vec::with_capacity(counts.len() + 1);
-        let mut pos = 0usize;
-        out.push(0);
+        // where each entry ends
+        let mut ends = Vec::with_capacity(counts.len());
+        let mut pos = 0i64;
         for i in 0..counts.len() {
             let c = counts.get_f64(i).unwrap_or(0.0);
             if c < 0.0 {
@@ -308,18 +281,31 @@ impl Tree {
                     counter.name
                 )));
             }
-            pos += c as usize * item;
-            out.push(u32::try_from(pos).map_err(|_| {
-                Error::corrupt(format!("counter {} implies over 4 GiB", counter.name))
-            })?);
+            pos += c as i64 * item as i64;
+            ends.push(pos);
         }
-        if pos != content_len {
+        if pos != content_len as i64 {
             return Err(Error::corrupt(format!(
                 "counter {} implies {pos} data bytes, the basket has {content_len}",
                 counter.name
             )));
         }
-        Ok(out)
+        let end_of = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
+        let (start, end) = (end_of(a), end_of(z));
+        let mut counts = vec![0; z - a];
+        if !basket::count_values(
+            start,
+            ends[a..z].iter().copied(),
+            &mut counts,
+            item,
+            per_item,
+        ) {
+            return Err(Error::corrupt("counter values give impossible entry sizes"));
+        }
+        Ok(EntrySpan {
+            bytes: start as usize..end as usize,
+            counts,
+        })
     }
 }
 
@@ -352,23 +338,6 @@ fn assemble(
     if !(shape.jagged || shape.len > 1) {
         return Ok(Column::flat(values));
     }
-    if total > u32::MAX as usize {
-        return Err(Error::unsupported(
-            "more than 2^32 values in one read; read a smaller entry range",
-        ));
-    }
-    let entries: usize = pieces
-        .iter()
-        .map(|p| p.counts.as_ref().map_or(0, Vec::len))
-        .sum();
-    let mut offsets = Vec::with_capacity(entries + 1);
-    offsets.push(0u32);
-    let mut acc = 0u32;
-    for counts in pieces.iter().filter_map(|p| p.counts.as_ref()) {
-        offsets.extend(counts.iter().map(|&c| {
-            acc += c;
-            acc
-        }));
-    }
-    Column::jagged(values, offsets).map_err(Error::corrupt)
+    Column::from_counts(values, pieces.iter().filter_map(|p| p.counts.as_deref()))
+        .map_err(Error::corrupt)
 }
