@@ -2,7 +2,7 @@
 //! column for all events of a chunk at once.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::ast::{BinOp, UnOp};
 use crate::check::{Func, TExpr, TKind};
@@ -37,8 +37,62 @@ pub struct Env {
     /// Selected events as indices into the raw chunk (`None`: all).
     sel: Option<Arc<Vec<u32>>>,
     n: usize,
-    vars: HashMap<String, Val>,
+    vars: HashMap<String, Arc<Defined>>,
     cache: Arc<Mutex<HashMap<String, Val>>>,
+}
+
+/// A defined value and the event filters applied since it was defined: it
+/// is filtered on first use only, so that values nobody reads after a
+/// selection are never filtered.
+struct Defined {
+    value: Val,
+    /// Event masks, each over the events the previous one kept.
+    masks: Vec<Arc<Vec<bool>>>,
+    filtered: OnceLock<Val>,
+}
+
+impl Defined {
+    fn new(value: Val) -> Defined {
+        Defined {
+            value: value.clone(),
+            masks: Vec::new(),
+            filtered: OnceLock::from(value),
+        }
+    }
+
+    /// The value for the current events.
+    fn get(&self) -> &Val {
+        self.filtered.get_or_init(|| match self.masks.as_slice() {
+            [] => self.value.clone(),
+            [m] => self.value.filter_events(m),
+            [first, rest @ ..] => {
+                // one mask over the original events: each later mask
+                // decides among the events still kept
+                let mut keep = first.to_vec();
+                for m in rest {
+                    let mut next = m.iter();
+                    for k in keep.iter_mut().filter(|k| **k) {
+                        *k = *next.next().unwrap_or(&false);
+                    }
+                }
+                self.value.filter_events(&keep)
+            }
+        })
+    }
+
+    /// This value after one more event filter.
+    fn then(&self, mask: &Arc<Vec<bool>>) -> Defined {
+        let (value, mut masks) = match self.filtered.get() {
+            Some(v) => (v.clone(), Vec::new()),
+            None => (self.value.clone(), self.masks.clone()),
+        };
+        masks.push(mask.clone());
+        Defined {
+            value,
+            masks,
+            filtered: OnceLock::new(),
+        }
+    }
 }
 
 impl Env {
@@ -75,12 +129,13 @@ impl Env {
 
     /// Defines (or replaces) a named value.
     pub fn define(&mut self, name: &str, v: Val) {
-        self.vars.insert(name.to_string(), v);
+        self.vars
+            .insert(name.to_string(), Arc::new(Defined::new(v)));
     }
 
     /// A defined value.
     pub fn var(&self, name: &str) -> Option<&Val> {
-        self.vars.get(name)
+        self.vars.get(name).map(|d| d.get())
     }
 
     /// Keeps only the events where `mask` is true.
@@ -100,10 +155,11 @@ impl Env {
                 .collect(),
         };
         let n = sel.len();
+        let mask = Arc::new(mask.to_vec());
         let vars = self
             .vars
             .iter()
-            .map(|(k, v)| (k.clone(), v.filter_events(mask)))
+            .map(|(k, d)| (k.clone(), Arc::new(d.then(&mask))))
             .collect();
         Env {
             raw: self.raw.clone(),
@@ -168,8 +224,8 @@ impl Env {
 
     /// Resolves a name: defined values first, then the input's collections and records.
     pub fn get(&self, name: &str) -> R<Val> {
-        if let Some(v) = self.vars.get(name) {
-            return Ok(v.clone());
+        if let Some(d) = self.vars.get(name) {
+            return Ok(d.get().clone());
         }
         match self.schema.names.get(name) {
             Some(Ty::Coll(id)) => {
