@@ -202,8 +202,10 @@ impl Env {
     pub fn base_coll(&self, prefix: &str, counter: &str) -> R<Arc<CollVal>> {
         let v = self.cached(&format!("c:{prefix}"), || {
             let counts = self.raw.flat(counter).map_err(ee)?;
-            let all: Vec<u32> =
-                offsets_from_counts((0..counts.len()).map(|i| counts.get_f64(i) as u32));
+            let all: Vec<u32> = match &*counts {
+                Arr::Int(v) => offsets_from_counts(v.iter().map(|&c| c as u32)),
+                a => offsets_from_counts((0..a.len()).map(|i| a.get_f64(i) as u32)),
+            };
             let c = Arc::new(CollVal::base(prefix, self.raw.clone(), Arc::new(all)));
             Ok(Val::Coll(match &self.sel {
                 None => c,

@@ -213,7 +213,9 @@ pub type Offsets = Arc<Vec<u32>>;
 
 /// Offsets from counts.
 pub fn offsets_from_counts(counts: impl IntoIterator<Item = u32>) -> Vec<u32> {
-    let mut o = vec![0u32];
+    let counts = counts.into_iter();
+    let mut o = Vec::with_capacity(counts.size_hint().0 + 1);
+    o.push(0u32);
     let mut acc = 0u32;
     for c in counts {
         acc += c;

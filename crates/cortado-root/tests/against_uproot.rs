@@ -219,3 +219,41 @@ fn reading_in_pieces_equals_reading_whole() {
         }
     }
 }
+
+/// A jagged branch read with its counter branch takes its offsets from the
+/// counter; read alone, from its baskets' entry offsets: both must agree.
+#[test]
+fn jagged_branches_read_alone_equal_read_with_their_counter() {
+    for rel in [
+        "synthetic/dy_small_lzma9.root",
+        "gen/alltypes_zlib.root",
+        "gen/embedded.root",
+        "nanoaod/nanoAOD_2015_CMS_Open_Data_ttbar.root",
+    ] {
+        let file = RootFile::open(data_dir().join(rel).to_str().unwrap()).unwrap();
+        let tree = file.tree("Events").unwrap();
+        let names = tree.readable_branches();
+        let together = tree.read_all(&names).unwrap();
+        let mut jagged = 0;
+        for (name, col) in names.iter().zip(&together) {
+            let b = tree.branch(name).unwrap();
+            let Some(counter) = tree.count_branch(b).map(|c| c.name.clone()) else {
+                continue; // flat, or a fixed-size array
+            };
+            jagged += 1;
+            let end = tree.entries();
+            for range in [0..end, end / 3..end - end / 5] {
+                let alone = tree.read(&[name], range.clone()).unwrap().remove(0);
+                let part = if range.start == 0 && range.end == end {
+                    col.clone()
+                } else {
+                    tree.read(&[name, &counter], range.clone())
+                        .unwrap()
+                        .remove(0)
+                };
+                assert_eq!(alone, part, "{rel} {name} {range:?}");
+            }
+        }
+        assert!(jagged > 0, "{rel} has jagged branches");
+    }
+}

@@ -69,6 +69,29 @@ impl RawBasket {
         Some(self.span_from_table(t, a, z, item, per_item))
     }
 
+    /// The bytes of entries `a..z`, from the stored entry offsets (`None`
+    /// when the basket has none): checks only the two ends, for readers that
+    /// know the entries' sizes from elsewhere (the counter branch).
+    pub fn entry_bytes(&self, a: usize, z: usize) -> Option<Result<std::ops::Range<usize>>> {
+        let t = self.table?;
+        let at = |i: usize| -> Option<i64> {
+            if i == self.entries {
+                return Some(self.border as i64);
+            }
+            let c = self.buffer.get(t + 4 * i..t + 4 * i + 4)?;
+            Some(i32::from_be_bytes([c[0], c[1], c[2], c[3]]) as i64 - self.key_len as i64)
+        };
+        Some(match (a <= z && z <= self.entries, at(a), at(z)) {
+            (true, Some(s), Some(e)) if 0 <= s && s <= e && e <= self.border as i64 => {
+                Ok(s as usize..e as usize)
+            }
+            _ => Err(Error::corrupt(format!(
+                "entry offsets of entries {a}..{z} are outside the basket content 0..{}",
+                self.border
+            ))),
+        })
+    }
+
     fn span_from_table(
         &self,
         t: usize,
@@ -381,6 +404,11 @@ mod tests {
             vec![6, 3]
         );
         assert!(basket(8, &[]).entry_span(0, 0, 4, 1).unwrap().is_ok());
+        let b = basket(20, &[100, 104, 112]);
+        assert_eq!(b.entry_bytes(1, 3).unwrap().unwrap(), 4..20);
+        assert_eq!(b.entry_bytes(0, 1).unwrap().unwrap(), 0..4);
+        assert!(basket(20, &[100, 130]).entry_bytes(1, 2).unwrap().is_err());
+        assert!(basket(20, &[104, 100]).entry_bytes(0, 1).unwrap().is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! current rayon pool); the pieces are then joined in basket order, so the
 //! result does not depend on the number of threads.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use cortado_columns::{Column, DType, Values};
@@ -19,10 +20,13 @@ use crate::tree::Tree;
 /// part of it that holds the wanted entries (converted to values only when
 /// the column is assembled, straight into its buffer).
 struct Piece {
-    content: Vec<u8>,
-    /// The wanted entries' bytes in `content`.
+    raw: RawBasket,
+    /// The wanted entries, counted from the basket's first.
+    entries: Range<usize>,
+    /// The wanted entries' bytes in the content.
     bytes: Range<usize>,
-    /// Values per entry, for jagged (or fixed-size array) branches.
+    /// Values per entry, for jagged (or fixed-size array) branches, where
+    /// known; jagged branches whose counter is read too take them from it.
     counts: Option<Vec<u32>>,
 }
 
@@ -168,24 +172,85 @@ impl Tree {
             per_column.push((mine, std::mem::replace(&mut pieces, tail)));
             rest = others;
         }
+        // Flat columns first: the counters among them give the offsets of
+        // the jagged columns they count (computed once, not per branch).
         let entries = range.end - range.start;
-        per_column
-            .into_par_iter()
-            .zip(branches.par_iter())
-            .map(|((tasks, pieces), &(b, shape))| {
-                assemble(shape, range.start, tasks, pieces)
-                    .and_then(|col| {
-                        if col.entries() as u64 != entries {
-                            return Err(Error::corrupt(format!(
-                                "read {} entries where {entries} were expected",
-                                col.entries()
-                            )));
-                        }
-                        Ok(col)
-                    })
-                    .map_err(|e| e.in_branch(&b.name))
+        let check = |col: Result<Column>, b: &Branch| {
+            col.and_then(|col| {
+                if col.entries() as u64 != entries {
+                    return Err(Error::corrupt(format!(
+                        "read {} entries where {entries} were expected",
+                        col.entries()
+                    )));
+                }
+                Ok(col)
             })
-            .collect()
+            .map_err(|e| e.in_branch(&b.name))
+        };
+        let mut slots: Vec<Option<(&[Task<'_>], Vec<Result<Piece>>)>> =
+            per_column.into_iter().map(Some).collect();
+        let flat: Vec<usize> = (0..branches.len())
+            .filter(|&i| !branches[i].1.jagged)
+            .collect();
+        let mut columns: Vec<Option<Column>> = (0..branches.len()).map(|_| None).collect();
+        let flat_cols: Vec<Result<Column>> = flat
+            .iter()
+            .map(|&i| slots[i].take().expect("each column once"))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .zip(flat.par_iter())
+            .map(|((tasks, pieces), &i)| {
+                check(
+                    assemble(branches[i].1, range.start, tasks, pieces, None),
+                    branches[i].0,
+                )
+            })
+            .collect();
+        for (&i, c) in flat.iter().zip(flat_cols) {
+            columns[i] = Some(c?);
+        }
+        let counter_offsets: HashMap<usize, Vec<u32>> = (0..branches.len())
+            .filter(|&i| branches[i].1.jagged && branches[i].1.len == 1)
+            .filter_map(|i| {
+                let c = self.count_branch(branches[i].0)?;
+                branches.iter().position(|(b, _)| std::ptr::eq(*b, c))
+            })
+            .collect::<std::collections::BTreeSet<usize>>()
+            .into_iter()
+            .filter_map(|k| Some((k, offsets_of_counter(&columns[k].as_ref()?.values)?)))
+            .collect();
+        let jagged: Vec<usize> = (0..branches.len())
+            .filter(|&i| branches[i].1.jagged)
+            .collect();
+        let jagged_cols: Vec<Result<Column>> = jagged
+            .iter()
+            .map(|&i| slots[i].take().expect("each column once"))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .zip(jagged.par_iter())
+            .map(|((tasks, pieces), &i)| {
+                let (b, shape) = branches[i];
+                let offsets = self
+                    .count_branch(b)
+                    .and_then(|c| branches.iter().position(|(x, _)| std::ptr::eq(*x, c)))
+                    .and_then(|k| counter_offsets.get(&k))
+                    .filter(|_| shape.len == 1);
+                check(
+                    assemble(
+                        shape,
+                        range.start,
+                        tasks,
+                        pieces,
+                        offsets.map(Vec::as_slice),
+                    ),
+                    b,
+                )
+            })
+            .collect();
+        for (&i, c) in jagged.iter().zip(jagged_cols) {
+            columns[i] = Some(c?);
+        }
+        Ok(columns.into_iter().flatten().collect())
     }
 
     fn run_task(&self, t: &Task<'_>, shape: &BranchShape) -> Result<Piece> {
@@ -237,18 +302,25 @@ impl Tree {
             }
             let counts = (shape.len > 1).then(|| vec![shape.len as u32; z - a]);
             return Ok(Piece {
-                content: raw.into_buffer(),
+                raw,
+                entries: a..z,
                 bytes: a * item..z * item,
                 counts,
             });
         }
-        let per_item = shape.len as u32;
-        let span = match raw.entry_span(a, z, item, per_item) {
-            Some(span) => span?,
-            None => self.span_from_counter(t, a, z, item, per_item, raw.content().len())?,
-        };
+        // counts come later (from the counter column, or from these offsets)
+        if let Some(bytes) = raw.entry_bytes(a, z) {
+            return Ok(Piece {
+                raw,
+                entries: a..z,
+                bytes: bytes?,
+                counts: None,
+            });
+        }
+        let span = self.span_from_counter(t, a, z, item, shape.len as u32, raw.content().len())?;
         Ok(Piece {
-            content: raw.into_buffer(),
+            raw,
+            entries: a..z,
             bytes: span.bytes,
             counts: Some(span.counts),
         })
@@ -309,16 +381,48 @@ impl Tree {
     }
 }
 
+/// Offsets (running sums) of a counter branch's values, for the jagged
+/// branches it counts; `None` if a value is negative or not an integer type.
+fn offsets_of_counter(v: &Values) -> Option<Vec<u32>> {
+    macro_rules! run {
+        ($v:expr) => {{
+            let mut out = vec![0u32; $v.len() + 1];
+            let (mut acc, mut bad) = (0u64, false);
+            for (o, &c) in out[1..].iter_mut().zip($v.iter()) {
+                bad |= (c as i64) < 0;
+                acc += c as u64;
+                *o = acc as u32;
+            }
+            (!bad && acc <= u32::MAX as u64).then_some(out)
+        }};
+    }
+    match v {
+        Values::I32(v) => run!(v),
+        Values::U32(v) => run!(v),
+        Values::I16(v) => run!(v),
+        Values::U16(v) => run!(v),
+        Values::I8(v) => run!(v),
+        Values::U8(v) => run!(v),
+        Values::I64(v) => run!(v),
+        Values::U64(v) => run!(v),
+        _ => None,
+    }
+}
+
 /// Joins the pieces of one column, in basket order, into a column: checks that
 /// they cover the entries contiguously, sizes the buffers exactly and converts
-/// each piece's big-endian bytes straight into them.
+/// each piece's big-endian bytes straight into them. A jagged column takes
+/// its offsets from `counter_offsets` (its counter branch's, over the same
+/// entries) when given, after checking that every basket holds the bytes the
+/// counter says; otherwise from the baskets' own entry offsets.
 fn assemble(
     shape: BranchShape,
     first: u64,
     tasks: &[Task<'_>],
     pieces: Vec<Result<Piece>>,
+    counter_offsets: Option<&[u32]>,
 ) -> Result<Column> {
-    let pieces = pieces.into_iter().collect::<Result<Vec<Piece>>>()?;
+    let mut pieces = pieces.into_iter().collect::<Result<Vec<Piece>>>()?;
     let mut covered = first;
     for t in tasks {
         if covered != t.want.start {
@@ -330,14 +434,67 @@ fn assemble(
         covered = t.want.end;
     }
     let size = shape.dtype.size();
+    let item = size * shape.len;
     let total: usize = pieces.iter().map(|p| p.bytes.len() / size).sum();
     let mut values = Values::with_capacity(shape.dtype, total);
     for p in &pieces {
-        basket::decode_into(&p.content[p.bytes.clone()], &mut values);
+        basket::decode_into(&p.raw.content()[p.bytes.clone()], &mut values);
     }
     if !(shape.jagged || shape.len > 1) {
         return Ok(Column::flat(values));
     }
+    if let (Some(off), true) = (counter_offsets, shape.jagged) {
+        let mut at = 0usize;
+        for (t, p) in tasks.iter().zip(&pieces) {
+            let n = p.entries.len();
+            let (s, e) = (off.get(at), off.get(at + n));
+            let want = s.zip(e).map(|(s, e)| (e - s) as usize * item);
+            if want != Some(p.bytes.len()) {
+                return Err(Error::corrupt(format!(
+                    "the basket for entries {}..{} holds {} bytes but its counter branch says {}",
+                    t.want.start,
+                    t.want.end,
+                    p.bytes.len(),
+                    want.map_or("more entries".to_string(), |w| w.to_string())
+                )));
+            }
+            at += n;
+        }
+        if off.last().map(|&l| l as usize) != Some(values.len()) || at + 1 != off.len() {
+            return Err(Error::corrupt("counter branch and values disagree"));
+        }
+        return Ok(Column {
+            values,
+            offsets: Some(off.to_vec()),
+        });
+    }
+    for p in pieces.iter_mut().filter(|p| p.counts.is_none()) {
+        let span = p
+            .raw
+            .entry_span(p.entries.start, p.entries.end, item, shape.len as u32)
+            .ok_or_else(|| Error::corrupt("a basket of a jagged branch has no entry offsets"))??;
+        p.counts = Some(span.counts);
+    }
     Column::from_counts(values, pieces.iter().filter_map(|p| p.counts.as_deref()))
         .map_err(Error::corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_offsets() {
+        assert_eq!(
+            offsets_of_counter(&Values::I32(vec![2, 0, 3])),
+            Some(vec![0, 2, 2, 5])
+        );
+        assert_eq!(offsets_of_counter(&Values::U8(vec![])), Some(vec![0]));
+        assert_eq!(offsets_of_counter(&Values::I32(vec![2, -1])), None);
+        assert_eq!(offsets_of_counter(&Values::F32(vec![1.0])), None);
+        assert_eq!(
+            offsets_of_counter(&Values::U64(vec![u32::MAX as u64, 1])),
+            None
+        );
+    }
 }
