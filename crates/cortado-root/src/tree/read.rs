@@ -30,6 +30,9 @@ struct Piece {
     counts: Option<Vec<u32>>,
 }
 
+/// The tasks of one column and what they produced.
+type ColumnWork<'a, 't> = (&'a [Task<'t>], Vec<Result<Piece>>);
+
 /// One unit of parallel work: a basket of a branch, and the part of it needed.
 struct Task<'t> {
     column: usize,
@@ -163,7 +166,7 @@ impl Tree {
             .map(|t| self.run_task(t, &branches[t.column].1))
             .collect();
         // Tasks are sorted by column: split them (and their pieces) per column.
-        let mut per_column: Vec<(&[Task<'_>], Vec<Result<Piece>>)> = Vec::new();
+        let mut per_column: Vec<ColumnWork<'_, '_>> = Vec::new();
         let mut rest: &[Task<'_>] = &tasks;
         for column in 0..branches.len() {
             let n = rest.iter().take_while(|t| t.column == column).count();
@@ -187,8 +190,7 @@ impl Tree {
             })
             .map_err(|e| e.in_branch(&b.name))
         };
-        let mut slots: Vec<Option<(&[Task<'_>], Vec<Result<Piece>>)>> =
-            per_column.into_iter().map(Some).collect();
+        let mut slots: Vec<Option<ColumnWork<'_, '_>>> = per_column.into_iter().map(Some).collect();
         let flat: Vec<usize> = (0..branches.len())
             .filter(|&i| !branches[i].1.jagged)
             .collect();
