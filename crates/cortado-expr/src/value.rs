@@ -18,6 +18,21 @@ pub enum Arr {
     F64(Vec<f64>),
 }
 
+/// The elements of `v` where `mask` is true. Branch-free (a selection keeps
+/// events in no predictable pattern): every element is copied, and the write
+/// position advances only past the kept ones.
+pub fn compact<T: Copy>(v: &[T], mask: &[bool]) -> Vec<T> {
+    let n = v.len().min(mask.len());
+    let mut out = v[..n].to_vec();
+    let mut k = 0;
+    for i in 0..n {
+        out[k] = v[i];
+        k += usize::from(mask[i]);
+    }
+    out.truncate(k);
+    out
+}
+
 /// Applies `$body` to the vector inside any [`Arr`].
 #[macro_export]
 macro_rules! with_arr {
@@ -65,7 +80,7 @@ impl Arr {
 
     /// The values where `mask` is true.
     pub fn filter(&self, mask: &[bool]) -> Arr {
-        map_arr!(self, v => v.iter().zip(mask).filter(|(_, &m)| m).map(|(x, _)| *x).collect())
+        map_arr!(self, v => compact(v, mask))
     }
 
     /// The values at `idx`.
@@ -368,10 +383,11 @@ impl CollVal {
 
     /// The objects of the events where `mask` (one per event) is true.
     pub fn filter_events(self: &Arc<Self>, mask: &[bool]) -> CollVal {
-        let mut index = Vec::new();
-        let mut offsets = vec![0u32];
-        for (e, w) in self.offsets.windows(2).enumerate() {
-            if mask[e] {
+        let mut index = Vec::with_capacity(self.len());
+        let mut offsets = Vec::with_capacity(mask.len() + 1);
+        offsets.push(0u32);
+        for (w, &m) in self.offsets.windows(2).zip(mask) {
+            if m {
                 index.extend(w[0]..w[1]);
                 offsets.push(index.len() as u32);
             }
@@ -465,42 +481,22 @@ impl Val {
     pub fn filter_events(&self, mask: &[bool]) -> Val {
         match self {
             Val::Event(a) => Val::Event(Arc::new(a.filter(mask))),
-            Val::Opt(a, v) => Val::Opt(
-                Arc::new(a.filter(mask)),
-                Arc::new(
-                    v.iter()
-                        .zip(mask)
-                        .filter(|(_, &m)| m)
-                        .map(|(x, _)| *x)
-                        .collect(),
-                ),
-            ),
+            Val::Opt(a, v) => Val::Opt(Arc::new(a.filter(mask)), Arc::new(compact(v, mask))),
             Val::Obj(a, off) => {
                 let mut obj_mask = Vec::with_capacity(a.len());
-                let mut counts = Vec::new();
-                for (e, w) in off.windows(2).enumerate() {
-                    for _ in w[0]..w[1] {
-                        obj_mask.push(mask[e]);
-                    }
-                    if mask[e] {
-                        counts.push(w[1] - w[0]);
-                    }
+                for (w, &m) in off.windows(2).zip(mask) {
+                    obj_mask.extend(std::iter::repeat_n(m, (w[1] - w[0]) as usize));
                 }
+                let counts: Vec<u32> = off.windows(2).map(|w| w[1] - w[0]).collect();
                 Val::Obj(
                     Arc::new(a.filter(&obj_mask)),
-                    Arc::new(offsets_from_counts(counts)),
+                    Arc::new(offsets_from_counts(compact(&counts, mask))),
                 )
             }
             Val::Coll(c) => Val::Coll(Arc::new(c.filter_events(mask))),
             Val::OptObj(c, idx) => Val::OptObj(
                 Arc::new(c.filter_events(mask)),
-                Arc::new(
-                    idx.iter()
-                        .zip(mask)
-                        .filter(|(_, &m)| m)
-                        .map(|(x, _)| *x)
-                        .collect(),
-                ),
+                Arc::new(compact(idx, mask)),
             ),
             Val::Rec(r) => match &**r {
                 RecVal::Branches(_) => self.clone(),
