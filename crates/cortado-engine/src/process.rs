@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use cortado_config::Stage;
 use cortado_expr::eval::{eval, Env};
+use cortado_columns::AsF64;
 use cortado_expr::value::{Arr, RawData, Val};
+use cortado_expr::with_arr;
 use cortado_hist::{Hist, Storage, Sum};
 
 use crate::ext::{ExtraFill, Hook, Workflow};
@@ -220,6 +222,9 @@ fn axis_vals(v: Val) -> R<AxisVals> {
 
 /// Fills one histogram with the events where `mask` is true, weights `w`.
 fn fill(h: &mut Hist, axes: &[AxisVals], mask: &[bool], w: &[f64]) {
+    if let [one] = axes {
+        return fill_1d(h, one, mask, w);
+    }
     let nax = axes.len();
     let offsets = axes.iter().find_map(|a| match a {
         AxisVals::Obj(_, o) => Some(o.clone()),
@@ -260,6 +265,50 @@ fn fill(h: &mut Hist, axes: &[AxisVals], mask: &[bool], w: &[f64]) {
                 }
             }
         }
+    }
+}
+
+/// [`fill`] for one axis (most histograms): one loop per value type, with no
+/// per-value dispatch.
+fn fill_1d(h: &mut Hist, axis: &AxisVals, mask: &[bool], w: &[f64]) {
+    fn run<T: AsF64>(
+        h: &mut Hist,
+        xs: &[T],
+        valid: Option<&[bool]>,
+        offsets: Option<&[u32]>,
+        mask: &[bool],
+        w: &[f64],
+    ) {
+        let put = |h: &mut Hist, x: T, w: f64| {
+            let a = &h.axes[0];
+            if let Some(c) = a.cell(a.index_f64(x.as_f64())) {
+                h.add_at(c, w);
+            }
+        };
+        match offsets {
+            None => {
+                for (e, &m) in mask.iter().enumerate() {
+                    if m && valid.is_none_or(|v| v[e]) {
+                        put(h, xs[e], w[e]);
+                    }
+                }
+            }
+            Some(off) => {
+                for (e, &m) in mask.iter().enumerate() {
+                    if m {
+                        for &x in &xs[off[e] as usize..off[e + 1] as usize] {
+                            put(h, x, w[e]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match axis {
+        AxisVals::Event(v, valid) => {
+            with_arr!(&**v, xs => run(h, xs, valid.as_deref().map(|v| v.as_slice()), None, mask, w))
+        }
+        AxisVals::Obj(v, off) => with_arr!(&**v, xs => run(h, xs, None, Some(off), mask, w)),
     }
 }
 
