@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use cortado_columns::AsF64;
 use cortado_config::Stage;
 use cortado_expr::eval::{eval, Env};
-use cortado_columns::AsF64;
-use cortado_expr::value::{Arr, RawData, Val};
+use cortado_expr::value::{compact, Arr, RawData, Val};
 use cortado_expr::with_arr;
 use cortado_hist::{Hist, Storage, Sum};
 
@@ -55,16 +55,6 @@ fn both(category: &[bool], subsample: Option<&[bool]>) -> Vec<bool> {
         Some(s) => category.iter().zip(s).map(|(a, b)| *a && *b).collect(),
         None => category.to_vec(),
     }
-}
-
-/// The values of the events where `mask` is true.
-fn selected(values: &[f64], mask: &[bool]) -> Vec<f64> {
-    values
-        .iter()
-        .zip(mask)
-        .filter(|(_, &m)| m)
-        .map(|(x, _)| *x)
-        .collect()
 }
 
 /// The events passing every named cut.
@@ -542,14 +532,14 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
                     cols.insert(cp.name.clone(), column_values(&v, &mask, cp)?);
                 }
                 let w = weight_for(target, cat, "nominal");
-                cols.insert("weight".into(), ColumnValues::Float(selected(&w, &mask)));
+                cols.insert("weight".into(), ColumnValues::Float(compact(&w, &mask)));
                 if is_mc {
                     for (var, (_, _, cats)) in &plan.weights.variations {
                         if cats.as_ref().is_none_or(|c| c.contains(cat)) {
                             let w = weight_for(target, cat, var);
                             cols.insert(
                                 format!("weight_variation_{var}"),
-                                ColumnValues::Float(selected(&w, &mask)),
+                                ColumnValues::Float(compact(&w, &mask)),
                             );
                         }
                     }

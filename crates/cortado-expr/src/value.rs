@@ -607,6 +607,17 @@ mod tests {
     }
 
     #[test]
+    fn compact_keeps_masked_values_in_order() {
+        assert_eq!(
+            compact(&[1, 2, 3, 4], &[true, false, false, true]),
+            vec![1, 4]
+        );
+        assert_eq!(compact(&[1.5f32], &[false]), Vec::<f32>::new());
+        assert_eq!(compact::<i64>(&[], &[]), Vec::<i64>::new());
+        assert_eq!(compact(&[7, 8, 9], &[true, true, true]), vec![7, 8, 9]);
+    }
+
+    #[test]
     fn collections_select_gather_concat() {
         let raw: Arc<dyn RawData> = Arc::new(Raw);
         let m = Arc::new(CollVal::base("Muon", raw, Arc::new(vec![0, 2, 2, 4])));
