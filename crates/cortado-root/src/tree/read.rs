@@ -190,67 +190,48 @@ impl Tree {
             })
             .map_err(|e| e.in_branch(&b.name))
         };
-        let mut slots: Vec<Option<ColumnWork<'_, '_>>> = per_column.into_iter().map(Some).collect();
-        let flat: Vec<usize> = (0..branches.len())
-            .filter(|&i| !branches[i].1.jagged)
-            .collect();
-        let mut columns: Vec<Option<Column>> = (0..branches.len()).map(|_| None).collect();
-        let flat_cols: Vec<Result<Column>> = flat
+        // for each jagged column, its counter's column in this read, if any
+        let counter_of: Vec<Option<usize>> = branches
             .iter()
-            .map(|&i| slots[i].take().expect("each column once"))
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .zip(flat.par_iter())
-            .map(|((tasks, pieces), &i)| {
-                check(
-                    assemble(branches[i].1, range.start, tasks, pieces, None),
-                    branches[i].0,
-                )
-            })
-            .collect();
-        for (&i, c) in flat.iter().zip(flat_cols) {
-            columns[i] = Some(c?);
-        }
-        let counter_offsets: HashMap<usize, Vec<u32>> = (0..branches.len())
-            .filter(|&i| branches[i].1.jagged && branches[i].1.len == 1)
-            .filter_map(|i| {
-                let c = self.count_branch(branches[i].0)?;
-                branches.iter().position(|(b, _)| std::ptr::eq(*b, c))
-            })
-            .collect::<std::collections::BTreeSet<usize>>()
-            .into_iter()
-            .filter_map(|k| Some((k, offsets_of_counter(&columns[k].as_ref()?.values)?)))
-            .collect();
-        let jagged: Vec<usize> = (0..branches.len())
-            .filter(|&i| branches[i].1.jagged)
-            .collect();
-        let jagged_cols: Vec<Result<Column>> = jagged
-            .iter()
-            .map(|&i| slots[i].take().expect("each column once"))
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .zip(jagged.par_iter())
-            .map(|((tasks, pieces), &i)| {
-                let (b, shape) = branches[i];
-                let offsets = self
+            .map(|&(b, shape)| {
+                let c = self
                     .count_branch(b)
-                    .and_then(|c| branches.iter().position(|(x, _)| std::ptr::eq(*x, c)))
-                    .and_then(|k| counter_offsets.get(&k))
-                    .filter(|_| shape.len == 1);
-                check(
-                    assemble(
-                        shape,
-                        range.start,
-                        tasks,
-                        pieces,
-                        offsets.map(Vec::as_slice),
-                    ),
-                    b,
-                )
+                    .filter(|_| shape.jagged && shape.len == 1)?;
+                branches.iter().position(|(x, _)| std::ptr::eq(*x, c))
             })
             .collect();
-        for (&i, c) in jagged.iter().zip(jagged_cols) {
-            columns[i] = Some(c?);
+        let mut slots: Vec<Option<ColumnWork<'_, '_>>> = per_column.into_iter().map(Some).collect();
+        let mut round = |jagged: bool, offsets: &HashMap<usize, Vec<u32>>| {
+            let ids: Vec<usize> = (0..branches.len())
+                .filter(|&i| branches[i].1.jagged == jagged)
+                .collect();
+            let work: Vec<ColumnWork<'_, '_>> = ids
+                .iter()
+                .map(|&i| slots[i].take().expect("each column once"))
+                .collect();
+            work.into_par_iter()
+                .zip(ids.into_par_iter())
+                .map(|((tasks, pieces), i)| {
+                    let (b, shape) = branches[i];
+                    let off = counter_of[i].and_then(|k| offsets.get(&k));
+                    let col = assemble(shape, range.start, tasks, pieces, off.map(Vec::as_slice));
+                    Ok((i, check(col, b)?))
+                })
+                .collect::<Result<Vec<(usize, Column)>>>()
+        };
+        let mut columns: Vec<Option<Column>> = (0..branches.len()).map(|_| None).collect();
+        for (i, c) in round(false, &HashMap::new())? {
+            columns[i] = Some(c);
+        }
+        let offsets: HashMap<usize, Vec<u32>> = counter_of
+            .iter()
+            .flatten()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter_map(|&k| Some((k, offsets_of_counter(&columns[k].as_ref()?.values)?)))
+            .collect();
+        for (i, c) in round(true, &offsets)? {
+            columns[i] = Some(c);
         }
         Ok(columns.into_iter().flatten().collect())
     }
