@@ -336,7 +336,7 @@ impl Tree {
                     counter.name
                 )));
             }
-            pos += c as i64 * item as i64;
+            pos = pos.saturating_add((c as i64).saturating_mul(item as i64));
             ends.push(pos);
         }
         if pos != content_len as i64 {
@@ -372,8 +372,10 @@ fn offsets_of_counter(v: &Values) -> Option<Vec<u32>> {
             let mut out = vec![0u32; $v.len() + 1];
             let (mut acc, mut bad) = (0u64, false);
             for (o, &c) in out[1..].iter_mut().zip($v.iter()) {
+                // negative counts are flagged; saturation keeps a huge total
+                // above u32::MAX instead of wrapping to a small one
                 bad |= (c as i64) < 0;
-                acc += c as u64;
+                acc = acc.saturating_add(c as u64);
                 *o = acc as u32;
             }
             (!bad && acc <= u32::MAX as u64).then_some(out)
@@ -479,5 +481,7 @@ mod tests {
             offsets_of_counter(&Values::U64(vec![u32::MAX as u64, 1])),
             None
         );
+        // totals that would wrap around u64
+        assert_eq!(offsets_of_counter(&Values::U64(vec![1 << 62; 5])), None);
     }
 }
