@@ -218,3 +218,43 @@ fn cleaning_and_filtering() {
     let env2 = env.filter(&[false, true, true, false]);
     assert_eq!(event(eval(&cnt, &env2).unwrap()), Arr::Int(vec![0, 3]));
 }
+
+/// Comparisons with a literal (evaluated in place) equal the same comparison
+/// between two arrays (evaluated through the general path), on either side,
+/// for per-event and per-object values.
+#[test]
+fn comparisons_with_literals_on_either_side() {
+    let obj = |v: Val| match v {
+        Val::Obj(a, _) => (*a).clone(),
+        other => panic!("not per-object: {other:?}"),
+    };
+    for (op, mirrored) in [
+        (">", "<"),
+        ("<", ">"),
+        (">=", "<="),
+        ("<=", ">="),
+        ("==", "=="),
+        ("!=", "!="),
+    ] {
+        // 30 as a literal, and as an array that equals 30 everywhere
+        let lit = obj(run(&[], &format!("Muon.pt {op} 30")));
+        let left = obj(run(&[], &format!("30 {mirrored} Muon.pt")));
+        let arrays = obj(run(&[], &format!("Muon.pt {op} (Muon.pt * 0 + 30)")));
+        assert_eq!(lit, arrays, "Muon.pt {op} 30");
+        assert_eq!(left, arrays, "30 {mirrored} Muon.pt");
+        let ev = event(run(&[], &format!("MET_pt {op} 20")));
+        let ev_left = event(run(&[], &format!("20 {mirrored} MET_pt")));
+        let ev_arrays = event(run(&[], &format!("MET_pt {op} (MET_pt * 0 + 20)")));
+        assert_eq!(ev, ev_arrays, "MET_pt {op} 20");
+        assert_eq!(ev_left, ev_arrays, "20 {mirrored} MET_pt");
+    }
+    assert_eq!(
+        event(run(&[], "MET_pt > 20")),
+        Arr::Bool(vec![false, false, true, true])
+    );
+    // integers against an integer literal
+    assert_eq!(
+        event(run(&[], "2 <= nMuon")),
+        Arr::Bool(vec![true, false, true, false])
+    );
+}
