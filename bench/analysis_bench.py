@@ -26,6 +26,7 @@ RDataFrame's, with ../shared/tools/compare_outputs.py (histograms, cutflow, sumw
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -43,14 +44,21 @@ DY_METADATA = {
 }
 
 
+PEAK_RSS = {}  # last command's peak resident memory (MB), by the command's first two words
+
+
 def sh(cmd, cwd=None, env=None, check=True):
-    """Runs a command; returns (wall seconds, stdout+stderr)."""
+    """Runs a command; returns (wall seconds, stdout+stderr). Records its peak RSS in PEAK_RSS."""
     t = time.perf_counter()
-    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)  # the child's own rusage: ru_maxrss in kB on Linux
     dt = time.perf_counter() - t
+    p.returncode = os.waitstatus_to_exitcode(status)
+    PEAK_RSS["last"] = usage.ru_maxrss / 1024
     if check and p.returncode != 0:
-        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stdout[-4000:]}")
-    return dt, p.stdout
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{out[-4000:]}")
+    return dt, out
 
 
 def prepare(file, cortado):
@@ -95,16 +103,23 @@ def main():
     events = None
     outputs = {}
 
+    rss = {}  # (tool, threads) -> [peak RSS MB]; for Python tools, of the main process
+    startup = []  # cortado's configuration + planning time (s), from its summary line
+
     def record(tool, n, dt):
         results.setdefault((tool, n), []).append(dt)
-        print(f"  {tool:<13} {n} thread(s): {dt:7.2f} s", flush=True)
+        rss.setdefault((tool, n), []).append(PEAK_RSS["last"])
+        print(f"  {tool:<13} {n} thread(s): {dt:7.2f} s  {PEAK_RSS['last']:6.0f} MB", flush=True)
 
     for rep in range(a.repeat):
         print(f"round {rep + 1}/{a.repeat}", flush=True)
         for n in a.threads:
             out = os.path.join(WORK, f"cortado_j{n}")
-            dt, _ = sh([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out, "--no-progress"])
+            dt, log = sh([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out, "--no-progress"])
             record("cortado", n, dt)
+            m = re.search(r"configuration and planning ([0-9.]+) s", log)
+            if m:
+                startup.append(float(m.group(1)))
             outputs[("cortado", n)] = out
             if n == 1:
                 dt, _ = sh([a.cortado, "run", "--cfg", cfg, "-o", out + "_it", "-e", "iterative", "--no-progress"])
@@ -154,7 +169,8 @@ def main():
     # table
     print(f"\n{events:,} events, {os.path.getsize(a.file) / 1e6:.0f} MB, file {a.file}")
     print(f"median of {a.repeat} wall-clock runs per line (fresh process, start-up included)\n")
-    print(f"{'tool':<13} {'threads':>7} {'wall s':>8} {'events/s':>11} {'ev/s/core':>10} {'cortado is':>11}")
+    print(f"{'tool':<13} {'threads':>7} {'wall s':>8} {'events/s':>11} {'ev/s/core':>10} {'cortado is':>11}"
+          f" {'peak RSS':>9}")
     for n in a.threads:
         base = statistics.median(results[("cortado", n)])
         for tool in ("cortado", "cortado iter.", "cortado floor", "PocketCoffea", "RDataFrame"):
@@ -164,14 +180,23 @@ def main():
             ratio = "" if tool.startswith("cortado") else f"{m / base:9.1f}x"
             if tool == "cortado floor":
                 ratio = f"{base / m:8.2f}x fl."
-            print(f"{tool:<13} {n:>7} {m:8.2f} {events / m:11,.0f} {events / m / n:10,.0f} {ratio:>11}")
+            mem = statistics.median(rss[(tool, n)])
+            print(f"{tool:<13} {n:>7} {m:8.2f} {events / m:11,.0f} {events / m / n:10,.0f} {ratio:>11}"
+                  f" {mem:6.0f} MB")
     if len(a.threads) > 1:
         t1, t2 = a.threads[0], a.threads[1]
         s1 = statistics.median(results[("cortado", t1)]) / statistics.median(results[("cortado", t2)])
         print(f"\ncortado speed-up from {t1} to {t2} threads: {s1:.2f}x")
+    if startup:
+        print(f"cortado start-up (configuration, parameters, planning; median): "
+              f"{statistics.median(startup) * 1000:.0f} ms")
+    print("(peak RSS: the largest resident size of the process started or of any child process it waited"
+          " for, as Linux's wait4 reports it)")
     with open(os.path.join(WORK, "results.json"), "w") as f:
         json.dump({"events": events, "file": a.file,
-                   "wall_s": {f"{t}/{n}": v for (t, n), v in results.items()}}, f, indent=1)
+                   "wall_s": {f"{t}/{n}": v for (t, n), v in results.items()},
+                   "peak_rss_mb": {f"{t}/{n}": v for (t, n), v in rss.items()},
+                   "startup_s": startup}, f, indent=1)
 
 
 if __name__ == "__main__":
