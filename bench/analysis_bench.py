@@ -9,7 +9,9 @@ FILE: a simulated DY NanoAOD file (bench/make_inputs.sh writes 1.6 M events with
 Each measurement is a fresh process; wall time includes start-up, configuration and writing
 the outputs (the peers' start-up is larger: Python imports, RDataFrame's JIT). The page cache is
 warm (the file is read once before). Prints the median wall time of every tool and thread
-count, events/s and events/s per core, and how many times faster cortado is.
+count, events/s and events/s per core, how many times faster cortado is, the median peak
+resident memory of each line (Linux wait4: the process or any child it waited for) and
+cortado's start-up (configuration, parameters and planning, from its summary line).
 
 Also checks that the three agree: PocketCoffea's output (exported with
 ../shared/tools/export_output_json.py) against cortado's `dump --json` and against
