@@ -8,7 +8,7 @@ cortado, PocketCoffea 0.9.13 and ROOT RDataFrame on the same machine in the same
 FILE: a simulated DY NanoAOD file (bench/make_inputs.sh writes 1.6 M events with LZMA-9).
 Each measurement is a fresh process; wall time includes start-up, configuration and writing
 the outputs (the peers' start-up is larger: Python imports, RDataFrame's JIT). The page cache is
-warm (the file is read once before). Prints the median wall time of every tool and thread
+warm (the file is read again before every run, untimed). Prints the median wall time of every tool and thread
 count, events/s and events/s per core, how many times faster cortado is, the median peak
 resident memory of each line (Linux wait4: the process or any child it waited for) and
 cortado's start-up (configuration, parameters and planning, from its summary line).
@@ -97,9 +97,13 @@ def main():
     if not os.path.exists(a.cortado):
         sys.exit(f"{a.cortado} missing: cargo build --release")
     fileset, cfg = prepare(a.file, a.cortado)
-    with open(a.file, "rb") as f:  # warm the page cache
-        while f.read(1 << 24):
-            pass
+    def warm():
+        """Reads the file (untimed) so that every measurement starts from a warm page cache: this
+        machine's kernel reclaims idle page cache (DAMON), and a peer's long run could leave the
+        next one reading from disk."""
+        with open(a.file, "rb") as f:
+            while f.read(1 << 24):
+                pass
 
     results = {}  # (tool, threads) -> [wall seconds]
     events = None
@@ -107,6 +111,10 @@ def main():
 
     rss = {}  # (tool, threads) -> [peak RSS MB]; for Python tools, of the main process
     startup = []  # cortado's configuration + planning time (s), from its summary line
+
+    def timed(cmd, **kw):
+        warm()
+        return sh(cmd, **kw)
 
     def record(tool, n, dt):
         results.setdefault((tool, n), []).append(dt)
@@ -117,23 +125,23 @@ def main():
         print(f"round {rep + 1}/{a.repeat}", flush=True)
         for n in a.threads:
             out = os.path.join(WORK, f"cortado_j{n}")
-            dt, log = sh([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out, "--no-progress"])
+            dt, log = timed([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out, "--no-progress"])
             record("cortado", n, dt)
             m = re.search(r"configuration and planning ([0-9.]+) s", log)
             if m:
                 startup.append(float(m.group(1)))
             outputs[("cortado", n)] = out
             if n == 1:
-                dt, _ = sh([a.cortado, "run", "--cfg", cfg, "-o", out + "_it", "-e", "iterative", "--no-progress"])
+                dt, _ = timed([a.cortado, "run", "--cfg", cfg, "-o", out + "_it", "-e", "iterative", "--no-progress"])
                 record("cortado iter.", n, dt)
-            dt, _ = sh([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out + "_floor", "--read-only",
+            dt, _ = timed([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out + "_floor", "--read-only",
                         "--no-progress"])
             record("cortado floor", n, dt)
             if "pocketcoffea" not in skip:
                 out = os.path.join(WORK, f"pocketcoffea_j{n}")
                 env = dict(os.environ, ZMUMU_FILESET=fileset, ZMUMU_SAMPLES="DYJetsToLL", COLUMNS="160")
                 ex = ["--executor", "iterative"] if n == 1 else ["--executor", "futures", "-s", str(n)]
-                dt, _ = sh(
+                dt, _ = timed(
                     [a.pocketcoffea_python, "-W", "ignore", os.path.join(shared, "tools/pocket_coffea_offline.py"),
                      "run", "--cfg", "config.py", "-ro", "run_options.yaml", "-o", out, *ex],
                     cwd=os.path.join(shared, "reference/pocketcoffea_zmumu"), env=env)
@@ -141,7 +149,7 @@ def main():
                 outputs[("pocketcoffea", n)] = out
             if "rdf" not in skip:
                 out = os.path.join(WORK, f"rdf_j{n}.json")
-                dt, _ = sh([a.root_python, "-W", "ignore", os.path.join(shared, "tools/rdf_zmumu.py"), fileset,
+                dt, _ = timed([a.root_python, "-W", "ignore", os.path.join(shared, "tools/rdf_zmumu.py"), fileset,
                             "-o", out, "--threads", str(n), "--samples", "DYJetsToLL", "--no-rdf-log"])
                 record("RDataFrame", n, dt)
                 outputs[("rdf", n)] = out
