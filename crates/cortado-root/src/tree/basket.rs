@@ -1,7 +1,7 @@
 //! Baskets: unpacking a basket record (key, header, compressed payload, entry
 //! offsets) and converting its big-endian content into typed values.
 
-use cortado_columns::{DType, Values};
+use cortado_columns::Values;
 
 use crate::compression;
 use crate::error::{Error, Result};
@@ -41,16 +41,6 @@ impl RawBasket {
     /// The data bytes (big-endian values, without key and offset table).
     pub fn content(&self) -> &[u8] {
         &self.buffer[..self.border]
-    }
-
-    /// The whole uncompressed buffer (content, then any offset table).
-    pub fn into_buffer(self) -> Vec<u8> {
-        self.buffer
-    }
-
-    /// Whether the basket stores entry offsets (variable-length entries).
-    pub fn has_offsets(&self) -> bool {
-        self.table.is_some()
     }
 
     /// The bytes and per-entry value counts of entries `a..z`, from the
@@ -304,13 +294,6 @@ pub fn from_embedded(e: &EmbeddedBasket) -> Result<RawBasket> {
     })
 }
 
-/// Converts big-endian bytes (a whole number of elements) to typed values.
-pub fn decode(dtype: DType, bytes: &[u8]) -> Values {
-    let mut v = Values::with_capacity(dtype, bytes.len() / dtype.size());
-    decode_into(bytes, &mut v);
-    v
-}
-
 /// Appends big-endian bytes (a whole number of elements of `out`'s type) to
 /// `out`, converted; reserve the room first to avoid reallocations.
 pub fn decode_into(bytes: &[u8], out: &mut Values) {
@@ -343,6 +326,13 @@ pub fn decode_into(bytes: &[u8], out: &mut Values) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cortado_columns::DType;
+
+    fn decode(dtype: DType, bytes: &[u8]) -> Values {
+        let mut v = Values::with_capacity(dtype, bytes.len() / dtype.size());
+        decode_into(bytes, &mut v);
+        v
+    }
 
     #[test]
     fn decode_all_types() {
@@ -423,7 +413,7 @@ mod tests {
         assert_eq!((span.bytes, span.counts), (0..8, vec![1, 1]));
         assert_eq!(rb.content().len(), 8);
         let rb = split_content(vec![1, 2, 3, 4], 4, 4, 10).unwrap();
-        assert!(!rb.has_offsets());
+        assert!(rb.entry_span(0, 4, 1, 1).is_none());
         assert!(split_content(vec![1, 2], 1, 4, 10).is_err());
         // offsets table claims more entries than it holds
         let mut obj = vec![0; 4];
