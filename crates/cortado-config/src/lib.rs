@@ -58,6 +58,17 @@ pub enum Stage {
     AfterPresel,
 }
 
+impl Stage {
+    /// The stages in processing order, after the skim (the preselection
+    /// runs just before `AfterPresel`).
+    pub const AFTER_SKIM: [Stage; 4] = [
+        Stage::Objects,
+        Stage::Counts,
+        Stage::BeforePresel,
+        Stage::AfterPresel,
+    ];
+}
+
 /// A named value defined by the analysis (`MuonGood`, `nMuonGood`, `Electron.etaSC`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Definition {

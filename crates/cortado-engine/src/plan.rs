@@ -331,12 +331,7 @@ pub fn plan_dataset(
         skim.push((cut.name.clone(), c.cut(cut, &ctx("skim cut"))?));
     }
     declare_hook(&mut c, &[Hook::ProcessExtraAfterSkim]);
-    for stage in [
-        Stage::Objects,
-        Stage::Counts,
-        Stage::BeforePresel,
-        Stage::AfterPresel,
-    ] {
+    for stage in Stage::AFTER_SKIM {
         if stage == Stage::AfterPresel {
             for cut in &cfg.preselections {
                 presel.push((cut.name.clone(), c.cut(cut, &ctx("preselection cut"))?));

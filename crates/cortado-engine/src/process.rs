@@ -360,12 +360,7 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
     Hook::ProcessExtraAfterSkim.run(wf, &mut env)?;
     // object preselection, counts, variables (each stage followed by its
     // hooks), the preselection, variables after it
-    for stage in [
-        Stage::Objects,
-        Stage::Counts,
-        Stage::BeforePresel,
-        Stage::AfterPresel,
-    ] {
+    for stage in Stage::AFTER_SKIM {
         if stage == Stage::AfterPresel {
             let m = and_masks(&plan.presel, &env)?;
             env = env.filter(&m);
