@@ -148,14 +148,7 @@ pub fn decompress(src: &[u8], uncompressed_len: usize) -> Result<(Algorithm, Vec
         {
             let mut out = Vec::with_capacity(uncompressed_len);
             let produced = unzstd(body, &mut out).map_err(|m| fail(h.algorithm, m))?;
-            if produced != uncompressed_len {
-                return Err(fail(
-                    h.algorithm,
-                    format!(
-                        "block decompressed to {produced} bytes, but its header says {uncompressed_len}"
-                    ),
-                ));
-            }
+            check_produced(h.algorithm, produced, uncompressed_len)?;
             return Ok((h.algorithm, out));
         }
     }
@@ -254,13 +247,15 @@ pub fn decompress_block(alg: Algorithm, body: &[u8], out: &mut [u8]) -> Result<(
             lz4_flex::block::decompress_into(data, out).map_err(|e| fail(alg, e.to_string()))?
         }
     };
-    if produced != out.len() {
+    check_produced(alg, produced, out.len())
+}
+
+/// A block must decompress to the size its header announces.
+fn check_produced(alg: Algorithm, produced: usize, announced: usize) -> Result<()> {
+    if produced != announced {
         return Err(fail(
             alg,
-            format!(
-                "block decompressed to {produced} bytes, but its header says {}",
-                out.len()
-            ),
+            format!("block decompressed to {produced} bytes, but its header says {announced}"),
         ));
     }
     Ok(())
