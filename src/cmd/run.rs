@@ -406,6 +406,7 @@ fn batch(
                     file: c.file.clone(),
                     start: c.entries.start,
                     stop: c.entries.end,
+                    identity: c.identity.clone(),
                 })
                 .collect(),
             jobs: jobs::split(work, n_jobs, file_opts.max_events_per_job),

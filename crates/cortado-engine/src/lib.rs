@@ -11,6 +11,7 @@
 pub mod batch;
 pub mod checkpoint;
 pub mod ext;
+pub mod identity;
 pub mod local;
 pub mod output;
 pub mod plan;

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
@@ -222,15 +222,15 @@ pub fn execute_scope(
             match run_chunk(plan, c, wf, opts.read_only) {
                 Ok(o) => break Ok((o, t.elapsed().as_secs_f64())),
                 Err(e) if e.transient && attempts <= opts.retries => {
-                    std::thread::sleep(Duration::from_millis(500 * u64::from(attempts)));
+                    std::thread::sleep(crate::run::retry_delay(attempts));
                 }
                 Err(e) => break Err(e),
             }
         };
         let step = match result {
-            Ok((o, secs)) => (|| -> Result<(), String> {
+            Ok((mut o, secs)) => (|| -> Result<(), String> {
                 if let Some(ck) = checkpoints {
-                    ck.save(i, &o)?;
+                    ck.save(i, &mut o)?;
                 }
                 {
                     let mut pd = per_dataset.lock().map_err(|_| poisoned())?;

@@ -13,7 +13,9 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::ext::{Extensions, Workflow};
+use crate::identity::FileIdentity;
 use crate::local::Progress;
+use crate::output::provenance::Provenance;
 use crate::output::Output;
 use crate::plan::{plan_dataset, DatasetPlan, WeightTerm};
 use crate::process::process_chunk;
@@ -92,6 +94,9 @@ pub struct Chunk {
     pub file: String,
     /// Entry range.
     pub entries: Range<u64>,
+    /// The file as it was when the run was planned: reading a chunk checks
+    /// that the file is still the same.
+    pub identity: FileIdentity,
 }
 
 /// Counts for the final table.
@@ -115,11 +120,37 @@ pub struct RunStats {
     pub per_dataset: BTreeMap<String, (u64, f64)>,
 }
 
-/// Splits a file into chunks of about `chunksize` entries along its clusters.
-pub fn chunks_of_file(path: &str, chunksize: u64) -> Result<Vec<Range<u64>>, String> {
-    let f = RootFile::open(path).map_err(|e| e.to_string())?;
-    let t = f.tree("Events").map_err(|e| format!("{path}: {e}"))?;
-    Ok(group_clusters(&t.clusters(), 0..t.entries(), chunksize))
+/// Splits a file into chunks of about `chunksize` entries along its
+/// clusters; also gives the file's identity. An I/O error is tried again
+/// `retries` times, as chunk reads are.
+pub fn chunks_of_file(
+    path: &str,
+    chunksize: u64,
+    retries: u32,
+) -> Result<(Vec<Range<u64>>, FileIdentity), String> {
+    let once = || -> Result<_, cortado_root::Error> {
+        let f = RootFile::open(path)?;
+        let t = f.tree("Events").map_err(|e| e.in_file(path))?;
+        let ranges = group_clusters(&t.clusters(), 0..t.entries(), chunksize);
+        Ok((ranges, FileIdentity::of(&f)))
+    };
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match once() {
+            Ok(r) => return Ok(r),
+            Err(e) if e.is_transient() && attempts <= retries => {
+                std::thread::sleep(retry_delay(attempts));
+            }
+            Err(e) if attempts > 1 => return Err(format!("{e} (after {attempts} attempts)")),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+/// How long to wait before attempt `attempts + 1` after an I/O error.
+pub fn retry_delay(attempts: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(500 * u64::from(attempts))
 }
 
 /// The entries `range` cut into consecutive pieces of at least `size`
@@ -173,7 +204,7 @@ pub fn work_list(
             .min(p.dataset.files.len())];
         let mut n = 0;
         'files: for f in files {
-            let ranges = match chunks_of_file(f, opts.chunksize) {
+            let (ranges, identity) = match chunks_of_file(f, opts.chunksize, opts.retries) {
                 Ok(r) => r,
                 Err(e) if opts.skip_bad_files => {
                     failures.push(Failure {
@@ -200,6 +231,7 @@ pub fn work_list(
                     plan: i,
                     file: f.clone(),
                     entries: r,
+                    identity: identity.clone(),
                 });
                 n += 1;
             }
@@ -226,6 +258,14 @@ pub fn run_chunk(
         message: at(e.to_string()),
     };
     let f = RootFile::open(&chunk.file).map_err(root_err)?;
+    if let Some(d) = chunk.identity.differences(&FileIdentity::of(&f)) {
+        return Err(ChunkError {
+            message: at(format!(
+                "the file changed since the run was planned ({d}); start the run again"
+            )),
+            transient: false,
+        });
+    }
     let t = f.tree("Events").map_err(root_err)?;
     let names: Vec<&str> = plan.branches.iter().map(String::as_str).collect();
     for n in &names {
@@ -272,10 +312,17 @@ pub fn run_chunk(
             })?,
         }
     }
-    merged.ok_or_else(|| ChunkError {
+    let mut merged = merged.ok_or_else(|| ChunkError {
         message: at("no batches".into()),
         transient: false,
-    })
+    })?;
+    merged.provenance = Provenance::chunk(
+        &plan.dataset.name,
+        &chunk.file,
+        &chunk.identity,
+        [chunk.entries.start, chunk.entries.end],
+    );
+    Ok(merged)
 }
 
 /// Runs the whole analysis in this process (no checkpoints), with the

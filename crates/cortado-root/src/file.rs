@@ -31,6 +31,9 @@ pub struct FileHeader {
     pub seek_info: u64,
     /// Length of the `TStreamerInfo` record.
     pub nbytes_info: u32,
+    /// The file's unique identifier (`fUUID`, written by ROOT when the file
+    /// is created), when the header holds one.
+    pub uuid: Option<[u8; 16]>,
 }
 
 fn to_u64(v: i64, what: &str) -> Result<u64> {
@@ -75,6 +78,11 @@ impl FileHeader {
             to_u64(b.i32()? as i64, "fSeekInfo")?
         };
         let nbytes_info = to_u32(b.i32()?, "fNbytesInfo")?;
+        // fUUID: a version (2 bytes) and 16 bytes; absent in a short header.
+        let uuid = b
+            .bytes(18)
+            .ok()
+            .and_then(|u| <[u8; 16]>::try_from(&u[2..]).ok());
         Ok(FileHeader {
             version,
             big,
@@ -85,7 +93,23 @@ impl FileHeader {
             compress,
             seek_info,
             nbytes_info,
+            uuid,
         })
+    }
+
+    /// The file's UUID as ROOT and uproot print it
+    /// (`269596fc-0b68-4802-84f8-616b87e1f586`).
+    pub fn uuid_string(&self) -> Option<String> {
+        let u = self.uuid?;
+        let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
+        Some(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        ))
     }
 }
 
@@ -414,6 +438,7 @@ mod tests {
             (h.version, h.big, h.begin, h.end, h.seek_info, h.nbytes_info),
             (62206, false, 100, 5000, 3000, 500)
         );
+        assert_eq!(h.uuid, None, "a header cut before fUUID has none");
         let mut v = b"root".to_vec();
         v.extend(1_064_000i32.to_be_bytes());
         v.extend(100i32.to_be_bytes());
@@ -426,11 +451,31 @@ mod tests {
         v.extend(505i32.to_be_bytes());
         v.extend(2_500_000_000i64.to_be_bytes());
         v.extend(500i32.to_be_bytes());
+        v.extend(1u16.to_be_bytes());
+        v.extend(0x0123_4567_89ab_cdef_0011_2233_4455_6677u128.to_be_bytes());
         let h = FileHeader::parse(&v).unwrap();
+        assert_eq!(
+            h.uuid_string().as_deref(),
+            Some("01234567-89ab-cdef-0011-223344556677")
+        );
         assert!(h.big);
         assert_eq!(
             (h.version, h.end, h.seek_info, h.compress),
             (64000, 3_000_000_000, 2_500_000_000, 505)
+        );
+    }
+
+    #[test]
+    fn uuid_as_uproot_reads_it() {
+        // uproot.open(f).file.uuid
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/zmumu/data/dy_2018_small.root"
+        );
+        let f = RootFile::open(path).unwrap();
+        assert_eq!(
+            f.header().uuid_string().as_deref(),
+            Some("269596fc-0b68-4802-84f8-616b87e1f586")
         );
     }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::identity::FileIdentity;
 use crate::output::write_atomic;
 use crate::run::{Chunk, Failure};
 
@@ -55,6 +56,8 @@ pub struct PlannedChunk {
     pub start: u64,
     /// One past the last entry.
     pub stop: u64,
+    /// The file as planned.
+    pub identity: FileIdentity,
 }
 
 /// The job plan.
@@ -151,6 +154,7 @@ impl JobPlan {
                     })?,
                     file: c.file.clone(),
                     entries: c.start..c.stop,
+                    identity: c.identity.clone(),
                 })
             })
             .collect()
@@ -218,6 +222,7 @@ mod tests {
                     plan: 0,
                     file: "f".into(),
                     entries: s - n..s,
+                    identity: FileIdentity::default(),
                 }
             })
             .collect()
@@ -263,6 +268,7 @@ mod tests {
                 file: "x.root".into(),
                 start: 0,
                 stop: 10,
+                identity: FileIdentity::default(),
             }],
             jobs: vec![vec![0]],
         };

@@ -3,19 +3,25 @@
 //! deterministic and postprocessing (the 1/Σ genWeight normalisation) is
 //! recorded, so that an output is never rescaled twice.
 
+pub mod file;
+pub mod provenance;
+mod reference;
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::Path;
 
 use cortado_hist::{Hist, Sum};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+pub use file::write_atomic;
+use provenance::Provenance;
+
 /// Map type of outputs (sorted keys: deterministic files).
 pub type Map<V> = BTreeMap<String, V>;
 
 /// The format tag written into every output file.
-pub const FORMAT: &str = "cortado-output/1";
+pub const FORMAT: &str = "cortado-output/2";
 
 /// The histograms of one (histogram, sample, dataset): one per category and variation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -87,6 +93,8 @@ pub struct Output {
     /// Scale applied per dataset by postprocessing (`1/Σ genWeight`); absent
     /// until postprocessed. Merging refuses to mix scaled and unscaled outputs.
     pub scaled: Option<Map<f64>>,
+    /// What made the output and which events it holds; merging checks it.
+    pub provenance: Provenance,
 }
 
 fn merge_maps<V>(
@@ -131,6 +139,7 @@ impl Output {
     /// Adds `other` into `self`: counts and sums add, histograms add, columns
     /// concatenate (in call order), metadata unite.
     pub fn merge(&mut self, other: &Output) -> Result<(), String> {
+        self.provenance.check_merge(&other.provenance)?;
         if self.scaled.is_some() != other.scaled.is_some() {
             return Err("cannot merge a normalised (postprocessed) output with a raw one".into());
         }
@@ -216,6 +225,7 @@ impl Output {
                 a.insert(k.clone(), *v);
             }
         }
+        self.provenance.merge_checked(&other.provenance);
         Ok(())
     }
 
@@ -302,112 +312,15 @@ impl Output {
         Ok(())
     }
 
-    /// The output in the JSON layout of PocketCoffea's exported outputs
-    /// (`shared/reference/*/output.json`).
-    pub fn to_reference_json(&self) -> Value {
-        let mut hists = serde_json::Map::new();
-        for (name, by_sample) in &self.variables {
-            let mut s_out = serde_json::Map::new();
-            for (sample, by_ds) in by_sample {
-                let mut d_out = serde_json::Map::new();
-                for (ds, hs) in by_ds {
-                    let mut c_out = serde_json::Map::new();
-                    for (cat, by_var) in &hs.hists {
-                        let mut v_out = serde_json::Map::new();
-                        for (var, h) in by_var {
-                            let mut payload = h.to_reference_json(hs.has_variation_axis);
-                            if h.axes.len() > 1 {
-                                // in-range part of N-d histograms, as the reference's add_2d_inrange.py
-                                payload["sumw"] = in_range(&h.sumw, h);
-                                payload["sumw2"] = in_range(
-                                    if h.sumw2.is_empty() {
-                                        &h.sumw
-                                    } else {
-                                        &h.sumw2
-                                    },
-                                    h,
-                                );
-                            }
-                            v_out.insert(var.clone(), payload);
-                        }
-                        c_out.insert(cat.clone(), Value::Object(v_out));
-                    }
-                    d_out.insert(ds.clone(), Value::Object(c_out));
-                }
-                s_out.insert(sample.clone(), Value::Object(d_out));
-            }
-            hists.insert(name.clone(), Value::Object(s_out));
-        }
-        let cutflow = {
-            let mut m = serde_json::Map::new();
-            m.insert("initial".into(), json!(self.cutflow.initial));
-            m.insert("skim".into(), json!(self.cutflow.skim));
-            m.insert("presel".into(), json!(self.cutflow.presel));
-            for (cat, v) in &self.cutflow.categories {
-                m.insert(cat.clone(), json!(v));
-            }
-            Value::Object(m)
-        };
-        json!({
-            "sum_genweights": self.sum_genweights,
-            "sum_signOf_genweights": self.sum_signof_genweights,
-            "cutflow": cutflow,
-            "sumw": self.sumw,
-            "sumw2": self.sumw2,
-            "histograms": hists,
-            "columns": self.columns,
-            "datasets_metadata": self.datasets_metadata,
-        })
-    }
-
-    /// Writes the output atomically (a temporary file renamed into place),
-    /// as zstd-compressed JSON.
+    /// Writes the output file atomically, with checksums ([`file`]).
     pub fn write(&self, path: &Path) -> Result<(), String> {
-        let json = serde_json::to_vec(self).map_err(|e| e.to_string())?;
-        let compressed = zstd::bulk::compress(&json, 3).map_err(|e| e.to_string())?;
-        write_atomic(path, &compressed)
+        file::write(self, path)
     }
 
-    /// Reads an output written by [`Output::write`].
+    /// Reads an output file written by [`Output::write`], verifying it.
     pub fn read(path: &Path) -> Result<Output, String> {
-        let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut buf = Vec::new();
-        f.read_to_end(&mut buf)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let json = zstd::stream::decode_all(&buf[..])
-            .map_err(|e| format!("{}: not a cortado output ({e})", path.display()))?;
-        let out: Output = serde_json::from_slice(&json)
-            .map_err(|e| format!("{}: not a cortado output ({e})", path.display()))?;
-        if out.format != FORMAT {
-            return Err(format!(
-                "{}: output format '{}' is not supported (expected '{FORMAT}')",
-                path.display(),
-                out.format
-            ));
-        }
-        Ok(out)
+        file::read(path)
     }
-}
-
-fn in_range(data: &[f64], h: &Hist) -> Value {
-    let shape = h.shape();
-    let ranges: Vec<(usize, usize)> = h
-        .axes
-        .iter()
-        .map(|a| (usize::from(a.has_underflow()), a.bins()))
-        .collect();
-    fn rec(data: &[f64], shape: &[usize], ranges: &[(usize, usize)]) -> Value {
-        if shape.len() == 1 {
-            return json!(data[ranges[0].0..ranges[0].0 + ranges[0].1]);
-        }
-        let inner: usize = shape[1..].iter().product();
-        Value::Array(
-            (ranges[0].0..ranges[0].0 + ranges[0].1)
-                .map(|i| rec(&data[i * inner..(i + 1) * inner], &shape[1..], &ranges[1..]))
-                .collect(),
-        )
-    }
-    rec(data, &shape, &ranges)
 }
 
 fn merge_json(a: &mut Value, b: &Value) {
@@ -427,22 +340,4 @@ fn merge_json(a: &mut Value, b: &Value) {
         }
         (a, b) => *a = b.clone(),
     }
-}
-
-/// Writes bytes to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
-    let mut f = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
