@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use cortado_engine::Output;
+use cortado_engine::runner::outdir::read_merged;
 use serde_json::json;
 
 use crate::output::{emit, wln};
@@ -12,7 +12,8 @@ use crate::output::{emit, wln};
 /// Arguments of `cortado dump`.
 #[derive(Args, Debug)]
 pub struct DumpArgs {
-    /// An output file (output_all.cortado) or the run folder holding it.
+    /// An output file (output_all.cortado), or a run folder: its output, or
+    /// the outputs of a --process-separately run, merged.
     pub output: PathBuf,
     /// Print the whole output as JSON, in the layout of PocketCoffea's exported
     /// outputs (shared/reference/*/output.json), for compare_outputs.py.
@@ -26,8 +27,7 @@ pub struct DumpArgs {
 
 /// Runs the subcommand.
 pub fn run(args: &DumpArgs) -> Result<()> {
-    let path = crate::cmd::run::output_path(&args.output);
-    let out = Output::read(&path).map_err(anyhow::Error::msg)?;
+    let (out, files) = read_merged(&args.output).map_err(anyhow::Error::msg)?;
     if args.json {
         return Ok(emit(&format!(
             "{}\n",
@@ -46,7 +46,14 @@ pub fn run(args: &DumpArgs) -> Result<()> {
         return Ok(emit(&format!("{}\n", serde_json::to_string(&m)?))?);
     }
     let mut s = String::new();
-    wln!(s, "output: {}", path.display());
+    if let [one] = &files[..] {
+        wln!(s, "output: {}", one.display());
+    } else {
+        wln!(s, "outputs ({}, merged):", files.len());
+        for f in &files {
+            wln!(s, "  {}", f.display());
+        }
+    }
     wln!(
         s,
         "normalised: {}",

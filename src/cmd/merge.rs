@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
+use cortado_engine::runner::outdir::{output_files, read_checked};
 use cortado_engine::Output;
 
 /// Arguments of `cortado merge-outputs`.
@@ -23,26 +24,7 @@ pub struct MergeArgs {
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for p in inputs {
-        if p.is_dir() {
-            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|f| {
-                    f.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("output_") && n.ends_with(".cortado"))
-                })
-                .collect();
-            inside.sort();
-            if inside.is_empty() {
-                bail!("{}: no output_*.cortado in this folder", p.display());
-            }
-            files.extend(inside);
-        } else if p.exists() {
-            files.push(p.clone());
-        } else {
-            bail!("{}: no such file", p.display());
-        }
+        files.extend(output_files(p).map_err(anyhow::Error::msg)?);
     }
     Ok(files)
 }
@@ -55,7 +37,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     }
     let mut merged: Option<Output> = None;
     for f in &files {
-        let o = Output::read(f).map_err(anyhow::Error::msg)?;
+        let o = read_checked(f).map_err(anyhow::Error::msg)?;
         match merged.as_mut() {
             None => merged = Some(o),
             Some(m) => m

@@ -52,6 +52,10 @@ pub enum Mode {
     /// A batch job joining the run its submitter started: same checks as
     /// `Resume`, and nothing is removed (other jobs are writing).
     Attach,
+    /// Run a failed part again (`--resubmit-failed`): as `Resume`, but when
+    /// its input files changed (repaired), its checkpoints are dropped and
+    /// it starts afresh.
+    Retry,
 }
 
 /// The checkpoint folder of a run.
@@ -132,7 +136,7 @@ impl Checkpoints {
             notes: Vec::new(),
         };
         let work_path = dir.join("work.json");
-        let mode = if mode == Mode::Resume && !work_path.exists() {
+        let mode = if matches!(mode, Mode::Resume | Mode::Retry) && !work_path.exists() {
             ck.notes.push(format!(
                 "--resume: {} holds no work list of an interrupted run (killed before it \
                  started?): starting afresh",
@@ -171,13 +175,23 @@ impl Checkpoints {
             ));
         }
         if let Some(why) = work_differences(&old.chunks, &ck.chunks) {
+            if mode == Mode::Retry {
+                ck.notes
+                    .push(format!("{why}: its finished chunks are processed again"));
+                return Checkpoints::open(dir, fingerprint, work, dataset_names, Mode::Fresh).map(
+                    |c| Checkpoints {
+                        notes: ck.notes,
+                        ..c
+                    },
+                );
+            }
             return Err(format!(
                 "--resume: {why} in {}: its checkpoints cannot be used; run with --overwrite \
                  to start again",
                 outdir.display()
             ));
         }
-        if mode == Mode::Resume {
+        if matches!(mode, Mode::Resume | Mode::Retry) {
             remove_temporary_files(dir);
             ck.drop_damaged();
         }
@@ -326,6 +340,11 @@ mod tests {
         }
         let e = Checkpoints::open(&out, "abc", &w, &names, Mode::Resume).unwrap_err();
         assert!(e.contains("f.root changed") && e.contains("UUID"), "{e}");
+        // ... which a retry of a failed part takes as a repair: it starts afresh
+        let c = Checkpoints::open(&out, "abc", &w, &names, Mode::Retry).unwrap();
+        assert!(c.finished(3).is_empty() && c.notes()[0].contains("processed again"));
+        let c = Checkpoints::open(&out, "abc", &work(), &names, Mode::Fresh).unwrap();
+        c.save(1, &mut chunk_output(1)).unwrap();
         // a fresh start forgets the old chunks
         let c = Checkpoints::open(&out, "abc", &work(), &names, Mode::Fresh).unwrap();
         assert!(c.finished(3).is_empty());

@@ -155,6 +155,11 @@ pub trait ExtraFill {
 /// expressions must be declared in [`Workflow::defines`] with their types.
 #[allow(unused_variables)]
 pub trait Workflow: Send + Sync {
+    /// The workflow's name, recorded in the fingerprint of the outputs (by
+    /// default the Rust type's name).
+    fn name(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
     /// Values the hooks define, with their types and the hook that defines
     /// them (new collection types are added to `schema`).
     fn defines(&self, schema: &mut Schema) -> Vec<HookDef> {

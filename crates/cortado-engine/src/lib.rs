@@ -17,6 +17,7 @@ pub mod output;
 pub mod plan;
 pub mod process;
 pub mod run;
+pub mod runner;
 
 pub use output::Output;
 pub use plan::{plan_dataset, DatasetPlan};

@@ -18,7 +18,7 @@ use crate::checkpoint::Checkpoints;
 use crate::ext::Workflow;
 use crate::output::Output;
 use crate::plan::DatasetPlan;
-use crate::run::{run_chunk, Chunk, Failure, RunOptions, RunStats};
+use crate::run::{run_chunk, with_retries, Chunk, ChunkError, Failure, RunOptions, RunStats};
 
 /// Receives the progress of a run (called from worker threads).
 pub trait Progress: Sync {
@@ -215,18 +215,13 @@ pub fn execute_scope(
         let c = &work[i];
         let plan = &plans[c.plan];
         let n = c.entries.end - c.entries.start;
-        let mut attempts = 0;
-        let result = loop {
-            attempts += 1;
-            let t = Instant::now();
-            match run_chunk(plan, c, wf, opts.read_only) {
-                Ok(o) => break Ok((o, t.elapsed().as_secs_f64())),
-                Err(e) if e.transient && attempts <= opts.retries => {
-                    std::thread::sleep(crate::run::retry_delay(attempts));
-                }
-                Err(e) => break Err(e),
-            }
-        };
+        let t = Instant::now();
+        let (result, attempts) = with_retries(
+            opts.retries,
+            |e: &ChunkError| e.transient,
+            || run_chunk(plan, c, wf, opts.read_only),
+        );
+        let result = result.map(|o| (o, t.elapsed().as_secs_f64()));
         let step = match result {
             Ok((mut o, secs)) => (|| -> Result<(), String> {
                 if let Some(ck) = checkpoints {
@@ -308,13 +303,6 @@ pub fn execute_scope(
     let out = m.merged;
     let stats = RunStats {
         events: per_dataset.values().map(|v| v.0).sum(),
-        skimmed: out.cutflow.skim.values().sum(),
-        preselected: out
-            .cutflow
-            .presel
-            .values()
-            .flat_map(|m| m.get("nominal"))
-            .sum(),
         chunks: todo.len(),
         chunks_resumed: finished.iter().filter(|&&i| in_scope(i)).count(),
         events_resumed: finished
@@ -324,6 +312,7 @@ pub fn execute_scope(
             .sum(),
         seconds: t0.elapsed().as_secs_f64(),
         per_dataset,
+        ..RunStats::of_output(&out)
     };
     Ok(Executed {
         output: out,

@@ -120,6 +120,43 @@ pub struct RunStats {
     pub per_dataset: BTreeMap<String, (u64, f64)>,
 }
 
+impl RunStats {
+    /// The counts of an output made before (nothing processed by this run).
+    pub fn of_output(out: &Output) -> RunStats {
+        RunStats {
+            skimmed: out.cutflow.skim.values().sum(),
+            preselected: out
+                .cutflow
+                .presel
+                .values()
+                .flat_map(|m| m.get("nominal"))
+                .sum(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Calls `f` until it succeeds, fails with an error `transient` says is
+/// not worth another try, or has been tried `retries` times after the
+/// first; waits longer after each failure. Returns the result and the
+/// number of attempts.
+pub fn with_retries<T, E>(
+    retries: u32,
+    transient: impl Fn(&E) -> bool,
+    mut f: impl FnMut() -> Result<T, E>,
+) -> (Result<T, E>, u32) {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match f() {
+            Err(e) if transient(&e) && attempts <= retries => {
+                std::thread::sleep(std::time::Duration::from_millis(500 * u64::from(attempts)));
+            }
+            r => return (r, attempts),
+        }
+    }
+}
+
 /// Splits a file into chunks of about `chunksize` entries along its
 /// clusters; also gives the file's identity. An I/O error is tried again
 /// `retries` times, as chunk reads are.
@@ -128,29 +165,27 @@ pub fn chunks_of_file(
     chunksize: u64,
     retries: u32,
 ) -> Result<(Vec<Range<u64>>, FileIdentity), String> {
+    chunks_of(&|| RootFile::open(path), path, chunksize, retries)
+}
+
+/// [`chunks_of_file`] of the file `open` opens.
+fn chunks_of(
+    open: &dyn Fn() -> Result<RootFile, cortado_root::Error>,
+    path: &str,
+    chunksize: u64,
+    retries: u32,
+) -> Result<(Vec<Range<u64>>, FileIdentity), String> {
     let once = || -> Result<_, cortado_root::Error> {
-        let f = RootFile::open(path)?;
+        let f = open()?;
         let t = f.tree("Events").map_err(|e| e.in_file(path))?;
         let ranges = group_clusters(&t.clusters(), 0..t.entries(), chunksize);
         Ok((ranges, FileIdentity::of(&f)))
     };
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        match once() {
-            Ok(r) => return Ok(r),
-            Err(e) if e.is_transient() && attempts <= retries => {
-                std::thread::sleep(retry_delay(attempts));
-            }
-            Err(e) if attempts > 1 => return Err(format!("{e} (after {attempts} attempts)")),
-            Err(e) => return Err(e.to_string()),
-        }
+    match with_retries(retries, cortado_root::Error::is_transient, once) {
+        (Ok(r), _) => Ok(r),
+        (Err(e), 1) => Err(e.to_string()),
+        (Err(e), n) => Err(format!("{e} (after {n} attempts)")),
     }
-}
-
-/// How long to wait before attempt `attempts + 1` after an I/O error.
-pub fn retry_delay(attempts: u32) -> std::time::Duration {
-    std::time::Duration::from_millis(500 * u64::from(attempts))
 }
 
 /// The entries `range` cut into consecutive pieces of at least `size`
@@ -422,4 +457,65 @@ pub fn normalisation(plans: &[DatasetPlan], out: &Output) -> BTreeMap<String, f6
         let _ = WeightTerm::GenWeight;
     }
     scales
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cortado_source::{Source, SourceError};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    /// A file whose first `fail` reads fail with a timeout.
+    #[derive(Debug)]
+    struct Flaky {
+        bytes: Vec<u8>,
+        fail: AtomicU32,
+    }
+
+    impl Source for Flaky {
+        fn location(&self) -> &str {
+            "flaky.root"
+        }
+        fn size(&self) -> u64 {
+            self.bytes.len() as u64
+        }
+        fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, SourceError> {
+            if self.fail.load(Ordering::SeqCst) > 0 {
+                self.fail.fetch_sub(1, Ordering::SeqCst);
+                return Err(SourceError::Io {
+                    location: "flaky.root".into(),
+                    what: "read".into(),
+                    source: std::io::ErrorKind::TimedOut.into(),
+                });
+            }
+            let o = offset as usize;
+            Ok(self.bytes[o..o + len].to_vec())
+        }
+    }
+
+    #[test]
+    fn planning_tries_again_after_an_io_error() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/zmumu/data/dy_2018_small.root"
+        );
+        let flaky = Arc::new(Flaky {
+            bytes: std::fs::read(path).unwrap(),
+            fail: AtomicU32::new(2),
+        });
+        let open = || RootFile::from_source(flaky.clone());
+        let (ranges, id) = chunks_of(&open, "flaky.root", 1000, 2).unwrap();
+        assert_eq!(ranges.last().unwrap().end, 5000);
+        assert!(id.uuid.is_some());
+        flaky.fail.store(3, Ordering::SeqCst);
+        let e = chunks_of(&open, "flaky.root", 1000, 2).unwrap_err();
+        assert!(
+            e.contains("timed out") && e.contains("after 3 attempts"),
+            "{e}"
+        );
+        // corrupt data is not tried again
+        let (r, n) = with_retries(5, |_: &&str| false, || Err::<(), _>("corrupt"));
+        assert_eq!((r, n), (Err("corrupt"), 1));
+    }
 }
