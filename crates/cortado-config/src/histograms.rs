@@ -374,43 +374,59 @@ pub fn parse_histogram(name: &str, n: &Node) -> Result<Vec<HistDef>, ConfigError
     // labels the entry.
     let name_arg = n.get("name").map(|v| v.as_text()).transpose()?;
     if factory == "count_hist" {
-        let coll = n.req("coll")?.as_text()?;
-        let hist_name = name_arg.unwrap_or_else(|| format!("n{coll}"));
-        let bins = n.get("bins").map(|v| v.as_i64()).transpose()?.unwrap_or(10);
-        let start = n
-            .get("start")
-            .map(|v| v.as_f64())
-            .transpose()?
-            .unwrap_or(0.0);
-        let stop = n
-            .get("stop")
-            .map(|v| v.as_f64())
-            .transpose()?
-            .unwrap_or(9.0);
-        let label = n
-            .get("label")
-            .map(|v| v.as_text())
-            .transpose()?
-            .unwrap_or_else(|| format!("$N_{{{coll}}}$"));
-        let axis = AxisDef {
-            field: format!("n{coll}"),
-            label,
-            bins: Some(Bins::Count(bins.max(1) as usize)),
-            start: Some(start),
-            stop: Some(stop),
-            coll: "events".into(),
-            name: format!("events.n{coll}"),
-            pos: None,
-            kind: "regular".into(),
-            transform: None,
-            underflow: true,
-            overflow: true,
-            growth: false,
-            expr: None,
-        };
-        return Ok(vec![hist_options(&hist_name, n, vec![axis])?]);
+        return count_hist(n, name_arg);
     }
-    let ty = match factory.as_str() {
+    collection_hists(n, &factory, name_arg)
+}
+
+/// `count_hist(coll, bins=10, start=0, stop=9, label, name)`: one histogram
+/// of `n{coll}`, named `name` or `n{coll}`.
+fn count_hist(n: &Node, name_arg: Option<String>) -> Result<Vec<HistDef>, ConfigError> {
+    let coll = n.req("coll")?.as_text()?;
+    let hist_name = name_arg.unwrap_or_else(|| format!("n{coll}"));
+    let bins = n.get("bins").map(|v| v.as_i64()).transpose()?.unwrap_or(10);
+    let start = n
+        .get("start")
+        .map(|v| v.as_f64())
+        .transpose()?
+        .unwrap_or(0.0);
+    let stop = n
+        .get("stop")
+        .map(|v| v.as_f64())
+        .transpose()?
+        .unwrap_or(9.0);
+    let label = n
+        .get("label")
+        .map(|v| v.as_text())
+        .transpose()?
+        .unwrap_or_else(|| format!("$N_{{{coll}}}$"));
+    let axis = AxisDef {
+        field: format!("n{coll}"),
+        label,
+        bins: Some(Bins::Count(bins.max(1) as usize)),
+        start: Some(start),
+        stop: Some(stop),
+        coll: "events".into(),
+        name: format!("events.n{coll}"),
+        pos: None,
+        kind: "regular".into(),
+        transform: None,
+        underflow: true,
+        overflow: true,
+        growth: false,
+        expr: None,
+    };
+    Ok(vec![hist_options(&hist_name, n, vec![axis])?])
+}
+
+/// The other factories: one histogram per field of the collection type,
+/// named `{name or coll}_{field}[_{pos+1}]`.
+fn collection_hists(
+    n: &Node,
+    factory: &str,
+    name_arg: Option<String>,
+) -> Result<Vec<HistDef>, ConfigError> {
+    let ty = match factory {
         "muon_hists" => "muon",
         "ele_hists" => "electron",
         "lepton_hists" => "lepton",
