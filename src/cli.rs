@@ -47,8 +47,9 @@ enum Command {
     ///   cortado check --cfg examples/zmumu/analysis.yaml
     #[command(verbatim_doc_comment)]
     Check(cmd::check::CheckArgs),
-    /// Print an output: a summary, the whole output as JSON (--json, the layout
-    /// of PocketCoffea's exported outputs), or the histograms as UHI JSON (--uhi).
+    /// Print an output: a summary, the whole output as JSON (--json, this
+    /// project's JSON layout, also written for PocketCoffea outputs by
+    /// shared/tools/export_output_json.py), or the histograms as UHI JSON (--uhi).
     ///
     /// Examples:
     ///   cortado dump zmumu_out

@@ -141,6 +141,16 @@ fn parameters_and_histograms() {
         "histograms:\n  h: {factory: muon_histz}\n",
         &["did you mean 'muon_hists'"],
     );
+    // Factories name histograms after the collection (as PocketCoffea), not
+    // after the key: a second call for MuonGood collides with the example's.
+    fails_with(
+        "factory_twice",
+        "histograms:\n  leading_muon: {factory: muon_hists, coll: MuonGood, pos: 0}\n",
+        &[
+            "histogram 'MuonGood_eta_1' is defined twice",
+            "give `name:` to tell two calls apart",
+        ],
+    );
 }
 
 #[test]

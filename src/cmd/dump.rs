@@ -15,8 +15,9 @@ pub struct DumpArgs {
     /// An output file (output_all.cortado), or a run folder: its output, or
     /// the outputs of a --process-separately run, merged.
     pub output: PathBuf,
-    /// Print the whole output as JSON, in the layout of PocketCoffea's exported
-    /// outputs (shared/reference/*/output.json), for compare_outputs.py.
+    /// Print the whole output as JSON, in this project's JSON layout (the one
+    /// shared/tools/export_output_json.py writes for a PocketCoffea output, as
+    /// in shared/reference/*/output.json), for compare_outputs.py.
     #[arg(long)]
     pub json: bool,
     /// Print the histograms in UHI JSON (readable by Python `hist`/`uhi`),

@@ -330,8 +330,11 @@ fn factory_data() -> &'static FactoryData {
     })
 }
 
-/// Parses one entry of `histograms:`: a HistConf, or a factory call
-/// (`{factory: muon_hists, coll: MuonGood, pos: 0}`), which may give several.
+/// Parses one entry of `histograms:`: a HistConf named `name`, or a factory
+/// call (`{factory: muon_hists, coll: MuonGood, pos: 0}`), which may give
+/// several, named as PocketCoffea names them: `{name}_{field}[_{pos+1}]` with
+/// `name` the factory's `name` option or else its collection (`n{coll}` for
+/// `count_hist`); the entry's key `name` is then only a label.
 pub fn parse_histogram(name: &str, n: &Node) -> Result<Vec<HistDef>, ConfigError> {
     let Some(f) = n.get("factory") else {
         n.check_keys(HIST_KEYS, &format!("histogram '{name}'"))?;
@@ -366,48 +369,64 @@ pub fn parse_histogram(name: &str, n: &Node) -> Result<Vec<HistDef>, ConfigError
         "label",
     ]);
     n.check_keys(&allowed, &format!("histogram factory '{factory}'"))?;
-    let hist_name = n
-        .get("name")
+    // As in PocketCoffea, a factory names its histograms after its `name`
+    // argument, by default after the collection; the configuration key only
+    // labels the entry.
+    let name_arg = n.get("name").map(|v| v.as_text()).transpose()?;
+    if factory == "count_hist" {
+        return count_hist(n, name_arg);
+    }
+    collection_hists(n, &factory, name_arg)
+}
+
+/// `count_hist(coll, bins=10, start=0, stop=9, label, name)`: one histogram
+/// of `n{coll}`, named `name` or `n{coll}`.
+fn count_hist(n: &Node, name_arg: Option<String>) -> Result<Vec<HistDef>, ConfigError> {
+    let coll = n.req("coll")?.as_text()?;
+    let hist_name = name_arg.unwrap_or_else(|| format!("n{coll}"));
+    let bins = n.get("bins").map(|v| v.as_i64()).transpose()?.unwrap_or(10);
+    let start = n
+        .get("start")
+        .map(|v| v.as_f64())
+        .transpose()?
+        .unwrap_or(0.0);
+    let stop = n
+        .get("stop")
+        .map(|v| v.as_f64())
+        .transpose()?
+        .unwrap_or(9.0);
+    let label = n
+        .get("label")
         .map(|v| v.as_text())
         .transpose()?
-        .unwrap_or_else(|| name.to_string());
-    if factory == "count_hist" {
-        let coll = n.req("coll")?.as_text()?;
-        let bins = n.get("bins").map(|v| v.as_i64()).transpose()?.unwrap_or(10);
-        let start = n
-            .get("start")
-            .map(|v| v.as_f64())
-            .transpose()?
-            .unwrap_or(0.0);
-        let stop = n
-            .get("stop")
-            .map(|v| v.as_f64())
-            .transpose()?
-            .unwrap_or(9.0);
-        let label = n
-            .get("label")
-            .map(|v| v.as_text())
-            .transpose()?
-            .unwrap_or_else(|| format!("$N_{{{coll}}}$"));
-        let axis = AxisDef {
-            field: format!("n{coll}"),
-            label,
-            bins: Some(Bins::Count(bins.max(1) as usize)),
-            start: Some(start),
-            stop: Some(stop),
-            coll: "events".into(),
-            name: format!("events.n{coll}"),
-            pos: None,
-            kind: "regular".into(),
-            transform: None,
-            underflow: true,
-            overflow: true,
-            growth: false,
-            expr: None,
-        };
-        return Ok(vec![hist_options(&hist_name, n, vec![axis])?]);
-    }
-    let ty = match factory.as_str() {
+        .unwrap_or_else(|| format!("$N_{{{coll}}}$"));
+    let axis = AxisDef {
+        field: format!("n{coll}"),
+        label,
+        bins: Some(Bins::Count(bins.max(1) as usize)),
+        start: Some(start),
+        stop: Some(stop),
+        coll: "events".into(),
+        name: format!("events.n{coll}"),
+        pos: None,
+        kind: "regular".into(),
+        transform: None,
+        underflow: true,
+        overflow: true,
+        growth: false,
+        expr: None,
+    };
+    Ok(vec![hist_options(&hist_name, n, vec![axis])?])
+}
+
+/// The other factories: one histogram per field of the collection type,
+/// named `{name or coll}_{field}[_{pos+1}]`.
+fn collection_hists(
+    n: &Node,
+    factory: &str,
+    name_arg: Option<String>,
+) -> Result<Vec<HistDef>, ConfigError> {
+    let ty = match factory {
         "muon_hists" => "muon",
         "ele_hists" => "electron",
         "lepton_hists" => "lepton",
@@ -434,6 +453,7 @@ pub fn parse_histogram(name: &str, n: &Node) -> Result<Vec<HistDef>, ConfigError
         .map(|v| v.as_text())
         .transpose()?
         .unwrap_or_else(|| default_coll.to_string());
+    let hist_name = name_arg.unwrap_or_else(|| coll.clone());
     let pos = n
         .get("pos")
         .filter(|v| v.value != Value::Null)
@@ -525,7 +545,7 @@ mod tests {
         assert_eq!(h[2].axes[0].bins, Some(Bins::Count(64)));
         let c = parse("nJets: {factory: count_hist, coll: JetGood, bins: 8, start: 0, stop: 8}\n")
             .unwrap();
-        assert_eq!(c[0].name, "nJets");
+        assert_eq!(c[0].name, "nJetGood");
         assert_eq!(c[0].axes[0].field, "nJetGood");
         assert_eq!(c[0].axes[0].label, "$N_{JetGood}$");
         let e = parse("ElectronGood: {factory: ele_hists, pos: 0, fields: [pt, etaSC]}\n").unwrap();
@@ -537,6 +557,38 @@ mod tests {
         assert_eq!(
             m[0].exclude_categories.as_deref(),
             Some(&["inclusive".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn factories_name_histograms_after_the_collection_or_name() {
+        // PocketCoffea's jet_hists(coll="JetGood", pos=0) gives JetGood_pt_1 ...;
+        // the YAML key of the entry is not part of the names.
+        let names =
+            |y: &str| -> Vec<String> { parse(y).unwrap().into_iter().map(|h| h.name).collect() };
+        assert_eq!(
+            names("JetGood1: {factory: jet_hists, coll: JetGood, pos: 0, fields: [pt, eta]}\n"),
+            ["JetGood_eta_1", "JetGood_pt_1"]
+        );
+        assert_eq!(
+            names("leading: {factory: muon_hists, pos: 0, fields: [pt]}\n"),
+            ["MuonGood_pt_1"]
+        );
+        assert_eq!(
+            names("x: {factory: jet_hists, coll: JetGood, name: J, pos: 1, fields: [pt]}\n"),
+            ["J_pt_2"]
+        );
+        assert_eq!(
+            names("x: {factory: count_hist, coll: BJetGood}\n"),
+            ["nBJetGood"]
+        );
+        assert_eq!(
+            names("x: {factory: count_hist, coll: BJetGood, name: nB}\n"),
+            ["nB"]
+        );
+        assert_eq!(
+            names("mll: {axes: [{coll: ll, field: mass, bins: 2, start: 0, stop: 1}]}\n"),
+            ["mll"]
         );
     }
 

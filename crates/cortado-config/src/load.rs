@@ -342,7 +342,14 @@ pub fn load(path: &Path) -> Result<AnalysisConfig, ConfigError> {
                     .iter()
                     .any(|x: &crate::HistDef| x.name == hd.name)
                 {
-                    return Err(v.error(format!("histogram '{}' is defined twice", hd.name)));
+                    let hint = if v.get("factory").is_some() {
+                        " (histogram factories name their histograms {name}_{field}[_{pos+1}] \
+                         after their `name` option, by default the collection, as in \
+                         PocketCoffea; give `name:` to tell two calls apart)"
+                    } else {
+                        ""
+                    };
+                    return Err(v.error(format!("histogram '{}' is defined twice{hint}", hd.name)));
                 }
                 for (key, list, known) in [
                     ("only_categories", &hd.only_categories, &cat_names),

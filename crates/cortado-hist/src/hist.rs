@@ -278,8 +278,9 @@ impl Hist {
         s.value()
     }
 
-    /// This histogram in the JSON layout of PocketCoffea's exported outputs
-    /// (one category and variation): axes, in-range `sumw`/`sumw2` and the flow
+    /// This histogram in the project's JSON layout of outputs (the one
+    /// `shared/tools/export_output_json.py` writes for PocketCoffea outputs;
+    /// one category and variation): axes, in-range `sumw`/`sumw2` and the flow
     /// bins separately for 1-D; the full arrays with flow for more dimensions.
     pub fn to_reference_json(&self, has_variation_axis: bool) -> serde_json::Value {
         use serde_json::{json, Value};
