@@ -125,16 +125,16 @@ def main():
         print(f"round {rep + 1}/{a.repeat}", flush=True)
         for n in a.threads:
             out = os.path.join(WORK, f"cortado_j{n}")
-            dt, log = timed([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out, "--no-progress"])
+            dt, log = timed([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out, "--no-progress", "--overwrite"])
             record("cortado", n, dt)
             m = re.search(r"configuration and planning ([0-9.]+) s", log)
             if m:
                 startup.append(float(m.group(1)))
             outputs[("cortado", n)] = out
             if n == 1:
-                dt, _ = timed([a.cortado, "run", "--cfg", cfg, "-o", out + "_it", "-e", "iterative", "--no-progress"])
+                dt, _ = timed([a.cortado, "run", "--cfg", cfg, "-o", out + "_it", "-e", "iterative", "--no-progress", "--overwrite"])
                 record("cortado iter.", n, dt)
-            dt, _ = timed([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out + "_floor", "--read-only",
+            dt, _ = timed([a.cortado, "-j", str(n), "run", "--cfg", cfg, "-o", out + "_floor", "--read-only", "--overwrite",
                         "--no-progress"])
             record("cortado floor", n, dt)
             if "pocketcoffea" not in skip:
