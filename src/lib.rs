@@ -14,6 +14,9 @@
 //! ```
 //!
 //! It has the whole `cortado` command line (`run`, `check`, `dump`, ...).
+//! A program can also run an analysis without the command line:
+//! [`runner::run`] takes a [`runner::RunRequest`] (the options of `cortado
+//! run`) and does everything `cortado run` does.
 //! See `examples/custom_workflow/` for a complete analysis.
 
 pub mod cli;
@@ -23,4 +26,5 @@ mod output;
 mod progress;
 
 pub use cortado_engine::ext;
+pub use cortado_engine::runner;
 pub use cortado_expr::{eval, types, user, value};

@@ -205,3 +205,23 @@ fn a_histogram_without_autofill_needs_no_values() {
         ],
     );
 }
+
+/// `cortado run --help` names every executor (slurm and condor were missing).
+#[test]
+fn run_help_lists_every_executor() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["run", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for e in [
+        "iterative",
+        "futures",
+        "slurm",
+        "condor",
+        "--overwrite",
+        "--resume",
+    ] {
+        assert!(help.contains(e), "{e} missing in:\n{help}");
+    }
+}

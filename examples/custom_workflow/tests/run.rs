@@ -220,3 +220,29 @@ fn a_wrong_call_of_a_rust_function_names_the_line() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The library API does what the command line does: a program's own
+/// `runner::run` call gives the output of `zmumu-custom run`.
+#[test]
+fn the_library_api_runs_the_analysis_as_the_command_line_does() {
+    use cortado::runner::{self, outdir::read_merged, Outcome, Quiet, RunRequest};
+    let (cli, lib) = (tmp_dir("api-cli"), tmp_dir("api-lib"));
+    let cfg = example_dir().join("analysis.yaml");
+    let expected = run(&cfg, &cli, &["-c", "2000"]);
+    let mut req = RunRequest::new(&cfg, &lib);
+    req.chunksize = Some(2000);
+    let ext = cortado_example_custom_workflow::extensions();
+    let report = runner::run(&req, &ext, &Quiet).unwrap();
+    assert_eq!(report.outcome, Outcome::Finished);
+    assert!(
+        report.summary.contains("output_all.cortado"),
+        "{}",
+        report.summary
+    );
+    let (out, files) = read_merged(&lib).unwrap();
+    assert_eq!(files, vec![lib.join("output_all.cortado")]);
+    assert_eq!(out.to_reference_json(), expected);
+    // the same rules for the folder: a second call is refused
+    let e = runner::run(&req, &ext, &Quiet).unwrap_err();
+    assert!(e.contains("not empty"), "{e}");
+}
