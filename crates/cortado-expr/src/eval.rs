@@ -8,7 +8,9 @@ use crate::ast::{BinOp, UnOp};
 use crate::check::{Func, TExpr, TKind};
 use crate::math::{self, P4};
 use crate::types::{Prim, Schema, Ty};
-use crate::value::{offsets_from_counts, Arr, CollVal, Lit, Offsets, RawData, RecVal, Val};
+use crate::value::{
+    offsets_from_counter, offsets_from_counts, Arr, CollVal, Lit, Offsets, RawData, RecVal, Val,
+};
 
 /// An evaluation failure (missing input column, internal inconsistency).
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +41,8 @@ pub struct Env {
     n: usize,
     vars: HashMap<String, Arc<Defined>>,
     cache: Arc<Mutex<HashMap<String, Val>>>,
+    /// Names defined since the last [`Env::check_definitions`].
+    defined: Vec<String>,
 }
 
 /// A defined value and the event filters applied since it was defined: it
@@ -106,6 +110,7 @@ impl Env {
             n,
             vars: HashMap::new(),
             cache: Arc::new(Mutex::new(HashMap::new())),
+            defined: Vec::new(),
         }
     }
 
@@ -127,10 +132,34 @@ impl Env {
         }
     }
 
-    /// Defines (or replaces) a named value.
+    /// Defines (or replaces) a named value. Values from outside the engine
+    /// (workflow hooks) are checked afterwards: [`Env::check_definitions`].
     pub fn define(&mut self, name: &str, v: Val) {
         self.vars
             .insert(name.to_string(), Arc::new(Defined::new(v)));
+        self.defined.push(name.to_string());
+    }
+
+    /// Forgets which values were defined so far (they need no check: the
+    /// engine's own definitions); see [`Env::check_definitions`].
+    pub fn forget_definitions(&mut self) {
+        self.defined.clear();
+    }
+
+    /// Checks the values defined since the last call (by a workflow hook):
+    /// each must have the shape of the selected events and, when the
+    /// schema declares its name, that type ([`Val::check`]). The error names
+    /// the value.
+    pub fn check_definitions(&mut self) -> Result<(), String> {
+        for name in std::mem::take(&mut self.defined) {
+            let Some(d) = self.vars.get(&name) else {
+                continue;
+            };
+            d.get()
+                .check(self.schema.names.get(&name), self.n)
+                .map_err(|e| format!("'{name}' has {e} ({} events selected)", self.n))?;
+        }
+        Ok(())
     }
 
     /// A defined value.
@@ -138,8 +167,16 @@ impl Env {
         self.vars.get(name).map(|d| d.get())
     }
 
-    /// Keeps only the events where `mask` is true.
-    pub fn filter(&self, mask: &[bool]) -> Env {
+    /// Keeps only the events where `mask` (one flag per selected event) is
+    /// true; a mask of another length is an error.
+    pub fn filter(&self, mask: &[bool]) -> R<Env> {
+        if mask.len() != self.n {
+            return Err(ee(format!(
+                "an event mask of {} flags for {} events",
+                mask.len(),
+                self.n
+            )));
+        }
         let sel: Vec<u32> = match &self.sel {
             Some(s) => s
                 .iter()
@@ -161,14 +198,15 @@ impl Env {
             .iter()
             .map(|(k, d)| (k.clone(), Arc::new(d.then(&mask))))
             .collect();
-        Env {
+        Ok(Env {
             raw: self.raw.clone(),
             schema: self.schema.clone(),
             sel: Some(Arc::new(sel)),
             n,
             vars,
             cache: Arc::new(Mutex::new(HashMap::new())),
-        }
+            defined: Vec::new(),
+        })
     }
 
     fn cached(&self, key: &str, make: impl FnOnce() -> R<Val>) -> R<Val> {
@@ -202,10 +240,7 @@ impl Env {
     pub fn base_coll(&self, prefix: &str, counter: &str) -> R<Arc<CollVal>> {
         let v = self.cached(&format!("c:{prefix}"), || {
             let counts = self.raw.flat(counter).map_err(ee)?;
-            let all: Vec<u32> = match &*counts {
-                Arr::Int(v) => offsets_from_counts(v.iter().map(|&c| c as u32)),
-                a => offsets_from_counts((0..a.len()).map(|i| a.get_f64(i) as u32)),
-            };
+            let all = offsets_from_counter(counter, &counts).map_err(ee)?;
             let c = Arc::new(CollVal::base(prefix, self.raw.clone(), Arc::new(all)));
             Ok(Val::Coll(match &self.sel {
                 None => c,
@@ -343,7 +378,8 @@ pub fn eval(e: &TExpr, env: &Env) -> R<Val> {
                     index.extend((s..t).map(|k| w[0] + k as u32));
                     counts.push((t - s).max(0) as u32);
                 }
-                Val::Coll(Arc::new(c.gather(index, offsets_from_counts(counts))))
+                let offsets = offsets_from_counts(counts).map_err(ee)?;
+                Val::Coll(Arc::new(c.gather(index, offsets)))
             }
             _ => return Err(ee("internal error: slice")),
         },
@@ -429,7 +465,35 @@ enum Wrap {
     Lit,
 }
 
+/// Two operands as arrays of the same length, in element type `prim`, and
+/// the shape of the result; an error (never a truncation) when their
+/// lengths or offsets disagree.
 fn align(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
+    if let (Val::Obj(_, o1), Val::Obj(_, o2)) = (&l, &r) {
+        if !Arc::ptr_eq(o1, o2) && o1 != o2 {
+            return Err(ee(
+                "internal error: per-object operands of different collections",
+            ));
+        }
+    }
+    let (a, b, w) = align_values(l, r, prim, n)?;
+    let len = match &w {
+        Wrap::Event => n,
+        Wrap::Opt(m) => m.len(),
+        Wrap::Obj(o) => *o.last().unwrap_or(&0) as usize,
+        Wrap::Lit => 1,
+    };
+    if a.len() != len || b.len() != len {
+        return Err(ee(format!(
+            "internal error: operands of {} and {} values where {len} are expected",
+            a.len(),
+            b.len()
+        )));
+    }
+    Ok((a, b, w))
+}
+
+fn align_values(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
     use Val::*;
     let to_arr = |v: &Val, len: usize| -> R<Arr> {
         Ok(match v {
@@ -466,6 +530,9 @@ fn align(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
             Wrap::Obj(o.clone()),
         ),
         (Opt(a, m1), Opt(_, m2)) => {
+            if m1.len() != m2.len() {
+                return Err(ee("internal error: optional operands of different lengths"));
+            }
             let m: Vec<bool> = m1.iter().zip(m2.iter()).map(|(x, y)| *x && *y).collect();
             (
                 to_arr(&l, a.len())?,
@@ -504,8 +571,18 @@ macro_rules! zipmap {
     };
 }
 
+/// `a op b`, element by element (`a` and `b` have the same length: see
+/// [`align`]).
 fn kernel(op: BinOp, a: Arr, b: Arr) -> R<Arr> {
     use BinOp::*;
+    if a.len() != b.len() {
+        return Err(ee(format!(
+            "internal error: {} on {} and {} values",
+            op.symbol(),
+            a.len(),
+            b.len()
+        )));
+    }
     Ok(match (a, b) {
         (Arr::Bool(x), Arr::Bool(y)) => match op {
             And => Arr::Bool(zipmap!(x, y, |p, q| p && q)),
@@ -665,7 +742,31 @@ struct Kin {
     valid: Option<Arc<Vec<bool>>>,
 }
 
+/// [`kin_values`], checked: one (η, φ) per object, or per selected event.
 fn kin(v: &Val, env: &Env) -> R<Kin> {
+    let k = kin_values(v, env)?;
+    let n = match &k.offsets {
+        Some(o) if o.len() == env.len() + 1 => *o.last().unwrap_or(&0) as usize,
+        Some(o) => {
+            return Err(ee(format!(
+                "internal error: {} offsets for {} events",
+                o.len(),
+                env.len()
+            )))
+        }
+        None => env.len(),
+    };
+    if k.eta.len() != n || k.phi.len() != n || k.valid.as_ref().is_some_and(|m| m.len() != n) {
+        return Err(ee(format!(
+            "internal error: {} η and {} φ values where {n} are expected",
+            k.eta.len(),
+            k.phi.len()
+        )));
+    }
+    Ok(k)
+}
+
+fn kin_values(v: &Val, env: &Env) -> R<Kin> {
     let f32s = |a: Arc<Arr>| -> Vec<f32> {
         match a.cast(Prim::F32) {
             Arr::F32(v) => v,
@@ -793,6 +894,11 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
             let (_, a, _) = align(vals[0].clone(), vals[1].clone(), p, env.len())?;
             let (_, b, _) = align(vals[0].clone(), vals[2].clone(), p, env.len())?;
             let c = c.bools().to_vec();
+            if a.len() != c.len() || b.len() != c.len() {
+                return Err(ee(
+                    "internal error: where() over values of different shapes",
+                ));
+            }
             let r = match (a, b) {
                 (Arr::Bool(x), Arr::Bool(y)) => Arr::Bool(
                     (0..c.len())
@@ -881,7 +987,7 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
                 })
                 .collect::<R<Vec<_>>>()?;
             let _ = fields;
-            Val::Coll(Arc::new(CollVal::concat(parts)))
+            Val::Coll(Arc::new(CollVal::concat(parts).map_err(ee)?))
         }
         Func::SortBy(ascending) => match (&vals[0], &vals[1]) {
             (Val::Coll(c), key @ (Val::Obj(_, _) | Val::Str(_))) => {
@@ -926,6 +1032,9 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
                     math::delta_phi_f32(p1, p2)
                 }
             };
+            if a.offsets.is_some() && b.offsets.is_some() && a.eta.len() != b.eta.len() {
+                return Err(ee("internal error: ΔR between different collections"));
+            }
             match (&a.offsets, &b.offsets) {
                 (Some(o), Some(_)) => Val::Obj(
                     Arc::new(Arr::F32(
@@ -978,6 +1087,9 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
             let (Some(oa), Some(ob)) = (&a.offsets, &b.offsets) else {
                 return Err(ee("internal error: cleaning"));
             };
+            if oa.len() != ob.len() {
+                return Err(ee("internal error: cleaning over different events"));
+            }
             let mut out_b = Vec::with_capacity(a.eta.len());
             let mut out_f = Vec::with_capacity(a.eta.len());
             let dr = match vals.get(2) {
@@ -1007,17 +1119,44 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
         }
         Func::Dilepton => dilepton(&vals[0], &vals[1])?,
         Func::User(u) => {
-            u.1.eval(&vals, env)
-                .map_err(|m| ee(format!("{}(): {m}", u.0)))?
+            let v =
+                u.1.eval(&vals, env)
+                    .map_err(|m| ee(format!("{}(): {m}", u.0)))?;
+            // what the function returns must be what its signature promised
+            v.check(Some(ty), env.len()).map_err(|m| {
+                ee(format!(
+                    "user function {}() returned {m} ({} events selected)",
+                    u.0,
+                    env.len()
+                ))
+            })?;
+            v
         }
         Func::GoldenJson(mask) => {
             let (run, lumi) = match (&vals[0], &vals[1]) {
                 (Val::Event(r), Val::Event(l)) => (r.clone(), l.clone()),
                 _ => return Err(ee("internal error: golden JSON")),
             };
+            if run.len() != lumi.len() {
+                return Err(ee("internal error: golden JSON over different events"));
+            }
+            // a run or lumi section that is not a whole number in u32's
+            // range (negative, fractional, NaN) is in no golden JSON
+            let whole = |a: &Arr, i: usize| -> Option<u32> {
+                match a {
+                    Arr::Int(v) => u32::try_from(v[i]).ok(),
+                    a => {
+                        let x = a.get_f64(i);
+                        let fits = x.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&x);
+                        fits.then_some(x as u32)
+                    }
+                }
+            };
             let ok: Vec<bool> = (0..run.len())
                 .map(|i| {
-                    let (r, l) = (run.get_f64(i) as u32, lumi.get_f64(i) as u32);
+                    let (Some(r), Some(l)) = (whole(&run, i), whole(&lumi, i)) else {
+                        return false;
+                    };
                     mask.get(&r)
                         .is_some_and(|ranges| ranges.iter().any(|&(a, b)| a <= l && l <= b))
                 })
