@@ -3,8 +3,12 @@
 pub mod ast;
 pub mod builtins;
 pub mod check;
+mod coll;
 mod column_data;
+mod dilepton;
+mod env;
 pub mod eval;
+mod kernels;
 pub mod math;
 pub mod parser;
 pub mod shape;
