@@ -19,7 +19,8 @@ SHIPPED = ["nanoaod/nano_dy.root", "nanoaod/nano_dimuon.root", "nanoaod/pfnano.r
            "synthetic/dy_small_lzma9.root", "synthetic/dy_small_zstd5.root",
            "synthetic/dy_small_zlib1.root", "synthetic/dy_small_lz4.root",
            "gen/alltypes_zlib.root", "gen/alltypes_lzma.root", "gen/alltypes_zstd.root",
-           "gen/alltypes_lz4.root", "gen/alltypes_none.root", "gen/embedded.root", "gen/uproot_zstd.root"]
+           "gen/alltypes_lz4.root", "gen/alltypes_none.root", "gen/embedded.root", "gen/uproot_zstd.root",
+           "gen/uproot_none.root"]
 SHARED_ONLY = ["synthetic/dy_2018.root", "synthetic/tt_2018.root", "synthetic/data_2018_SingleMuon.root"]
 TREES = ["Events", "Runs", "LuminosityBlocks", "sub/Inner"]
 

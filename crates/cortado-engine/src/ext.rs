@@ -69,8 +69,12 @@ impl Hook {
         }
     }
 
-    /// Calls this hook of `wf` on the events of `env`; an error names the hook.
+    /// Calls this hook of `wf` on the events of `env`, then checks what it
+    /// defined (one value per selected event, offsets over them, the type
+    /// declared in [`Workflow::defines`]); an error names the hook.
     pub fn run(self, wf: &dyn Workflow, env: &mut Env) -> Result<(), String> {
+        // (the definitions made before the hook are the engine's own)
+        env.forget_definitions();
         let r = match self {
             Hook::ProcessExtraBeforeSkim => wf.process_extra_before_skim(env),
             Hook::ProcessExtraAfterSkim => wf.process_extra_after_skim(env),
@@ -83,7 +87,8 @@ impl Hook {
             Hook::DefineCommonVariablesAfterPresel => wf.define_common_variables_after_presel(env),
             Hook::ProcessExtraAfterPresel => wf.process_extra_after_presel(env),
         };
-        r.map_err(|e| format!("workflow hook {}: {e}", self.name()))
+        r.and_then(|()| env.check_definitions())
+            .map_err(|e| format!("workflow hook {}: {e}", self.name()))
     }
 }
 
@@ -232,5 +237,96 @@ impl Default for Extensions {
 impl std::fmt::Debug for Extensions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Extensions({:?})", self.functions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use cortado_columns::{Column, Values};
+    use cortado_expr::types::Prim;
+    use cortado_expr::value::{Arr, ColumnData, Val};
+
+    use super::*;
+
+    /// Three events with a counter and a jagged branch; `declared` names get
+    /// their declared types in the schema (as `Workflow::defines` does).
+    fn env(declared: &[(&str, Ty)]) -> Env {
+        let mut c = HashMap::new();
+        c.insert(
+            "nMuon".to_string(),
+            Column::flat(Values::I32(vec![1, 0, 2])),
+        );
+        c.insert(
+            "Muon_pt".to_string(),
+            Column::jagged(Values::F32(vec![1.0, 2.0, 3.0]), vec![0, 1, 1, 3]).unwrap(),
+        );
+        let mut schema = Schema::from_branches(&[
+            ("nMuon".into(), Prim::Int, None),
+            ("Muon_pt".into(), Prim::F32, Some("nMuon".into())),
+        ]);
+        for (name, ty) in declared {
+            schema.names.insert(name.to_string(), ty.clone());
+        }
+        Env::new(Arc::new(ColumnData::new(3, c)), Arc::new(schema))
+    }
+
+    /// Defines `value` as `name` in `apply_object_preselection`.
+    struct Defines(&'static str, Val);
+    impl Workflow for Defines {
+        fn apply_object_preselection(&self, env: &mut Env) -> Result<(), String> {
+            env.define(self.0, self.1.clone());
+            Ok(())
+        }
+    }
+
+    fn per_event(v: Vec<f64>) -> Val {
+        Val::Event(Arc::new(Arr::F64(v)))
+    }
+
+    #[test]
+    fn a_hook_definition_of_the_wrong_length_is_an_error_naming_hook_and_value() {
+        let run = |wf: Defines, declared: &[(&str, Ty)]| {
+            Hook::ApplyObjectPreselection.run(&wf, &mut env(declared))
+        };
+        assert!(run(Defines("x", per_event(vec![1.0; 3])), &[]).is_ok());
+        let e = run(Defines("x", per_event(vec![1.0; 2])), &[]).unwrap_err();
+        assert_eq!(
+            e,
+            "workflow hook apply_object_preselection: 'x' has 2 values for 3 events (3 events selected)"
+        );
+        let e = run(Defines("x", per_event(vec![1.0; 4])), &[]).unwrap_err();
+        assert!(e.contains("'x' has 4 values for 3 events"), "{e}");
+        // per-object values whose offsets do not cover the events
+        let obj = Val::Obj(Arc::new(Arr::F64(vec![1.0; 3])), Arc::new(vec![0, 1, 3]));
+        let e = run(Defines("o", obj), &[]).unwrap_err();
+        assert!(e.contains("'o' has 3 offsets for 3 events"), "{e}");
+        // the type declared by `defines`
+        let declared = [("x", Ty::Opt(Prim::F64))];
+        let e = run(Defines("x", per_event(vec![1.0; 3])), &declared).unwrap_err();
+        assert!(
+            e.contains("'x' has one value per event where its type says one optional value"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_hook_collection_with_a_bad_field_is_an_error() {
+        let mut e = env(&[]);
+        let Val::Coll(muons) = e.get("Muon").unwrap() else {
+            panic!("Muon is a collection")
+        };
+        let field = std::collections::BTreeMap::from([(
+            "iso".to_string(),
+            Arc::new(Arr::F64(vec![0.1; 2])),
+        )]);
+        let wf = Defines("MuonIso", Val::Coll(Arc::new(muons.with_fields(field))));
+        let err = Hook::ApplyObjectPreselection.run(&wf, &mut e).unwrap_err();
+        assert!(
+            err.contains("'MuonIso' has a field 'iso' of 2 values for 3 objects"),
+            "{err}"
+        );
     }
 }

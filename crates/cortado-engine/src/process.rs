@@ -18,9 +18,10 @@ use crate::plan::{ColumnPlan, DatasetPlan, HistPlan, WeightPlan, WeightTerm};
 
 type R<T> = Result<T, String>;
 
-/// A boolean mask from a cut's value (missing values count as false).
+/// A boolean mask from a cut's value (missing values count as false); an
+/// error unless it has one flag per event.
 fn mask_of(v: &Val, n: usize) -> R<Vec<bool>> {
-    Ok(match v {
+    let m: Vec<bool> = match v {
         Val::Lit(l) => vec![l.f64() != 0.0; n],
         Val::Event(a) => a.bools().to_vec(),
         Val::Opt(a, valid) => a
@@ -30,7 +31,14 @@ fn mask_of(v: &Val, n: usize) -> R<Vec<bool>> {
             .map(|(x, v)| *x && *v)
             .collect(),
         _ => return Err("internal error: a cut did not give a per-event boolean".into()),
-    })
+    };
+    if m.len() != n || matches!(v, Val::Opt(a, valid) if a.len() != valid.len()) {
+        return Err(format!(
+            "internal error: a cut gave {} flags for {n} events",
+            m.len()
+        ));
+    }
+    Ok(m)
 }
 
 /// The events passing every cut; an error names `what` failed (the cut, category or subsample).
@@ -49,8 +57,10 @@ fn all_of<'a>(
     Ok(m)
 }
 
-/// A category's mask, restricted to a subsample's events if there is one.
+/// A category's mask, restricted to a subsample's events if there is one
+/// (both masks have one flag per event: made by [`mask_of`]).
 fn both(category: &[bool], subsample: Option<&[bool]>) -> Vec<bool> {
+    debug_assert!(subsample.is_none_or(|s| s.len() == category.len()));
     match subsample {
         Some(s) => category.iter().zip(s).map(|(a, b)| *a && *b).collect(),
         None => category.to_vec(),
@@ -352,7 +362,7 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
     Hook::ProcessExtraBeforeSkim.run(wf, &mut env)?;
     // skim
     let m = and_masks(&plan.skim, &env)?;
-    env = env.filter(&m);
+    env = env.filter(&m).map_err(|e| format!("skim: {e}"))?;
     out.cutflow.skim.insert(ds.clone(), env.len() as u64);
     if env.is_empty() {
         return Ok(out);
@@ -363,7 +373,7 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
     for stage in Stage::AFTER_SKIM {
         if stage == Stage::AfterPresel {
             let m = and_masks(&plan.presel, &env)?;
-            env = env.filter(&m);
+            env = env.filter(&m).map_err(|e| format!("preselection: {e}"))?;
             out.cutflow.presel.insert(
                 ds.clone(),
                 BTreeMap::from([("nominal".to_string(), env.len() as u64)]),

@@ -1088,9 +1088,16 @@ pub fn parse_golden(text: &str) -> Result<LumiRanges, String> {
             if pair.len() != 2 {
                 return Err(format!("run {run}: a range must be [first, last]"));
             }
-            let a = pair[0].as_i64().map_err(|e| e.message)? as u32;
-            let b = pair[1].as_i64().map_err(|e| e.message)? as u32;
-            ranges.push((a, b));
+            let section = |n: &cortado_yaml::Node| -> Result<u32, String> {
+                let x = n.as_i64().map_err(|e| e.message)?;
+                u32::try_from(x).map_err(|_| {
+                    format!(
+                        "run {run}: luminosity section {x} is not between 0 and {}",
+                        u32::MAX
+                    )
+                })
+            };
+            ranges.push((section(&pair[0])?, section(&pair[1])?));
         }
         ranges.sort_unstable();
         out.insert(run, ranges);
@@ -1107,6 +1114,14 @@ mod tests {
         let m = parse_golden("{\"315257\": [[1, 88], [91, 92]], \"1\": []}").unwrap();
         assert_eq!(m[&315257], vec![(1, 88), (91, 92)]);
         assert!(parse_golden("{\"x\": []}").is_err());
+        // sections outside u32 are refused, not wrapped (-1 was 4294967295)
+        let e = parse_golden("{\"1\": [[-1, 5]]}").unwrap_err();
+        assert!(
+            e.contains("luminosity section -1 is not between 0 and"),
+            "{e}"
+        );
+        assert!(parse_golden("{\"1\": [[1, 4294967296]]}").is_err());
+        assert!(parse_golden("{\"1\": [[0, 4294967295]]}").is_ok());
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! Columnar evaluation of typed expressions: every node computes a whole
 //! column for all events of a chunk at once.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use crate::ast::{BinOp, UnOp};
 use crate::check::{Func, TExpr, TKind};
-use crate::math::{self, P4};
-use crate::types::{Prim, Schema, Ty};
-use crate::value::{offsets_from_counts, Arr, CollVal, Lit, Offsets, RawData, RecVal, Val};
+use crate::math;
+use crate::types::{Prim, Ty};
+use crate::value::{offsets_from_counts, Arr, CollVal, Lit, Offsets, RecVal, Val};
 
 /// An evaluation failure (missing input column, internal inconsistency).
 #[derive(Clone, Debug, PartialEq)]
@@ -22,234 +21,14 @@ impl std::fmt::Display for EvalError {
 
 impl std::error::Error for EvalError {}
 
-type R<T> = Result<T, EvalError>;
+use crate::dilepton::dilepton;
+pub use crate::env::Env;
+use crate::kernels::{kernel, math1, reduce, zipmap};
 
-fn ee(m: impl Into<String>) -> EvalError {
+pub(crate) type R<T> = Result<T, EvalError>;
+
+pub(crate) fn ee(m: impl Into<String>) -> EvalError {
     EvalError(m.into())
-}
-
-/// The events being processed: the raw chunk, the events still selected,
-/// and the values defined so far.
-#[derive(Clone)]
-pub struct Env {
-    raw: Arc<dyn RawData>,
-    schema: Arc<Schema>,
-    /// Selected events as indices into the raw chunk (`None`: all).
-    sel: Option<Arc<Vec<u32>>>,
-    n: usize,
-    vars: HashMap<String, Arc<Defined>>,
-    cache: Arc<Mutex<HashMap<String, Val>>>,
-}
-
-/// A defined value and the event filters applied since it was defined: it
-/// is filtered on first use only, so that values nobody reads after a
-/// selection are never filtered.
-struct Defined {
-    value: Val,
-    /// Event masks, each over the events the previous one kept.
-    masks: Vec<Arc<Vec<bool>>>,
-    filtered: OnceLock<Val>,
-}
-
-impl Defined {
-    fn new(value: Val) -> Defined {
-        Defined {
-            value: value.clone(),
-            masks: Vec::new(),
-            filtered: OnceLock::from(value),
-        }
-    }
-
-    /// The value for the current events.
-    fn get(&self) -> &Val {
-        self.filtered.get_or_init(|| match self.masks.as_slice() {
-            [] => self.value.clone(),
-            [m] => self.value.filter_events(m),
-            [first, rest @ ..] => {
-                // one mask over the original events: each later mask
-                // decides among the events still kept
-                let mut keep = first.to_vec();
-                for m in rest {
-                    let mut next = m.iter();
-                    for k in keep.iter_mut().filter(|k| **k) {
-                        *k = *next.next().unwrap_or(&false);
-                    }
-                }
-                self.value.filter_events(&keep)
-            }
-        })
-    }
-
-    /// This value after one more event filter.
-    fn then(&self, mask: &Arc<Vec<bool>>) -> Defined {
-        let (value, mut masks) = match self.filtered.get() {
-            Some(v) => (v.clone(), Vec::new()),
-            None => (self.value.clone(), self.masks.clone()),
-        };
-        masks.push(mask.clone());
-        Defined {
-            value,
-            masks,
-            filtered: OnceLock::new(),
-        }
-    }
-}
-
-impl Env {
-    /// All events of a raw chunk.
-    pub fn new(raw: Arc<dyn RawData>, schema: Arc<Schema>) -> Env {
-        let n = raw.len();
-        Env {
-            raw,
-            schema,
-            sel: None,
-            n,
-            vars: HashMap::new(),
-            cache: Arc::new(Mutex::new(HashMap::new())),
-        }
-    }
-
-    /// Number of selected events.
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    /// True when no event is selected.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
-    /// Indices of the selected events in the raw chunk.
-    pub fn selection(&self) -> Vec<u32> {
-        match &self.sel {
-            Some(s) => s.to_vec(),
-            None => (0..self.n as u32).collect(),
-        }
-    }
-
-    /// Defines (or replaces) a named value.
-    pub fn define(&mut self, name: &str, v: Val) {
-        self.vars
-            .insert(name.to_string(), Arc::new(Defined::new(v)));
-    }
-
-    /// A defined value.
-    pub fn var(&self, name: &str) -> Option<&Val> {
-        self.vars.get(name).map(|d| d.get())
-    }
-
-    /// Keeps only the events where `mask` is true.
-    pub fn filter(&self, mask: &[bool]) -> Env {
-        let sel: Vec<u32> = match &self.sel {
-            Some(s) => s
-                .iter()
-                .zip(mask)
-                .filter(|(_, &m)| m)
-                .map(|(&i, _)| i)
-                .collect(),
-            None => mask
-                .iter()
-                .enumerate()
-                .filter(|(_, &m)| m)
-                .map(|(i, _)| i as u32)
-                .collect(),
-        };
-        let n = sel.len();
-        let mask = Arc::new(mask.to_vec());
-        let vars = self
-            .vars
-            .iter()
-            .map(|(k, d)| (k.clone(), Arc::new(d.then(&mask))))
-            .collect();
-        Env {
-            raw: self.raw.clone(),
-            schema: self.schema.clone(),
-            sel: Some(Arc::new(sel)),
-            n,
-            vars,
-            cache: Arc::new(Mutex::new(HashMap::new())),
-        }
-    }
-
-    fn cached(&self, key: &str, make: impl FnOnce() -> R<Val>) -> R<Val> {
-        if let Some(v) = self.cache.lock().expect("env cache").get(key) {
-            return Ok(v.clone());
-        }
-        let v = make()?;
-        self.cache
-            .lock()
-            .expect("env cache")
-            .insert(key.to_string(), v.clone());
-        Ok(v)
-    }
-
-    /// An event-level branch of the selected events.
-    pub fn branch(&self, name: &str) -> R<Arc<Arr>> {
-        let v = self.cached(&format!("b:{name}"), || {
-            let a = self.raw.flat(name).map_err(ee)?;
-            Ok(Val::Event(match &self.sel {
-                Some(s) => Arc::new(a.gather(s)),
-                None => a,
-            }))
-        })?;
-        match v {
-            Val::Event(a) => Ok(a),
-            _ => Err(ee("internal error: branch cache")),
-        }
-    }
-
-    /// A NanoAOD collection (by its branch prefix and counter) for the selected events.
-    pub fn base_coll(&self, prefix: &str, counter: &str) -> R<Arc<CollVal>> {
-        let v = self.cached(&format!("c:{prefix}"), || {
-            let counts = self.raw.flat(counter).map_err(ee)?;
-            let all: Vec<u32> = match &*counts {
-                Arr::Int(v) => offsets_from_counts(v.iter().map(|&c| c as u32)),
-                a => offsets_from_counts((0..a.len()).map(|i| a.get_f64(i) as u32)),
-            };
-            let c = Arc::new(CollVal::base(prefix, self.raw.clone(), Arc::new(all)));
-            Ok(Val::Coll(match &self.sel {
-                None => c,
-                Some(s) => {
-                    let mut mask = vec![false; self.raw.len()];
-                    for &i in s.iter() {
-                        mask[i as usize] = true;
-                    }
-                    Arc::new(c.filter_events(&mask))
-                }
-            }))
-        })?;
-        match v {
-            Val::Coll(c) => Ok(c),
-            _ => Err(ee("internal error: collection cache")),
-        }
-    }
-
-    /// Resolves a name: defined values first, then the input's collections and records.
-    pub fn get(&self, name: &str) -> R<Val> {
-        if let Some(d) = self.vars.get(name) {
-            return Ok(d.get().clone());
-        }
-        match self.schema.names.get(name) {
-            Some(Ty::Coll(id)) => {
-                let (counter, prefix) = self
-                    .schema
-                    .base
-                    .get(id)
-                    .ok_or_else(|| ee(format!("'{name}' has not been defined yet")))?;
-                Ok(Val::Coll(self.base_coll(prefix, counter)?))
-            }
-            Some(Ty::Rec(id)) => {
-                let prefix = self
-                    .schema
-                    .rec_prefix
-                    .get(id)
-                    .ok_or_else(|| ee(format!("'{name}' has not been defined yet")))?;
-                Ok(Val::Rec(Arc::new(RecVal::Branches(prefix.clone()))))
-            }
-            Some(_) => Err(ee(format!("'{name}' has not been defined yet"))),
-            None => Ok(Val::Event(self.branch(name)?)),
-        }
-    }
 }
 
 /// Evaluates a typed expression.
@@ -343,7 +122,8 @@ pub fn eval(e: &TExpr, env: &Env) -> R<Val> {
                     index.extend((s..t).map(|k| w[0] + k as u32));
                     counts.push((t - s).max(0) as u32);
                 }
-                Val::Coll(Arc::new(c.gather(index, offsets_from_counts(counts))))
+                let offsets = offsets_from_counts(counts).map_err(ee)?;
+                Val::Coll(Arc::new(c.gather(index, offsets)))
             }
             _ => return Err(ee("internal error: slice")),
         },
@@ -385,7 +165,7 @@ pub fn eval(e: &TExpr, env: &Env) -> R<Val> {
     })
 }
 
-fn empty_like(a: &Arr, n: usize) -> Arr {
+pub(crate) fn empty_like(a: &Arr, n: usize) -> Arr {
     Lit::Int(0).splat(a.prim(), n)
 }
 
@@ -429,7 +209,35 @@ enum Wrap {
     Lit,
 }
 
+/// Two operands as arrays of the same length, in element type `prim`, and
+/// the shape of the result; an error (never a truncation) when their
+/// lengths or offsets disagree.
 fn align(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
+    if let (Val::Obj(_, o1), Val::Obj(_, o2)) = (&l, &r) {
+        if !Arc::ptr_eq(o1, o2) && o1 != o2 {
+            return Err(ee(
+                "internal error: per-object operands of different collections",
+            ));
+        }
+    }
+    let (a, b, w) = align_values(l, r, prim, n)?;
+    let len = match &w {
+        Wrap::Event => n,
+        Wrap::Opt(m) => m.len(),
+        Wrap::Obj(o) => *o.last().unwrap_or(&0) as usize,
+        Wrap::Lit => 1,
+    };
+    if a.len() != len || b.len() != len {
+        return Err(ee(format!(
+            "internal error: operands of {} and {} values where {len} are expected",
+            a.len(),
+            b.len()
+        )));
+    }
+    Ok((a, b, w))
+}
+
+fn align_values(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
     use Val::*;
     let to_arr = |v: &Val, len: usize| -> R<Arr> {
         Ok(match v {
@@ -466,6 +274,9 @@ fn align(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
             Wrap::Obj(o.clone()),
         ),
         (Opt(a, m1), Opt(_, m2)) => {
+            if m1.len() != m2.len() {
+                return Err(ee("internal error: optional operands of different lengths"));
+            }
             let m: Vec<bool> = m1.iter().zip(m2.iter()).map(|(x, y)| *x && *y).collect();
             (
                 to_arr(&l, a.len())?,
@@ -498,157 +309,6 @@ fn binary(op: BinOp, operand: Prim, l: Val, r: Val, n: usize) -> R<Val> {
     Ok(wrap(kernel(op, a, b)?, w))
 }
 
-macro_rules! zipmap {
-    ($a:expr, $b:expr, |$x:ident, $y:ident| $body:expr) => {
-        $a.iter().zip($b.iter()).map(|(&$x, &$y)| $body).collect()
-    };
-}
-
-fn kernel(op: BinOp, a: Arr, b: Arr) -> R<Arr> {
-    use BinOp::*;
-    Ok(match (a, b) {
-        (Arr::Bool(x), Arr::Bool(y)) => match op {
-            And => Arr::Bool(zipmap!(x, y, |p, q| p && q)),
-            Or => Arr::Bool(zipmap!(x, y, |p, q| p || q)),
-            Eq => Arr::Bool(zipmap!(x, y, |p, q| p == q)),
-            Ne => Arr::Bool(zipmap!(x, y, |p, q| p != q)),
-            Lt => Arr::Bool(zipmap!(x, y, |p, q| !p & q)),
-            Le => Arr::Bool(zipmap!(x, y, |p, q| p <= q)),
-            Gt => Arr::Bool(zipmap!(x, y, |p, q| p & !q)),
-            Ge => Arr::Bool(zipmap!(x, y, |p, q| p >= q)),
-            _ => return Err(ee(format!("internal error: {} on booleans", op.symbol()))),
-        },
-        (Arr::Int(x), Arr::Int(y)) => match op {
-            Add => Arr::Int(zipmap!(x, y, |p, q| p.wrapping_add(q))),
-            Sub => Arr::Int(zipmap!(x, y, |p, q| p.wrapping_sub(q))),
-            Mul => Arr::Int(zipmap!(x, y, |p, q| p.wrapping_mul(q))),
-            FloorDiv => Arr::Int(zipmap!(x, y, |p, q| if q == 0 {
-                0
-            } else {
-                p.div_euclid(q)
-                    - if (p.rem_euclid(q) != 0) && q < 0 {
-                        1
-                    } else {
-                        0
-                    }
-            })),
-            Mod => Arr::Int(zipmap!(x, y, |p, q| if q == 0 {
-                0
-            } else {
-                let m = p % q;
-                if m != 0 && ((m < 0) != (q < 0)) {
-                    m + q
-                } else {
-                    m
-                }
-            })),
-            Pow => Arr::Int(zipmap!(x, y, |p, q| if q < 0 {
-                0
-            } else {
-                p.wrapping_pow(q as u32)
-            })),
-            Div => return Err(ee("internal error: integer division")),
-            _ => cmp(op, &x, &y),
-        },
-        (Arr::F32(x), Arr::F32(y)) => match op {
-            Add => Arr::F32(zipmap!(x, y, |p, q| p + q)),
-            Sub => Arr::F32(zipmap!(x, y, |p, q| p - q)),
-            Mul => Arr::F32(zipmap!(x, y, |p, q| p * q)),
-            Div => Arr::F32(zipmap!(x, y, |p, q| p / q)),
-            FloorDiv => Arr::F32(zipmap!(x, y, |p, q| (p / q).floor())),
-            Mod => Arr::F32(zipmap!(x, y, |p, q| {
-                let m = p % q;
-                if m != 0.0 && ((m < 0.0) != (q < 0.0)) {
-                    m + q
-                } else {
-                    m
-                }
-            })),
-            Pow => Arr::F32(zipmap!(x, y, |p, q| p.powf(q))),
-            _ => cmp(op, &x, &y),
-        },
-        (Arr::F64(x), Arr::F64(y)) => match op {
-            Add => Arr::F64(zipmap!(x, y, |p, q| p + q)),
-            Sub => Arr::F64(zipmap!(x, y, |p, q| p - q)),
-            Mul => Arr::F64(zipmap!(x, y, |p, q| p * q)),
-            Div => Arr::F64(zipmap!(x, y, |p, q| p / q)),
-            FloorDiv => Arr::F64(zipmap!(x, y, |p, q| (p / q).floor())),
-            Mod => Arr::F64(zipmap!(x, y, |p, q| {
-                let m = p % q;
-                if m != 0.0 && ((m < 0.0) != (q < 0.0)) {
-                    m + q
-                } else {
-                    m
-                }
-            })),
-            Pow => Arr::F64(zipmap!(x, y, |p, q| p.powf(q))),
-            _ => cmp(op, &x, &y),
-        },
-        (a, b) => {
-            return Err(ee(format!(
-                "internal error: {} on {} and {}",
-                op.symbol(),
-                a.prim(),
-                b.prim()
-            )))
-        }
-    })
-}
-
-fn cmp<T: PartialOrd + Copy>(op: BinOp, x: &[T], y: &[T]) -> Arr {
-    use BinOp::*;
-    Arr::Bool(match op {
-        Eq => zipmap!(x, y, |p, q| p == q),
-        Ne => zipmap!(x, y, |p, q| p != q),
-        Lt => zipmap!(x, y, |p, q| p < q),
-        Le => zipmap!(x, y, |p, q| p <= q),
-        Gt => zipmap!(x, y, |p, q| p > q),
-        Ge => zipmap!(x, y, |p, q| p >= q),
-        _ => unreachable!("comparison"),
-    })
-}
-
-fn math1(f: &str, a: &Arr) -> Arr {
-    let g64 = |x: f64| -> f64 {
-        match f {
-            "sqrt" => x.sqrt(),
-            "exp" => x.exp(),
-            "log" => x.ln(),
-            "log10" => x.log10(),
-            "sin" => x.sin(),
-            "cos" => x.cos(),
-            "tan" => x.tan(),
-            "sinh" => x.sinh(),
-            "cosh" => x.cosh(),
-            "tanh" => x.tanh(),
-            "arcsinh" => x.asinh(),
-            "arccos" => x.acos(),
-            "arcsin" => x.asin(),
-            "arctan" => x.atan(),
-            _ => f64::NAN,
-        }
-    };
-    match a {
-        Arr::F32(v) => Arr::F32(math::with_fma(|| {
-            v.iter()
-                .map(|&x| match f {
-                    "sqrt" => x.sqrt(),
-                    "sin" => math::sin_f32(x),
-                    "cos" => math::cos_f32(x),
-                    "sinh" => math::sinh_f32(x),
-                    "cosh" => math::cosh_f32(x),
-                    "arcsinh" => math::asinh_f32(x),
-                    _ => g64(x as f64) as f32,
-                })
-                .collect()
-        })),
-        other => match other.cast(Prim::F64) {
-            Arr::F64(v) => Arr::F64(v.iter().map(|&x| g64(x)).collect()),
-            _ => unreachable!(),
-        },
-    }
-}
-
 fn values_of(v: &Val) -> R<(&Arr, Option<&Offsets>)> {
     match v {
         Val::Obj(a, o) => Ok((a, Some(o))),
@@ -665,7 +325,31 @@ struct Kin {
     valid: Option<Arc<Vec<bool>>>,
 }
 
+/// [`kin_values`], checked: one (η, φ) per object, or per selected event.
 fn kin(v: &Val, env: &Env) -> R<Kin> {
+    let k = kin_values(v, env)?;
+    let n = match &k.offsets {
+        Some(o) if o.len() == env.len() + 1 => *o.last().unwrap_or(&0) as usize,
+        Some(o) => {
+            return Err(ee(format!(
+                "internal error: {} offsets for {} events",
+                o.len(),
+                env.len()
+            )))
+        }
+        None => env.len(),
+    };
+    if k.eta.len() != n || k.phi.len() != n || k.valid.as_ref().is_some_and(|m| m.len() != n) {
+        return Err(ee(format!(
+            "internal error: {} η and {} φ values where {n} are expected",
+            k.eta.len(),
+            k.phi.len()
+        )));
+    }
+    Ok(k)
+}
+
+fn kin_values(v: &Val, env: &Env) -> R<Kin> {
     let f32s = |a: Arc<Arr>| -> Vec<f32> {
         match a.cast(Prim::F32) {
             Arr::F32(v) => v,
@@ -793,6 +477,11 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
             let (_, a, _) = align(vals[0].clone(), vals[1].clone(), p, env.len())?;
             let (_, b, _) = align(vals[0].clone(), vals[2].clone(), p, env.len())?;
             let c = c.bools().to_vec();
+            if a.len() != c.len() || b.len() != c.len() {
+                return Err(ee(
+                    "internal error: where() over values of different shapes",
+                ));
+            }
             let r = match (a, b) {
                 (Arr::Bool(x), Arr::Bool(y)) => Arr::Bool(
                     (0..c.len())
@@ -881,7 +570,7 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
                 })
                 .collect::<R<Vec<_>>>()?;
             let _ = fields;
-            Val::Coll(Arc::new(CollVal::concat(parts)))
+            Val::Coll(Arc::new(CollVal::concat(parts).map_err(ee)?))
         }
         Func::SortBy(ascending) => match (&vals[0], &vals[1]) {
             (Val::Coll(c), key @ (Val::Obj(_, _) | Val::Str(_))) => {
@@ -926,6 +615,9 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
                     math::delta_phi_f32(p1, p2)
                 }
             };
+            if a.offsets.is_some() && b.offsets.is_some() && a.eta.len() != b.eta.len() {
+                return Err(ee("internal error: ΔR between different collections"));
+            }
             match (&a.offsets, &b.offsets) {
                 (Some(o), Some(_)) => Val::Obj(
                     Arc::new(Arr::F32(
@@ -978,6 +670,9 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
             let (Some(oa), Some(ob)) = (&a.offsets, &b.offsets) else {
                 return Err(ee("internal error: cleaning"));
             };
+            if oa.len() != ob.len() {
+                return Err(ee("internal error: cleaning over different events"));
+            }
             let mut out_b = Vec::with_capacity(a.eta.len());
             let mut out_f = Vec::with_capacity(a.eta.len());
             let dr = match vals.get(2) {
@@ -1007,17 +702,44 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
         }
         Func::Dilepton => dilepton(&vals[0], &vals[1])?,
         Func::User(u) => {
-            u.1.eval(&vals, env)
-                .map_err(|m| ee(format!("{}(): {m}", u.0)))?
+            let v =
+                u.1.eval(&vals, env)
+                    .map_err(|m| ee(format!("{}(): {m}", u.0)))?;
+            // what the function returns must be what its signature promised
+            v.check(Some(ty), env.len()).map_err(|m| {
+                ee(format!(
+                    "user function {}() returned {m} ({} events selected)",
+                    u.0,
+                    env.len()
+                ))
+            })?;
+            v
         }
         Func::GoldenJson(mask) => {
             let (run, lumi) = match (&vals[0], &vals[1]) {
                 (Val::Event(r), Val::Event(l)) => (r.clone(), l.clone()),
                 _ => return Err(ee("internal error: golden JSON")),
             };
+            if run.len() != lumi.len() {
+                return Err(ee("internal error: golden JSON over different events"));
+            }
+            // a run or lumi section that is not a whole number in u32's
+            // range (negative, fractional, NaN) is in no golden JSON
+            let whole = |a: &Arr, i: usize| -> Option<u32> {
+                match a {
+                    Arr::Int(v) => u32::try_from(v[i]).ok(),
+                    a => {
+                        let x = a.get_f64(i);
+                        let fits = x.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&x);
+                        fits.then_some(x as u32)
+                    }
+                }
+            };
             let ok: Vec<bool> = (0..run.len())
                 .map(|i| {
-                    let (r, l) = (run.get_f64(i) as u32, lumi.get_f64(i) as u32);
+                    let (Some(r), Some(l)) = (whole(&run, i), whole(&lumi, i)) else {
+                        return false;
+                    };
                     mask.get(&r)
                         .is_some_and(|ranges| ranges.iter().any(|&(a, b)| a <= l && l <= b))
                 })
@@ -1025,216 +747,4 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
             Val::Event(Arc::new(Arr::Bool(ok)))
         }
     })
-}
-
-fn reduce(name: &str, a: &Arr, off: &Offsets) -> R<Val> {
-    let n = off.len() - 1;
-    let rng = |e: usize| off[e] as usize..off[e + 1] as usize;
-    Ok(match name {
-        "any" | "all" => {
-            let v = a.bools();
-            let all = name == "all";
-            Val::Event(Arc::new(Arr::Bool(
-                (0..n)
-                    .map(|e| {
-                        if all {
-                            v[rng(e)].iter().all(|&b| b)
-                        } else {
-                            v[rng(e)].iter().any(|&b| b)
-                        }
-                    })
-                    .collect(),
-            )))
-        }
-        "sum" | "prod" => {
-            let prod = name == "prod";
-            Val::Event(Arc::new(match a {
-                Arr::Bool(v) => Arr::Int(
-                    (0..n)
-                        .map(|e| {
-                            if prod {
-                                v[rng(e)].iter().all(|&b| b) as i64
-                            } else {
-                                v[rng(e)].iter().filter(|&&b| b).count() as i64
-                            }
-                        })
-                        .collect(),
-                ),
-                Arr::Int(v) => Arr::Int(
-                    (0..n)
-                        .map(|e| {
-                            if prod {
-                                v[rng(e)].iter().product()
-                            } else {
-                                v[rng(e)].iter().sum()
-                            }
-                        })
-                        .collect(),
-                ),
-                // awkward adds one by one in the element type, starting from 0 (1 for prod)
-                Arr::F32(v) => Arr::F32(
-                    (0..n)
-                        .map(|e| {
-                            v[rng(e)]
-                                .iter()
-                                .fold(if prod { 1.0f32 } else { 0.0 }, |acc, &x| {
-                                    if prod {
-                                        acc * x
-                                    } else {
-                                        acc + x
-                                    }
-                                })
-                        })
-                        .collect(),
-                ),
-                Arr::F64(v) => Arr::F64(
-                    (0..n)
-                        .map(|e| {
-                            v[rng(e)]
-                                .iter()
-                                .fold(if prod { 1.0f64 } else { 0.0 }, |acc, &x| {
-                                    if prod {
-                                        acc * x
-                                    } else {
-                                        acc + x
-                                    }
-                                })
-                        })
-                        .collect(),
-                ),
-            }))
-        }
-        "first" | "last" | "max" | "min" => {
-            let valid: Vec<bool> = (0..n).map(|e| off[e + 1] > off[e]).collect();
-            let pick = |e: usize| -> usize {
-                let r = rng(e);
-                if r.is_empty() {
-                    return 0;
-                }
-                match name {
-                    "first" => r.start,
-                    "last" => r.end - 1,
-                    _ => {
-                        let mut best = r.start;
-                        for i in r {
-                            let (x, b) = (a.get_f64(i), a.get_f64(best));
-                            let better = if name == "max" {
-                                x > b || (x.is_nan() && !b.is_nan())
-                            } else {
-                                x < b || (x.is_nan() && !b.is_nan())
-                            };
-                            if better {
-                                best = i;
-                            }
-                        }
-                        best
-                    }
-                }
-            };
-            let idx: Vec<u32> = (0..n).map(|e| pick(e) as u32).collect();
-            let vals = if a.is_empty() {
-                empty_like(a, n)
-            } else {
-                a.gather(&idx)
-            };
-            Val::Opt(Arc::new(vals), Arc::new(valid))
-        }
-        _ => return Err(ee(format!("internal error: reduction {name}"))),
-    })
-}
-
-/// PocketCoffea's `get_dilepton(electrons, muons)`: the two leading muons and
-/// the two leading electrons (muons first); when exactly two leptons, their
-/// sum's kinematics and charge, else 0 (and -1 for the pair quantities).
-fn dilepton(e: &Val, m: &Val) -> R<Val> {
-    let (Val::Coll(el), Val::Coll(mu)) = (e, m) else {
-        return Err(ee("internal error: dilepton"));
-    };
-    let f32s = |c: &CollVal, f: &str| -> R<Vec<f32>> {
-        match c.field(f).map_err(ee)?.cast(Prim::F32) {
-            Arr::F32(v) => Ok(v),
-            _ => unreachable!(),
-        }
-    };
-    let ints = |c: &CollVal, f: &str| -> R<Vec<i64>> {
-        match c.field(f).map_err(ee)?.cast(Prim::Int) {
-            Arr::Int(v) => Ok(v),
-            _ => unreachable!(),
-        }
-    };
-    let (mpt, meta, mphi, mmass, mq) = (
-        f32s(mu, "pt")?,
-        f32s(mu, "eta")?,
-        f32s(mu, "phi")?,
-        f32s(mu, "mass")?,
-        ints(mu, "charge")?,
-    );
-    let (ept, eeta, ephi, emass, eq) = (
-        f32s(el, "pt")?,
-        f32s(el, "eta")?,
-        f32s(el, "phi")?,
-        f32s(el, "mass")?,
-        ints(el, "charge")?,
-    );
-    let n = mu.events();
-    let names = [
-        "pt", "eta", "phi", "mass", "charge", "deltaR", "deltaPhi", "deltaEta", "l1phi", "l2phi",
-        "l1pt", "l2pt", "l1eta", "l2eta", "l1mass", "l2mass",
-    ];
-    // (`vec![v; n]` clones, and a clone does not keep the capacity)
-    let mut cols: Vec<Vec<f64>> = (0..names.len()).map(|_| Vec::with_capacity(n)).collect();
-    math::with_fma(|| {
-        for ev in 0..n {
-            // leptons: muons[:2] then electrons[:2]; only events with exactly two matter
-            let (m0, m1) = (mu.offsets[ev] as usize, mu.offsets[ev + 1] as usize);
-            let (e0, e1) = (el.offsets[ev] as usize, el.offsets[ev + 1] as usize);
-            let (nm, ne) = ((m1 - m0).min(2), (e1 - e0).min(2));
-            let mut leps = [(0f32, 0f32, 0f32, 0f32, 0i64); 2];
-            if nm + ne == 2 {
-                for (k, i) in (m0..m0 + nm).enumerate() {
-                    leps[k] = (mpt[i], meta[i], mphi[i], mmass[i], mq[i]);
-                }
-                for (k, i) in (e0..e0 + ne).enumerate() {
-                    leps[nm + k] = (ept[i], eeta[i], ephi[i], emass[i], eq[i]);
-                }
-            }
-            let row: [f64; 16] = if nm + ne == 2 {
-                let (a, b) = (leps[0], leps[1]);
-                let s = P4::from_ptetaphim(a.0, a.1, a.2, a.3)
-                    .sum(P4::from_ptetaphim(b.0, b.1, b.2, b.3));
-                [
-                    s.pt() as f64,
-                    s.eta() as f64,
-                    s.phi() as f64,
-                    s.mass() as f64,
-                    (a.4 + b.4) as f64,
-                    math::delta_r_f32(a.1, a.2, b.1, b.2) as f64,
-                    math::delta_phi_f32(a.2, b.2).abs() as f64,
-                    (a.1 - b.1).abs() as f64,
-                    a.2 as f64,
-                    b.2 as f64,
-                    a.0 as f64,
-                    b.0 as f64,
-                    a.1 as f64,
-                    b.1 as f64,
-                    a.3 as f64,
-                    b.3 as f64,
-                ]
-            } else {
-                [
-                    0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0,
-                    -1.0, -1.0,
-                ]
-            };
-            for (c, v) in cols.iter_mut().zip(row) {
-                c.push(v);
-            }
-        }
-    });
-    let fields = names
-        .iter()
-        .zip(cols)
-        .map(|(k, v)| (k.to_string(), Val::Event(Arc::new(Arr::F64(v)))))
-        .collect();
-    Ok(Val::Rec(Arc::new(RecVal::Fields(fields))))
 }

@@ -1,7 +1,7 @@
 //! Runtime values: whole columns, never one event at a time.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::types::Prim;
 
@@ -21,7 +21,12 @@ pub enum Arr {
 /// The elements of `v` where `mask` is true. Branch-free (a selection keeps
 /// events in no predictable pattern): every element is copied, and the write
 /// position advances only past the kept ones.
+///
+/// An internal kernel: `mask` has one flag per element (the values it is
+/// used on are checked where they enter the engine: [`Val::check`]); a
+/// shorter or longer mask is a bug, caught by a debug assertion.
 pub fn compact<T: Copy>(v: &[T], mask: &[bool]) -> Vec<T> {
+    debug_assert_eq!(v.len(), mask.len(), "compact: one flag per value");
     let n = v.len().min(mask.len());
     let mut out = v[..n].to_vec();
     let mut k = 0;
@@ -31,6 +36,20 @@ pub fn compact<T: Copy>(v: &[T], mask: &[bool]) -> Vec<T> {
     }
     out.truncate(k);
     out
+}
+
+/// A float converted to an integer as NumPy's `astype(np.int64)` does on
+/// x86-64: truncated toward zero when the result fits in `i64`; NaN, ±inf
+/// and values outside `i64`'s range give `i64::MIN` (-2^63), where Rust's
+/// `as` would give 0 for NaN and saturate the others.
+pub fn float_to_int(x: f64) -> i64 {
+    // 2^63 is exact in f64; NaN fails both comparisons
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if (-LIMIT..LIMIT).contains(&x) {
+        x as i64
+    } else {
+        i64::MIN
+    }
 }
 
 /// Applies `$body` to the vector inside any [`Arr`].
@@ -111,7 +130,8 @@ impl Arr {
         }
     }
 
-    /// Converts to another element type (numeric casts; `!= 0` to bool).
+    /// Converts to another element type (numeric casts; `!= 0` to bool;
+    /// floats to integers as [`float_to_int`], NumPy's `astype(int64)`).
     pub fn cast(&self, to: Prim) -> Arr {
         if self.prim() == to {
             return self.clone();
@@ -120,8 +140,8 @@ impl Arr {
             Prim::Bool => Arr::Bool((0..self.len()).map(|i| self.get_f64(i) != 0.0).collect()),
             Prim::Int => match self {
                 Arr::Bool(v) => Arr::Int(v.iter().map(|&b| b as i64).collect()),
-                Arr::F32(v) => Arr::Int(v.iter().map(|&x| x as i64).collect()),
-                Arr::F64(v) => Arr::Int(v.iter().map(|&x| x as i64).collect()),
+                Arr::F32(v) => Arr::Int(v.iter().map(|&x| float_to_int(x as f64)).collect()),
+                Arr::F64(v) => Arr::Int(v.iter().map(|&x| float_to_int(x)).collect()),
                 Arr::Int(_) => unreachable!(),
             },
             Prim::F32 => match self {
@@ -135,21 +155,25 @@ impl Arr {
     }
 
     /// From a column read from a file, taking its storage where the types agree.
-    pub fn from_values_owned(v: cortado_columns::Values) -> Arr {
+    /// Fails as [`Arr::from_values`] does.
+    pub fn from_values_owned(v: cortado_columns::Values) -> Result<Arr, String> {
         use cortado_columns::Values as V;
-        match v {
+        Ok(match v {
             V::Bool(x) => Arr::Bool(x),
             V::I64(x) => Arr::Int(x),
             V::F32(x) => Arr::F32(x),
             V::F64(x) => Arr::F64(x),
-            other => Arr::from_values(&other),
-        }
+            other => Arr::from_values(&other)?,
+        })
     }
 
-    /// From a column read from a file.
-    pub fn from_values(v: &cortado_columns::Values) -> Arr {
+    /// From a column read from a file. Integers of every width become
+    /// `i64`; a `ULong64_t` (`u64`) value above `i64::MAX` (2^63 - 1) is
+    /// refused with an error giving the value, rather than wrapped to a
+    /// negative number (NanoAOD's `event` numbers stay far below it).
+    pub fn from_values(v: &cortado_columns::Values) -> Result<Arr, String> {
         use cortado_columns::Values as V;
-        match v {
+        Ok(match v {
             V::Bool(x) => Arr::Bool(x.clone()),
             V::I8(x) => Arr::Int(x.iter().map(|&a| a as i64).collect()),
             V::U8(x) => Arr::Int(x.iter().map(|&a| a as i64).collect()),
@@ -158,10 +182,25 @@ impl Arr {
             V::I32(x) => Arr::Int(x.iter().map(|&a| a as i64).collect()),
             V::U32(x) => Arr::Int(x.iter().map(|&a| a as i64).collect()),
             V::I64(x) => Arr::Int(x.clone()),
-            V::U64(x) => Arr::Int(x.iter().map(|&a| a as i64).collect()),
+            V::U64(x) => {
+                // one pass without branches; the position only on failure
+                if x.iter().fold(0u64, |acc, &a| acc | a) > i64::MAX as u64 {
+                    let (i, big) = x
+                        .iter()
+                        .enumerate()
+                        .find(|(_, &a)| a > i64::MAX as u64)
+                        .map_or((0, 0), |(i, &a)| (i, a));
+                    return Err(format!(
+                        "value {i} is {big}, above the largest integer cortado holds \
+                         ({}, the largest int64)",
+                        i64::MAX
+                    ));
+                }
+                Arr::Int(x.iter().map(|&a| a as i64).collect())
+            }
             V::F32(x) => Arr::F32(x.clone()),
             V::F64(x) => Arr::F64(x.clone()),
-        }
+        })
     }
 
     /// The boolean values (panics on other types: a checked program never does that).
@@ -213,7 +252,7 @@ impl Lit {
             Prim::Int => Arr::Int(vec![
                 match self {
                     Lit::Int(i) => i,
-                    other => other.f64() as i64,
+                    other => float_to_int(other.f64()),
                 };
                 n
             ]),
@@ -226,17 +265,60 @@ impl Lit {
 /// Per-event object counts as offsets (`n + 1` values starting at 0).
 pub type Offsets = Arc<Vec<u32>>;
 
-/// Offsets from counts.
-pub fn offsets_from_counts(counts: impl IntoIterator<Item = u32>) -> Vec<u32> {
+/// Offsets (running sums) from per-event counts; an error when the total
+/// passes `u32::MAX`, the most objects a column holds (never wrapped).
+pub fn offsets_from_counts(counts: impl IntoIterator<Item = u32>) -> Result<Vec<u32>, String> {
     let counts = counts.into_iter();
     let mut o = Vec::with_capacity(counts.size_hint().0 + 1);
     o.push(0u32);
     let mut acc = 0u32;
     for c in counts {
-        acc += c;
+        acc = acc.checked_add(c).ok_or_else(|| {
+            format!(
+                "more than {} objects in one chunk: the counts are impossible",
+                u32::MAX
+            )
+        })?;
         o.push(acc);
     }
-    o
+    Ok(o)
+}
+
+/// The offsets of a collection from its counter branch `name` (one count
+/// per event): an error naming the counter and the event (counted from the
+/// first event of the chunk's batch) for a negative count or a total above
+/// `u32::MAX`, where a cast would wrap.
+pub fn offsets_from_counter(name: &str, counts: &Arr) -> Result<Vec<u32>, String> {
+    let bad = |i: usize, what: String| {
+        format!(
+            "counter branch '{name}': event {i} of the batch has {what}, not a number of objects"
+        )
+    };
+    let n = counts.len();
+    let mut o = Vec::with_capacity(n + 1);
+    o.push(0u32);
+    let mut acc = 0u64;
+    for i in 0..n {
+        let c = match counts {
+            Arr::Int(v) => v[i],
+            Arr::Bool(v) => v[i] as i64,
+            // (a counter is an integer branch; a float one counts if whole)
+            a => {
+                let x = a.get_f64(i);
+                if x.fract() != 0.0 || !x.is_finite() {
+                    return Err(bad(i, format!("count {x}")));
+                }
+                float_to_int(x)
+            }
+        };
+        let c = u32::try_from(c).map_err(|_| bad(i, format!("count {c}")))?;
+        acc += c as u64;
+        if acc > u32::MAX as u64 {
+            return Err(bad(i, format!("a running total of {acc} objects")));
+        }
+        o.push(acc as u32);
+    }
+    Ok(o)
 }
 
 /// Where the raw input of a chunk comes from: event-level branches and jagged branches.
@@ -251,197 +333,6 @@ pub trait RawData: Send + Sync {
     fn flat(&self, name: &str) -> Result<Arc<Arr>, String>;
     /// A jagged branch: values and offsets.
     fn jagged(&self, name: &str) -> Result<(Arc<Arr>, Offsets), String>;
-}
-
-/// A collection at run time: per-event offsets and lazily computed fields.
-pub struct CollVal {
-    /// Offsets of the objects of each event.
-    pub offsets: Offsets,
-    src: CollSrc,
-    cache: Mutex<HashMap<String, Arc<Arr>>>,
-}
-
-impl std::fmt::Debug for CollVal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "CollVal({} events, {} objects)",
-            self.offsets.len() - 1,
-            self.offsets.last().unwrap_or(&0)
-        )
-    }
-}
-
-enum CollSrc {
-    /// A NanoAOD collection: field `f` is branch `prefix_f`.
-    Base {
-        prefix: String,
-        raw: Arc<dyn RawData>,
-    },
-    /// Some objects of a parent collection, by flat index.
-    Gather {
-        parent: Arc<CollVal>,
-        index: Arc<Vec<u32>>,
-    },
-    /// Several collections, event by event one after the other.
-    Concat { parts: Vec<Arc<CollVal>> },
-    /// A collection with extra (or replaced) fields.
-    With {
-        base: Arc<CollVal>,
-        fields: BTreeMap<String, Arc<Arr>>,
-    },
-}
-
-impl CollVal {
-    /// A NanoAOD collection of the raw data.
-    pub fn base(prefix: &str, raw: Arc<dyn RawData>, offsets: Offsets) -> CollVal {
-        CollVal::new(
-            offsets,
-            CollSrc::Base {
-                prefix: prefix.to_string(),
-                raw,
-            },
-        )
-    }
-
-    fn new(offsets: Offsets, src: CollSrc) -> CollVal {
-        CollVal {
-            offsets,
-            src,
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Number of events.
-    pub fn events(&self) -> usize {
-        self.offsets.len() - 1
-    }
-
-    /// Number of objects.
-    pub fn len(&self) -> usize {
-        *self.offsets.last().unwrap_or(&0) as usize
-    }
-
-    /// True without objects.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The values of a field, one per object.
-    pub fn field(&self, name: &str) -> Result<Arc<Arr>, String> {
-        if let Some(a) = self.cache.lock().expect("cache lock").get(name) {
-            return Ok(a.clone());
-        }
-        let a: Arc<Arr> = match &self.src {
-            CollSrc::Base { prefix, raw } => raw.jagged(&format!("{prefix}_{name}"))?.0,
-            CollSrc::Gather { parent, index } => Arc::new(parent.field(name)?.gather(index)),
-            CollSrc::Concat { parts } => {
-                let cols = parts
-                    .iter()
-                    .map(|p| p.field(name))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Arc::new(interleave(&cols, parts))
-            }
-            CollSrc::With { base, fields } => match fields.get(name) {
-                Some(a) => a.clone(),
-                None => base.field(name)?,
-            },
-        };
-        self.cache
-            .lock()
-            .expect("cache lock")
-            .insert(name.to_string(), a.clone());
-        Ok(a)
-    }
-
-    /// The objects at flat indices `index`, grouped by `offsets`.
-    pub fn gather(self: &Arc<Self>, index: Vec<u32>, offsets: Vec<u32>) -> CollVal {
-        CollVal::new(
-            Arc::new(offsets),
-            CollSrc::Gather {
-                parent: self.clone(),
-                index: Arc::new(index),
-            },
-        )
-    }
-
-    /// The objects where `mask` (one per object) is true.
-    pub fn select(self: &Arc<Self>, mask: &[bool]) -> CollVal {
-        let mut index = Vec::new();
-        let mut offsets = Vec::with_capacity(self.offsets.len());
-        offsets.push(0u32);
-        for w in self.offsets.windows(2) {
-            for i in w[0]..w[1] {
-                if mask[i as usize] {
-                    index.push(i);
-                }
-            }
-            offsets.push(index.len() as u32);
-        }
-        self.gather(index, offsets)
-    }
-
-    /// The objects of the events where `mask` (one per event) is true.
-    pub fn filter_events(self: &Arc<Self>, mask: &[bool]) -> CollVal {
-        let mut index = Vec::with_capacity(self.len());
-        let mut offsets = Vec::with_capacity(mask.len() + 1);
-        offsets.push(0u32);
-        for (w, &m) in self.offsets.windows(2).zip(mask) {
-            if m {
-                index.extend(w[0]..w[1]);
-                offsets.push(index.len() as u32);
-            }
-        }
-        self.gather(index, offsets)
-    }
-
-    /// Event by event, the objects of every part.
-    pub fn concat(parts: Vec<Arc<CollVal>>) -> CollVal {
-        let n = parts[0].events();
-        let offsets = offsets_from_counts(
-            (0..n).map(|e| parts.iter().map(|p| p.offsets[e + 1] - p.offsets[e]).sum()),
-        );
-        CollVal::new(Arc::new(offsets), CollSrc::Concat { parts })
-    }
-
-    /// This collection with extra fields.
-    pub fn with_fields(self: &Arc<Self>, fields: BTreeMap<String, Arc<Arr>>) -> CollVal {
-        CollVal::new(
-            self.offsets.clone(),
-            CollSrc::With {
-                base: self.clone(),
-                fields,
-            },
-        )
-    }
-}
-
-fn interleave(cols: &[Arc<Arr>], parts: &[Arc<CollVal>]) -> Arr {
-    let n = parts[0].events();
-    macro_rules! go {
-        ($var:ident) => {{
-            let mut out = Vec::new();
-            for e in 0..n {
-                for (c, p) in cols.iter().zip(parts) {
-                    let Arr::$var(v) = &**c else { unreachable!() };
-                    out.extend_from_slice(&v[p.offsets[e] as usize..p.offsets[e + 1] as usize]);
-                }
-            }
-            Arr::$var(out)
-        }};
-    }
-    // Parts of different float widths are widened to the wider type first.
-    let widest = cols.iter().map(|c| c.prim()).max().unwrap_or(Prim::F64);
-    if cols.iter().any(|c| c.prim() != widest) {
-        let cast: Vec<Arc<Arr>> = cols.iter().map(|c| Arc::new(c.cast(widest))).collect();
-        return interleave(&cast, parts);
-    }
-    match widest {
-        Prim::Bool => go!(Bool),
-        Prim::Int => go!(Int),
-        Prim::F32 => go!(F32),
-        Prim::F64 => go!(F64),
-    }
 }
 
 /// A per-event record at run time.
@@ -483,15 +374,18 @@ impl Val {
             Val::Event(a) => Val::Event(Arc::new(a.filter(mask))),
             Val::Opt(a, v) => Val::Opt(Arc::new(a.filter(mask)), Arc::new(compact(v, mask))),
             Val::Obj(a, off) => {
+                debug_assert_eq!(off.len(), mask.len() + 1, "one flag per event");
                 let mut obj_mask = Vec::with_capacity(a.len());
+                let mut kept = Vec::with_capacity(off.len());
+                kept.push(0u32);
                 for (w, &m) in off.windows(2).zip(mask) {
                     obj_mask.extend(std::iter::repeat_n(m, (w[1] - w[0]) as usize));
+                    if m {
+                        // a subset of the objects: the total stays below off's last
+                        kept.push(kept[kept.len() - 1] + (w[1] - w[0]));
+                    }
                 }
-                let counts: Vec<u32> = off.windows(2).map(|w| w[1] - w[0]).collect();
-                Val::Obj(
-                    Arc::new(a.filter(&obj_mask)),
-                    Arc::new(offsets_from_counts(compact(&counts, mask))),
-                )
+                Val::Obj(Arc::new(a.filter(&obj_mask)), Arc::new(kept))
             }
             Val::Coll(c) => Val::Coll(Arc::new(c.filter_events(mask))),
             Val::OptObj(c, idx) => Val::OptObj(
@@ -511,100 +405,12 @@ impl Val {
     }
 }
 
-/// A column converted for evaluation: values and, when jagged, offsets.
-type Converted = (Arc<Arr>, Option<Offsets>);
-
-/// Raw data held as columns read from a file (branch name → column).
-pub struct ColumnData {
-    n: usize,
-    /// Columns not converted yet (each is moved out on first use).
-    columns: Mutex<HashMap<String, cortado_columns::Column>>,
-    converted: Mutex<HashMap<String, Converted>>,
-}
-
-impl ColumnData {
-    /// Wraps columns of `n` events.
-    pub fn new(
-        n: usize,
-        columns: std::collections::HashMap<String, cortado_columns::Column>,
-    ) -> ColumnData {
-        ColumnData {
-            n,
-            columns: Mutex::new(columns.into_iter().collect()),
-            converted: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn get(&self, name: &str) -> Result<(Arc<Arr>, Option<Offsets>), String> {
-        let mut converted = self.converted.lock().map_err(|_| poisoned())?;
-        if let Some(v) = converted.get(name) {
-            return Ok(v.clone());
-        }
-        let c = self
-            .columns
-            .lock()
-            .map_err(|_| poisoned())?
-            .remove(name)
-            .ok_or_else(|| format!("branch '{name}' was not read (internal planning error)"))?;
-        let v = (
-            Arc::new(Arr::from_values_owned(c.values)),
-            c.offsets.map(Arc::new),
-        );
-        converted.insert(name.to_string(), v.clone());
-        Ok(v)
-    }
-}
-
-fn poisoned() -> String {
-    "internal error: a thread panicked while holding the column cache".to_string()
-}
-
-impl RawData for ColumnData {
-    fn len(&self) -> usize {
-        self.n
-    }
-
-    fn flat(&self, name: &str) -> Result<Arc<Arr>, String> {
-        match self.get(name)? {
-            (a, None) => Ok(a),
-            (_, Some(_)) => Err(format!(
-                "branch '{name}' is jagged, a flat branch was expected"
-            )),
-        }
-    }
-
-    fn jagged(&self, name: &str) -> Result<(Arc<Arr>, Offsets), String> {
-        match self.get(name)? {
-            (a, Some(o)) => Ok((a, o)),
-            (_, None) => Err(format!(
-                "branch '{name}' is flat, a jagged branch was expected"
-            )),
-        }
-    }
-}
+pub use crate::coll::CollVal;
+pub use crate::column_data::ColumnData;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Raw;
-    impl RawData for Raw {
-        fn len(&self) -> usize {
-            3
-        }
-        fn flat(&self, _: &str) -> Result<Arc<Arr>, String> {
-            Err("no".into())
-        }
-        fn jagged(&self, name: &str) -> Result<(Arc<Arr>, Offsets), String> {
-            match name {
-                "Muon_pt" => Ok((
-                    Arc::new(Arr::F32(vec![10.0, 20.0, 30.0, 40.0])),
-                    Arc::new(vec![0, 2, 2, 4]),
-                )),
-                _ => Err(format!("no {name}")),
-            }
-        }
-    }
 
     #[test]
     fn compact_keeps_masked_values_in_order() {
@@ -618,22 +424,78 @@ mod tests {
     }
 
     #[test]
-    fn collections_select_gather_concat() {
-        let raw: Arc<dyn RawData> = Arc::new(Raw);
-        let m = Arc::new(CollVal::base("Muon", raw, Arc::new(vec![0, 2, 2, 4])));
-        let good = Arc::new(m.select(&[false, true, true, true]));
-        assert_eq!(*good.offsets, vec![0, 1, 1, 3]);
-        assert_eq!(*good.field("pt").unwrap(), Arr::F32(vec![20.0, 30.0, 40.0]));
-        let both = CollVal::concat(vec![good.clone(), m.clone()]);
-        assert_eq!(*both.offsets, vec![0, 3, 3, 7]);
+    fn floats_become_integers_as_in_numpy() {
+        let two63 = 9_223_372_036_854_775_808.0f64;
+        let cases = [
+            (0.0, 0),
+            (-0.0, 0),
+            (1.9, 1),
+            (-1.9, -1),
+            (9_223_372_036_854_774_784.0, 9_223_372_036_854_774_784), // largest below 2^63
+            (two63, i64::MIN),                                        // max + 1
+            (-two63, i64::MIN),                                       // exactly i64::MIN
+            (-1e19, i64::MIN),
+            (1e300, i64::MIN),
+            (f64::NAN, i64::MIN),
+            (f64::INFINITY, i64::MIN),
+            (f64::NEG_INFINITY, i64::MIN),
+        ];
+        for (x, want) in cases {
+            assert_eq!(float_to_int(x), want, "{x}");
+        }
+        let xs: Vec<f64> = cases.iter().map(|c| c.0).collect();
+        let want: Vec<i64> = cases.iter().map(|c| c.1).collect();
+        assert_eq!(Arr::F64(xs).cast(Prim::Int), Arr::Int(want));
         assert_eq!(
-            *both.field("pt").unwrap(),
-            Arr::F32(vec![20.0, 10.0, 20.0, 30.0, 40.0, 30.0, 40.0])
+            Arr::F32(vec![f32::NAN, 2.5, -f32::INFINITY, 1e19]).cast(Prim::Int),
+            Arr::Int(vec![i64::MIN, 2, i64::MIN, i64::MIN])
         );
-        let kept = Arc::new(good.filter_events(&[true, false, true]));
-        assert_eq!(*kept.offsets, vec![0, 1, 3]);
-        assert_eq!(*kept.field("pt").unwrap(), Arr::F32(vec![20.0, 30.0, 40.0]));
-        assert!(kept.field("eta").is_err());
+        assert_eq!(
+            Lit::F64(f64::NAN).splat(Prim::Int, 1),
+            Arr::Int(vec![i64::MIN])
+        );
+    }
+
+    #[test]
+    fn offsets_are_checked_not_wrapped() {
+        assert_eq!(offsets_from_counts([2, 0, 3]).unwrap(), vec![0, 2, 2, 5]);
+        assert_eq!(offsets_from_counts([]).unwrap(), vec![0]);
+        assert_eq!(
+            offsets_from_counts([u32::MAX, 0]).unwrap(),
+            vec![0, u32::MAX, u32::MAX]
+        );
+        assert!(offsets_from_counts([u32::MAX, 1]).is_err());
+        let c = |v: Vec<i64>| offsets_from_counter("nX", &Arr::Int(v));
+        assert_eq!(c(vec![0, 2]).unwrap(), vec![0, 0, 2]);
+        assert_eq!(c(vec![u32::MAX as i64]).unwrap(), vec![0, u32::MAX]);
+        let e = c(vec![1, -1]).unwrap_err();
+        assert_eq!(
+            e,
+            "counter branch 'nX': event 1 of the batch has count -1, not a number of objects"
+        );
+        assert!(c(vec![u32::MAX as i64 + 1]).is_err());
+        assert!(c(vec![i64::MIN]).is_err());
+        assert!(c(vec![u32::MAX as i64, 1])
+            .unwrap_err()
+            .contains("running total of 4294967296"));
+        let f = |v: Vec<f64>| offsets_from_counter("nX", &Arr::F64(v));
+        assert_eq!(f(vec![1.0, 2.0]).unwrap(), vec![0, 1, 3]);
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.5, 1e10] {
+            assert!(f(vec![bad]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ulong64_values_above_int64_are_refused() {
+        use cortado_columns::Values as V;
+        let max = i64::MAX as u64;
+        assert_eq!(
+            Arr::from_values(&V::U64(vec![0, max])).unwrap(),
+            Arr::Int(vec![0, i64::MAX])
+        );
+        let e = Arr::from_values_owned(V::U64(vec![0, max + 1])).unwrap_err();
+        assert!(e.contains("value 1 is 9223372036854775808"), "{e}");
+        assert!(Arr::from_values(&V::U64(vec![u64::MAX])).is_err());
     }
 
     #[test]

@@ -215,7 +215,7 @@ fn cleaning_and_filtering() {
     // event 2 has a 50 GeV muon: it is removed (dR = 0 to itself), the others kept
     assert_eq!(*c.offsets, vec![0, 2, 2, 4, 5]);
     // filtering events keeps values aligned
-    let env2 = env.filter(&[false, true, true, false]);
+    let env2 = env.filter(&[false, true, true, false]).unwrap();
     assert_eq!(event(eval(&cnt, &env2).unwrap()), Arr::Int(vec![0, 3]));
 }
 

@@ -181,14 +181,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.0.kind {
-            ErrorKind::Source(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// The message is complete (a source error's text is part of it), so
+/// [`std::error::Error::source`] is `None`: printers of error chains
+/// (`anyhow`'s `{:#}`) would otherwise repeat it. The cause stays available
+/// through [`Error::kind`].
+impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {
@@ -209,5 +206,32 @@ mod tests {
         // The first location set wins.
         let e = Error::corrupt("x").in_file("a").in_file("b");
         assert_eq!(e.location().file.as_deref(), Some("a"));
+    }
+
+    /// The message followed by its chain of sources, as `anyhow` prints it with `{:#}`.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            text += &format!(": {c}");
+            cause = c.source();
+        }
+        text
+    }
+
+    #[test]
+    fn a_source_error_is_not_repeated_by_chain_printers() {
+        let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let e = Error::from(SourceError::Io {
+            location: "adir".into(),
+            what: "read 128 bytes at offset 0".into(),
+            error: io,
+        })
+        .in_file("adir");
+        assert_eq!(
+            chain(&e),
+            "adir: read 128 bytes at offset 0: permission denied"
+        );
+        assert!(matches!(e.kind(), ErrorKind::Source(_)));
     }
 }

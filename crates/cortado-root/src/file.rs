@@ -195,6 +195,23 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// What the directory holds, for messages: `it has: Events (TTree), Runs
+    /// (TTree)` (each name and class once), or that it has no keys at all.
+    pub fn describe(&self) -> String {
+        let mut seen: Vec<String> = Vec::new();
+        for k in &self.keys {
+            let s = format!("{} ({})", k.name, k.class_name);
+            if !seen.contains(&s) {
+                seen.push(s);
+            }
+        }
+        if seen.is_empty() {
+            "its directory has no keys (it is empty, or damaged)".to_string()
+        } else {
+            format!("it has: {}", seen.join(", "))
+        }
+    }
+
     /// The key of `name` with the highest cycle, or the given `;cycle`.
     pub fn key(&self, name: &str) -> Option<&Key> {
         let (name, cycle) = match name.rsplit_once(';') {
@@ -294,19 +311,10 @@ impl RootFile {
             dir = parse_directory_record(self.source.as_ref(), &bytes)?;
         }
         dir.key(last).cloned().ok_or_else(|| {
-            let known: Vec<String> = dir
-                .keys
-                .iter()
-                .map(|k| format!("{} ({})", k.name, k.class_name))
-                .collect();
             Error::not_found(format!(
-                "no object '{path}' in {}; it has: {}",
+                "no object '{path}' in {}; {}",
                 self.location(),
-                if known.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    known.join(", ")
-                }
+                dir.describe()
             ))
         })
     }
@@ -392,7 +400,12 @@ fn parse_directory_record(source: &dyn Source, rec: &[u8]) -> Result<Directory> 
         to_u64(b.i32()? as i64, "fSeekKeys")?
     };
     if seek_keys == 0 {
-        return Ok(Directory { keys: Vec::new() });
+        // ROOT writes the list of keys of every directory it closes, even
+        // an empty one: without it the record is damaged (zeroed?).
+        return Err(Error::corrupt(format!(
+            "the directory record (version {version}) points to no list of keys \
+             (fSeekKeys is 0): the directory is damaged, or the file was not closed by ROOT"
+        )));
     }
     let raw = source.read_at(seek_keys, nbytes_keys as usize)?;
     let mut kb = RBuf::new(&raw);
@@ -531,5 +544,10 @@ mod tests {
         assert_eq!(d.key("Events;1").unwrap().cycle, 1);
         assert!(d.key("Events;3").is_none());
         assert!(d.key("Nope").is_none());
+        assert_eq!(d.describe(), "it has: Events (TTree), Runs (TTree)");
+        assert_eq!(
+            Directory { keys: vec![] }.describe(),
+            "its directory has no keys (it is empty, or damaged)"
+        );
     }
 }

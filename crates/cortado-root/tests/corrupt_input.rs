@@ -112,6 +112,27 @@ fn corrupt_key_list_and_tree_metadata() {
     assert!(e.contains(&format!("byte offset {}", key.seek_key)), "{e}");
 }
 
+#[test]
+fn a_zeroed_top_directory_says_so() {
+    let bytes = data("gen/alltypes_none.root");
+    let file = RootFile::from_source(Arc::new(MemorySource::new("x", bytes.clone()))).unwrap();
+    let at = (file.header().begin + file.header().nbytes_name as u64) as usize;
+    let mut b = bytes.clone();
+    b[at..at + 40].fill(0);
+    let e = read_everything("zeroed_dir.root", b).unwrap_err();
+    for needle in [
+        "zeroed_dir.root",
+        "top directory",
+        "no list of keys",
+        "damaged",
+    ] {
+        assert!(e.contains(needle), "missing {needle:?} in: {e}");
+    }
+    // a missing object names what the directory holds
+    let e = file.tree("Evnts").unwrap_err().to_string();
+    assert!(e.contains("it has: Events (TTree)"), "{e}");
+}
+
 /// A small deterministic generator (xorshift), so the test needs no crates.
 struct Rng(u64);
 impl Rng {

@@ -11,17 +11,31 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// An error while reading bytes from a source.
+///
+/// The message of every variant is complete (it includes the operating
+/// system's message): [`std::error::Error::source`] is `None`, so that
+/// printers of error chains (`anyhow`'s `{:#}`) do not repeat it.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The operating system refused or failed the operation.
-    #[error("{location}: {what}: {source}")]
+    #[error("{location}: {what}: {error}")]
     Io {
         /// The file or URL.
         location: String,
         /// What was being done ("open", "read 4096 bytes at offset 100").
         what: String,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (its text is part of this error's message).
+        error: std::io::Error,
+    },
+    /// The path names something that is not a regular file (a directory, a
+    /// FIFO, a device, a socket): it is refused rather than read, as reading
+    /// a FIFO or a device may block forever.
+    #[error("{location}: is a {kind}, not a regular file: only regular files can be read")]
+    NotAFile {
+        /// The path.
+        location: String,
+        /// What it is ("directory", "FIFO (named pipe)", ...).
+        kind: &'static str,
     },
     /// A read asked for bytes beyond the end of the source: the file is truncated
     /// or an offset inside it is corrupt.
@@ -45,11 +59,11 @@ impl SourceError {
     pub fn is_transient(&self) -> bool {
         use std::io::ErrorKind as K;
         match self {
-            SourceError::Io { source, .. } => !matches!(
-                source.kind(),
+            SourceError::Io { error, .. } => !matches!(
+                error.kind(),
                 K::NotFound | K::PermissionDenied | K::InvalidInput | K::IsADirectory
             ),
-            SourceError::OutOfRange { .. } => false,
+            SourceError::OutOfRange { .. } | SourceError::NotAFile { .. } => false,
         }
     }
 }
@@ -95,17 +109,34 @@ pub struct LocalFile {
 }
 
 impl LocalFile {
-    /// Opens `path` for reading.
+    /// Opens `path` for reading. Only regular files are accepted: a
+    /// directory, FIFO, device or socket is refused ([`SourceError::NotAFile`]).
+    /// The file is opened without blocking (`O_NONBLOCK`, which does not
+    /// change reads of regular files) and checked with `fstat` on the open
+    /// descriptor, so a FIFO put in the file's place after a check cannot
+    /// make the open hang.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, SourceError> {
+        use std::os::unix::fs::OpenOptionsExt;
         let path = path.as_ref().to_path_buf();
         let display = path.display().to_string();
-        let io = |what: &str, source| SourceError::Io {
+        let io = |what: &str, error| SourceError::Io {
             location: display.clone(),
             what: what.to_string(),
-            source,
+            error,
         };
-        let file = File::open(&path).map_err(|e| io("open", e))?;
-        let size = file.metadata().map_err(|e| io("stat", e))?.len();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)
+            .map_err(|e| io("open", e))?;
+        let meta = file.metadata().map_err(|e| io("stat", e))?;
+        if let Some(kind) = not_regular(&meta.file_type()) {
+            return Err(SourceError::NotAFile {
+                location: display,
+                kind,
+            });
+        }
+        let size = meta.len();
         Ok(LocalFile {
             path,
             display,
@@ -117,6 +148,26 @@ impl LocalFile {
     /// The path this file was opened with.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// What a file type is, when it is not a regular file.
+fn not_regular(t: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("directory")
+    } else if t.is_fifo() {
+        Some("FIFO (named pipe)")
+    } else if t.is_char_device() {
+        Some("character device")
+    } else if t.is_block_device() {
+        Some("block device")
+    } else if t.is_socket() {
+        Some("socket")
+    } else {
+        Some("special file")
     }
 }
 
@@ -145,7 +196,7 @@ impl Source for LocalFile {
                 _ => SourceError::Io {
                     location: self.display.clone(),
                     what: format!("read {len} bytes at offset {offset}"),
-                    source,
+                    error: source,
                 },
             })?;
         Ok(buf)
@@ -193,7 +244,7 @@ pub fn open(location: &str) -> Result<Arc<dyn Source>, SourceError> {
             return Err(SourceError::Io {
                 location: location.to_string(),
                 what: "open".to_string(),
-                source: std::io::Error::new(
+                error: std::io::Error::new(
                     std::io::ErrorKind::Unsupported,
                     format!("the '{scheme}://' scheme is not supported yet (local files only)"),
                 ),
@@ -213,7 +264,7 @@ mod tests {
         let io = |kind| SourceError::Io {
             location: "f".into(),
             what: "read".into(),
-            source: std::io::Error::from(kind),
+            error: std::io::Error::from(kind),
         };
         assert!(io(std::io::ErrorKind::Interrupted).is_transient());
         assert!(io(std::io::ErrorKind::TimedOut).is_transient());
@@ -259,6 +310,68 @@ mod tests {
             "{missing}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A temporary folder for one test.
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("cortado-source-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Opens `path` in another thread: the test fails (rather than hangs)
+    /// when the open does not return within 10 seconds.
+    fn open_with_timeout(path: &Path) -> Result<LocalFile, SourceError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = path.to_path_buf();
+        std::thread::spawn(move || {
+            let _ = tx.send(LocalFile::open(p));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("opening {} blocked", path.display()))
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = temp_dir("fifo");
+        let p = dir.join("pipe.root");
+        let _ = std::fs::remove_file(&p);
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a node.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+        let e = open_with_timeout(&p).unwrap_err();
+        assert!(!e.is_transient());
+        let e = e.to_string();
+        assert!(e.contains("pipe.root") && e.contains("FIFO"), "{e}");
+        // through the generic entry point too
+        let e = open(p.to_str().unwrap()).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn directories_and_devices_are_refused() {
+        let dir = temp_dir("dir");
+        let e = open_with_timeout(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains(dir.to_str().unwrap()) && e.contains("is a directory, not a regular file"),
+            "{e}"
+        );
+        let e = open_with_timeout(Path::new("/dev/null"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/dev/null: is a character device"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn error_messages_are_whole_and_not_chained_again() {
+        // the OS message is in the text; a chain printer must not repeat it
+        let e = LocalFile::open("/nonexistent/cortado.root").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("/nonexistent/cortado.root: open: "), "{text}");
+        assert!(std::error::Error::source(&e).is_none());
     }
 
     #[test]

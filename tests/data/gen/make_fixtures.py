@@ -115,6 +115,26 @@ def up():
             t.extend({"run": np.full(m, 1, np.uint32), "event": np.arange(start, start + m, dtype=np.uint64) + 2**33,
                       "genWeight": rng.choice([-1.0, 1.0], m).astype(np.float32) * 26331.2,
                       "HLT_IsoMu24": rng.random(m) < 0.3, "Muon": muon})
+    # Uncompressed and NanoAOD-like, for tests that patch bytes (a negative
+    # counter, counts shifted between entries, an entry offset table zeroed,
+    # event numbers above 2^63): 3 baskets of 1000 entries per branch.
+    rng = np.random.default_rng(12)
+    n = 3000
+    counts = rng.poisson(1.5, n)
+    with uproot.recreate("uproot_none.root", compression=None) as f:
+        t = f.mktree("Events", {"run": "uint32", "luminosityBlock": "uint32", "event": "uint64",
+                                "genWeight": "float32",
+                                "Muon": ak.types.from_datashape('var * {"pt": float32, "eta": float32, "charge": int32}', highlevel=False)})
+        for start in range(0, n, 1000):
+            c = counts[start:start + 1000]
+            m = len(c)
+            tot = int(c.sum())
+            muon = ak.zip({"pt": ak.unflatten(rng.exponential(25, tot).astype(np.float32), c),
+                           "eta": ak.unflatten(rng.normal(0, 1.5, tot).astype(np.float32), c),
+                           "charge": ak.unflatten(rng.choice([-1, 1], tot).astype(np.int32), c)})
+            t.extend({"run": np.full(m, 1, np.uint32), "luminosityBlock": np.arange(start, start + m, dtype=np.uint32) // 100 + 1,
+                      "event": np.arange(start, start + m, dtype=np.uint64) + 2**40,
+                      "genWeight": rng.choice([-1.0, 1.0], m).astype(np.float32), "Muon": muon})
 
 if __name__ == "__main__":
     {"root": root, "uproot": up}[sys.argv[1]]()

@@ -82,6 +82,43 @@ impl RawBasket {
         })
     }
 
+    /// Whether the stored entry offsets of entries `a..z` agree with
+    /// `expected`, the offsets (in values) of the same entries from their
+    /// counter branch: entry `a + i` must start `(expected[i] - expected[0])
+    /// * item` bytes after entry `a`. `None` when the basket stores no entry
+    /// offsets. One pass over the table, with no branch: it runs on every
+    /// basket of every jagged branch read with its counter. (Where entry `z`
+    /// ends is not in the table; check it with [`RawBasket::entry_bytes`].)
+    pub fn entry_offsets_agree(
+        &self,
+        a: usize,
+        z: usize,
+        expected: &[u32],
+        item: usize,
+    ) -> Option<bool> {
+        let t = self.table?;
+        let (Some(table), Some(&first)) = (
+            self.buffer.get(t + 4 * a..t + 4 * z.max(a)),
+            expected.first(),
+        ) else {
+            return Some(false);
+        };
+        if expected.len() < z - a {
+            return Some(false);
+        }
+        // In wrapping 32-bit arithmetic, which is exact here: a table entry
+        // agrees when it equals, bit for bit, the entry `a`'s plus the
+        // expected distance (below 2 GiB: the caller checked the total).
+        let word = |c: &[u8]| u32::from_be_bytes(c.try_into().unwrap_or([0; 4]));
+        let base = table.get(..4).map_or(0, word);
+        let item = item as u32;
+        let mut bad = 0u32;
+        for (c, &x) in table.chunks_exact(4).zip(expected) {
+            bad |= word(c).wrapping_sub(base) ^ x.wrapping_sub(first).wrapping_mul(item);
+        }
+        Some(bad == 0)
+    }
+
     fn span_from_table(
         &self,
         t: usize,
@@ -399,6 +436,25 @@ mod tests {
         assert_eq!(b.entry_bytes(0, 1).unwrap().unwrap(), 0..4);
         assert!(basket(20, &[100, 130]).entry_bytes(1, 2).unwrap().is_err());
         assert!(basket(20, &[104, 100]).entry_bytes(0, 1).unwrap().is_err());
+    }
+
+    #[test]
+    fn entry_offsets_are_compared_with_the_counter() {
+        // entries of 1, 2 and 2 values of 4 bytes
+        let b = basket(20, &[100, 104, 112]);
+        let agree = |a, z, off: &[u32]| b.entry_offsets_agree(a, z, off, 4).unwrap();
+        assert!(agree(0, 3, &[0, 1, 3, 5]));
+        assert!(agree(1, 3, &[7, 9, 11])); // the counter's offsets need not start at 0
+        assert!(agree(2, 2, &[4]));
+        assert!(!agree(0, 3, &[0, 2, 3, 5])); // counts 2, 1 instead of 1, 2
+        assert!(!agree(0, 3, &[0, 1, 2, 5]));
+        assert!(!agree(0, 3, &[0, 1])); // too few offsets
+                                        // a zeroed table
+        let zeroed = basket(20, &[100, 0, 0]);
+        assert!(!zeroed.entry_offsets_agree(0, 3, &[0, 1, 3, 5], 4).unwrap());
+        // no table
+        let rb = split_content(vec![1, 2, 3, 4], 4, 4, 10).unwrap();
+        assert!(rb.entry_offsets_agree(0, 4, &[0, 1, 2, 3, 4], 1).is_none());
     }
 
     #[test]

@@ -223,13 +223,21 @@ impl Tree {
         for (i, c) in round(false, &HashMap::new())? {
             columns[i] = Some(c);
         }
-        let offsets: HashMap<usize, Vec<u32>> = counter_of
+        let mut offsets: HashMap<usize, Vec<u32>> = HashMap::new();
+        for &k in counter_of
             .iter()
             .flatten()
             .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .filter_map(|&k| Some((k, offsets_of_counter(&columns[k].as_ref()?.values)?)))
-            .collect();
+        {
+            let Some(col) = &columns[k] else { continue };
+            let off = offsets_of_counter(&col.values).map_err(|(i, what)| {
+                Error::corrupt(format!("entry {}: {what}", range.start + i as u64))
+                    .in_branch(&branches[k].0.name)
+            })?;
+            if let Some(off) = off {
+                offsets.insert(k, off);
+            }
+        }
         for (i, c) in round(true, &offsets)? {
             columns[i] = Some(c);
         }
@@ -365,8 +373,11 @@ impl Tree {
 }
 
 /// Offsets (running sums) of a counter branch's values, for the jagged
-/// branches it counts; `None` if a value is negative or not an integer type.
-fn offsets_of_counter(v: &Values) -> Option<Vec<u32>> {
+/// branches it counts: `Ok(None)` when the counter is not of an integer type
+/// (the jagged branches then use their own entry offsets), an error (the
+/// entry, counted from the first read, and what is wrong) when a count is
+/// negative or the counts add up to more than a column can hold (`u32`).
+fn offsets_of_counter(v: &Values) -> Result<Option<Vec<u32>>, (usize, String)> {
     macro_rules! run {
         ($v:expr) => {{
             let mut out = vec![0u32; $v.len() + 1];
@@ -378,7 +389,32 @@ fn offsets_of_counter(v: &Values) -> Option<Vec<u32>> {
                 acc = acc.saturating_add(c as u64);
                 *o = acc as u32;
             }
-            (!bad && acc <= u32::MAX as u64).then_some(out)
+            if bad {
+                let i = $v.iter().position(|&c| (c as i64) < 0).unwrap_or(0);
+                return Err((
+                    i,
+                    format!("the counter holds {}, not a number of values", $v[i]),
+                ));
+            }
+            if acc > u32::MAX as u64 {
+                // (rare: find where the total passes the limit)
+                let mut total = 0u64;
+                let i = $v
+                    .iter()
+                    .position(|&c| {
+                        total = total.saturating_add(c as u64);
+                        total > u32::MAX as u64
+                    })
+                    .unwrap_or(0);
+                return Err((
+                    i,
+                    format!(
+                        "the counts add up to more than {} values (impossible counts)",
+                        u32::MAX
+                    ),
+                ));
+            }
+            Ok(Some(out))
         }};
     }
     match v {
@@ -390,7 +426,7 @@ fn offsets_of_counter(v: &Values) -> Option<Vec<u32>> {
         Values::U8(v) => run!(v),
         Values::I64(v) => run!(v),
         Values::U64(v) => run!(v),
-        _ => None,
+        _ => Ok(None),
     }
 }
 
@@ -443,6 +479,19 @@ fn assemble(
                     want.map_or("more entries".to_string(), |w| w.to_string())
                 )));
             }
+            // every entry, not only the basket's total: counts moved from
+            // one entry to the next, or a damaged offset table, would give
+            // values to the wrong entries
+            let agree = p
+                .raw
+                .entry_offsets_agree(p.entries.start, p.entries.end, &off[at..], item);
+            if agree == Some(false) {
+                return Err(Error::corrupt(format!(
+                    "the entry offsets of the basket for entries {}..{} disagree with its \
+                     counter branch (damaged offsets or counts)",
+                    t.want.start, t.want.end
+                )));
+            }
             at += n;
         }
         if off.last().map(|&l| l as usize) != Some(values.len()) || at + 1 != off.len() {
@@ -472,16 +521,23 @@ mod tests {
     fn counter_offsets() {
         assert_eq!(
             offsets_of_counter(&Values::I32(vec![2, 0, 3])),
-            Some(vec![0, 2, 2, 5])
+            Ok(Some(vec![0, 2, 2, 5]))
         );
-        assert_eq!(offsets_of_counter(&Values::U8(vec![])), Some(vec![0]));
-        assert_eq!(offsets_of_counter(&Values::I32(vec![2, -1])), None);
-        assert_eq!(offsets_of_counter(&Values::F32(vec![1.0])), None);
+        assert_eq!(offsets_of_counter(&Values::U8(vec![])), Ok(Some(vec![0])));
+        let e = offsets_of_counter(&Values::I32(vec![2, 0, -1])).unwrap_err();
         assert_eq!(
-            offsets_of_counter(&Values::U64(vec![u32::MAX as u64, 1])),
-            None
+            e,
+            (
+                2,
+                "the counter holds -1, not a number of values".to_string()
+            )
         );
+        assert_eq!(offsets_of_counter(&Values::F32(vec![1.0])), Ok(None));
+        let e = offsets_of_counter(&Values::U64(vec![7, u32::MAX as u64, 1])).unwrap_err();
+        assert_eq!(e.0, 1);
+        assert!(e.1.contains("add up to more than"), "{e:?}");
         // totals that would wrap around u64
-        assert_eq!(offsets_of_counter(&Values::U64(vec![1 << 62; 5])), None);
+        assert!(offsets_of_counter(&Values::U64(vec![1 << 62; 5])).is_err());
+        assert!(offsets_of_counter(&Values::U64(vec![u64::MAX])).is_err());
     }
 }
