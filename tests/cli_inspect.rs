@@ -194,3 +194,21 @@ fn help_teaches() {
     assert!(ok);
     assert!(out.contains("--sum") && out.contains("Examples:"), "{out}");
 }
+
+/// A file without a tree says what it has, and an empty one says it is
+/// empty (the message was "the file has: " with nothing after it).
+#[test]
+fn a_missing_tree_names_what_the_file_holds() {
+    let (ok, _, err) = cortado(&["inspect", "tests/data/gen/empty.root"]);
+    assert!(!ok);
+    assert!(
+        err.contains("no tree 'Events'; its directory has no keys (it is empty, or damaged)"),
+        "{err}"
+    );
+    let (ok, _, err) = cortado(&["inspect", DY, "--tree", "Event"]);
+    assert!(!ok);
+    assert!(
+        err.contains("did you mean 'Events'") && err.contains("it has: Events (TTree)"),
+        "{err}"
+    );
+}

@@ -172,24 +172,13 @@ fn open_tree(file: &RootFile, name: &str) -> Result<Tree> {
     if file.key(name).is_err() {
         let names: Vec<String> = file.top_dir().keys.iter().map(|k| k.name.clone()).collect();
         bail!(
-            "{}: no tree '{name}'{}; the file has: {}",
+            "{}: no tree '{name}'{}; {}",
             file.location(),
             did_you_mean(name, names.iter().map(String::as_str)),
-            describe_keys(file)
+            file.top_dir().describe()
         );
     }
     Ok(file.tree(name)?)
-}
-
-fn describe_keys(file: &RootFile) -> String {
-    let mut seen = Vec::new();
-    for k in &file.top_dir().keys {
-        let s = format!("{} ({})", k.name, k.class_name);
-        if !seen.contains(&s) {
-            seen.push(s);
-        }
-    }
-    seen.join(", ")
 }
 
 /// Human name of a compression setting (`LZMA-9`, `uncompressed`).

@@ -486,7 +486,7 @@ mod tests {
                 return Err(SourceError::Io {
                     location: "flaky.root".into(),
                     what: "read".into(),
-                    source: std::io::ErrorKind::TimedOut.into(),
+                    error: std::io::ErrorKind::TimedOut.into(),
                 });
             }
             let o = offset as usize;
