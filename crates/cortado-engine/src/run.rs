@@ -79,6 +79,25 @@ pub struct ChunkError {
     pub transient: bool,
 }
 
+impl ChunkError {
+    /// An error that trying again cannot mend.
+    pub fn permanent(message: String) -> ChunkError {
+        ChunkError {
+            message,
+            transient: false,
+        }
+    }
+}
+
+impl From<cortado_root::Error> for ChunkError {
+    fn from(e: cortado_root::Error) -> ChunkError {
+        ChunkError {
+            transient: e.is_transient(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for ChunkError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
@@ -282,43 +301,54 @@ pub fn run_chunk(
     wf: &dyn Workflow,
     read_only: bool,
 ) -> Result<Output, ChunkError> {
-    let at = |m: String| {
-        format!(
-            "{} entries {}..{}: {m}",
-            chunk.file, chunk.entries.start, chunk.entries.end
-        )
+    let at = |e: ChunkError| ChunkError {
+        message: format!(
+            "{} entries {}..{}: {}",
+            chunk.file, chunk.entries.start, chunk.entries.end, e.message
+        ),
+        transient: e.transient,
     };
-    let root_err = |e: cortado_root::Error| ChunkError {
-        transient: e.is_transient(),
-        message: at(e.to_string()),
-    };
-    let f = RootFile::open(&chunk.file).map_err(root_err)?;
+    let f = RootFile::open(&chunk.file).map_err(|e| at(e.into()))?;
     if let Some(d) = chunk.identity.differences(&FileIdentity::of(&f)) {
-        return Err(ChunkError {
-            message: at(format!(
-                "the file changed since the run was planned ({d}); start the run again"
-            )),
-            transient: false,
-        });
+        return Err(at(ChunkError::permanent(format!(
+            "the file changed since the run was planned ({d}); start the run again"
+        ))));
     }
-    let t = f.tree("Events").map_err(root_err)?;
+    let mut merged = process_entries(plan, &f, chunk.entries.clone(), wf, read_only).map_err(at)?;
+    merged.provenance = Provenance::chunk(
+        &plan.dataset.name,
+        &chunk.file,
+        &chunk.identity,
+        [chunk.entries.start, chunk.entries.end],
+    );
+    Ok(merged)
+}
+
+/// Reads `entries` of the `Events` tree of an open file in batches along
+/// its clusters and processes them with `plan` (in parallel when threads
+/// are free), merged in order. Errors carry no file or entry prefix.
+pub fn process_entries(
+    plan: &DatasetPlan,
+    f: &RootFile,
+    entries: Range<u64>,
+    wf: &dyn Workflow,
+    read_only: bool,
+) -> Result<Output, ChunkError> {
+    let t = f.tree("Events")?;
     let names: Vec<&str> = plan.branches.iter().map(String::as_str).collect();
-    for n in &names {
-        if t.branch(n).is_none() {
-            return Err(ChunkError {
-                message: at(format!("branch '{n}' needed by the analysis is missing")),
-                transient: false,
-            });
-        }
+    if let Some(n) = names.iter().find(|n| t.branch(n).is_none()) {
+        return Err(ChunkError::permanent(format!(
+            "branch '{n}' needed by the analysis is missing"
+        )));
     }
-    let mut batches = group_clusters(&t.clusters(), chunk.entries.clone(), BATCH_EVENTS);
+    let mut batches = group_clusters(&t.clusters(), entries.clone(), BATCH_EVENTS);
     if batches.is_empty() {
-        batches.push(chunk.entries.clone()); // an empty chunk still reports its dataset
+        batches.push(entries); // an empty chunk still reports its dataset
     }
     let outputs: Vec<Result<Output, ChunkError>> = batches
         .par_iter()
         .map(|r| {
-            let cols = t.read(&names, r.clone()).map_err(root_err)?;
+            let cols = t.read(&names, r.clone())?;
             let n = (r.end - r.start) as usize;
             if read_only {
                 let mut out = Output::new();
@@ -330,10 +360,7 @@ pub fn run_chunk(
             let map: HashMap<String, cortado_columns::Column> =
                 plan.branches.iter().cloned().zip(cols).collect();
             let raw = Arc::new(ColumnData::new(n, map));
-            process_chunk(plan, raw, wf).map_err(|e| ChunkError {
-                message: at(e),
-                transient: false,
-            })
+            process_chunk(plan, raw, wf).map_err(ChunkError::permanent)
         })
         .collect();
     let mut merged: Option<Output> = None;
@@ -341,23 +368,10 @@ pub fn run_chunk(
         let o = o?;
         match &mut merged {
             None => merged = Some(o),
-            Some(m) => m.merge(&o).map_err(|e| ChunkError {
-                message: at(e),
-                transient: false,
-            })?,
+            Some(m) => m.merge(&o).map_err(ChunkError::permanent)?,
         }
     }
-    let mut merged = merged.ok_or_else(|| ChunkError {
-        message: at("no batches".into()),
-        transient: false,
-    })?;
-    merged.provenance = Provenance::chunk(
-        &plan.dataset.name,
-        &chunk.file,
-        &chunk.identity,
-        [chunk.entries.start, chunk.entries.end],
-    );
-    Ok(merged)
+    merged.ok_or_else(|| ChunkError::permanent("no batches".into()))
 }
 
 /// Runs the whole analysis in this process (no checkpoints), with the
