@@ -271,8 +271,9 @@ pub fn run(req: &RunRequest, ext: &Extensions, ui: &dyn Ui) -> Result<RunReport,
     } else {
         req.existing
     };
-    if req.executor == Executor::Slurm && existing != Existing::Resume && !req.dry_run {
-        crate::batch::slurm::cancel_all(&req.outdir); // old jobs must not write into a new run
+    if existing == Existing::Overwrite {
+        // the earlier run's Slurm jobs must not write into this one
+        crate::batch::slurm::cancel_all(&req.outdir);
     }
     let (continuing, notes) = dir.prepare(existing)?;
     let logfile = std::fs::OpenOptions::new()
