@@ -76,10 +76,9 @@ impl<'a> Builder<'a> {
     pub(crate) fn err(&self, message: impl Into<String>) -> Error {
         Error::Schema {
             origin: self.origin.to_string(),
-            at: if self.path.is_empty() {
-                "top level".to_string()
-            } else {
-                self.path.clone()
+            at: match self.path.trim_end_matches(": ") {
+                "" => "top level".to_string(),
+                p => p.to_string(),
             },
             message: message.into(),
         }
@@ -93,6 +92,10 @@ impl<'a> Builder<'a> {
     ) -> Result<T> {
         let len = self.path.len();
         let _ = self.path.write_fmt(seg);
+        // "corrections[0] 'c': data", not "corrections[0] 'c': .data"
+        if self.path[..len].ends_with(": ") && self.path[len..].starts_with('.') {
+            self.path.remove(len);
+        }
         let r = f(self);
         self.path.truncate(len);
         r
@@ -220,7 +223,7 @@ impl<'a> Builder<'a> {
     fn correction(&mut self, j: &Json, origin: &Arc<str>) -> Result<Correction> {
         let o = self.object(j, "a correction")?;
         let name = self.req_str(o, "name")?.to_string();
-        let _ = write!(self.path, " '{name}'");
+        let _ = write!(self.path, " '{name}': ");
         let description = self.opt_str(o, "description")?;
         let version = self.req_int(o, "version")?;
         let (inputs, output) = self.inputs_and_output(o)?;
@@ -327,7 +330,7 @@ impl<'a> Builder<'a> {
     ) -> Result<CompoundCorrection> {
         let o = self.object(j, "a compound correction")?;
         let name = self.req_str(o, "name")?.to_string();
-        let _ = write!(self.path, " '{name}'");
+        let _ = write!(self.path, " '{name}': ");
         let description = self.opt_str(o, "description")?;
         let (inputs, output) = self.inputs_and_output(o)?;
         let find = |b: &Self, n: &str, what: &str| {

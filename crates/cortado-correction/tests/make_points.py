@@ -154,6 +154,17 @@ class Gen:
                 out.append(self.rng.choice(c) if c else self.default_value(name))
         return out
 
+    def allowed(self, name, v):
+        """Whether v can be a value of input `name` (finite for an int input,
+        and for a real input of a uniform binning)."""
+        if math.isfinite(v):
+            return True
+        return self.types[name] == "real" and name not in self.uniform
+
+    def typed(self, name, v):
+        """v as the input's type (an int input gets the integer below v)."""
+        return math.floor(v) if self.types[name] == "int" else v
+
     def default_value(self, name):
         return {"real": 1.0, "int": 0, "string": "x"}[self.types[name]]
 
@@ -191,15 +202,11 @@ class Gen:
         # On, around and outside the edges of each axis, the others in the middle.
         for d, name in enumerate(names):
             for v in around(axes[d]) + [math.inf, -math.inf, math.nan]:
-                if self.types[name] == "real" and not math.isfinite(v) and name in self.uniform:
+                if not self.allowed(name, v):
                     continue
                 a = dict(assign)
                 for k, other in enumerate(names):
-                    a[other] = inside(axes[k][0], axes[k][1]) if k != d else v
-                if self.types[name] == "int":
-                    if not math.isfinite(v):
-                        continue
-                    a[name] = int(v)
+                    a[other] = self.typed(other, inside(axes[k][0], axes[k][1]) if k != d else v)
                 self.edge_points.append(self.fill(a))
         # Every bin: its middle; then into its content.
         strides, n = [], 1
@@ -210,13 +217,13 @@ class Gen:
             a = dict(assign)
             for k, name in enumerate(names):
                 j = (i // strides[k]) % (len(axes[k]) - 1)
-                v = inside(axes[k][j], axes[k][j + 1])
-                a[name] = int(round(v)) if self.types[name] == "int" else v
+                a[name] = self.typed(name, inside(axes[k][j], axes[k][j + 1]))
             self.walk_node(content, a)
         if isinstance(node["flow"], dict) or isinstance(node["flow"], (int, float)):
             a = dict(assign)
             for k, name in enumerate(names):
-                a[name] = axes[k][-1] + 1.0 + abs(axes[k][-1]) if math.isfinite(axes[k][-1]) else axes[k][0] - 1.0
+                hi, lo = axes[k][-1], axes[k][0]
+                a[name] = self.typed(name, hi + 1.0 + abs(hi) if math.isfinite(hi) else lo - 1.0 - abs(lo))
             self.walk_node(node["flow"], a)
 
     def points(self):
