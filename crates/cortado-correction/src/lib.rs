@@ -50,6 +50,8 @@
 //! formula parser, which correctionlib itself does not implement; both are
 //! refused when the file is loaded.
 
+#![warn(missing_docs)]
+
 mod build;
 mod compound;
 mod correction;
@@ -70,3 +72,16 @@ pub use eval::{Column, Value};
 pub use schema::{VarType, Variable};
 pub use set::{clear_cache, load, AnyCorrection, CorrectionSet};
 pub use summary::{summary_text, InputSummary};
+
+#[cfg(test)]
+mod tests {
+    /// The engine shares sets between threads.
+    #[test]
+    fn sets_are_send_and_sync() {
+        fn shared<T: Send + Sync>() {}
+        shared::<super::CorrectionSet>();
+        shared::<std::sync::Arc<super::Correction>>();
+        shared::<super::CompoundCorrection>();
+        shared::<super::Error>();
+    }
+}
