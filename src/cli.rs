@@ -64,6 +64,14 @@ enum Command {
     ///   cortado merge-outputs OUT/output_*.cortado -o OUT/output_merged.cortado
     #[command(verbatim_doc_comment, name = "merge-outputs")]
     MergeOutputs(cmd::merge::MergeArgs),
+    /// Look into a correctionlib file (CMS scale factors, JEC/JER, pileup
+    /// weights): list its corrections, or evaluate one.
+    ///
+    /// Examples:
+    ///   cortado correction summary muon_Z.json.gz
+    ///   cortado correction eval muon_Z.json.gz NUM_TightID_DEN_TrackerMuons 1.2 40 nominal
+    #[command(verbatim_doc_comment)]
+    Correction(cmd::correction::CorrectionArgs),
     /// One job of a batch run (run by the scheduler).
     #[command(name = "run-job", hide = true)]
     RunJob(cmd::job::JobArgs),
@@ -98,6 +106,7 @@ pub fn main_with(ext: Extensions) -> ExitCode {
         Command::Check(args) => cmd::check::run(&args, &ext),
         Command::Dump(args) => cmd::dump::run(&args),
         Command::MergeOutputs(args) => cmd::merge::run(&args),
+        Command::Correction(args) => cmd::correction::run(&args),
         Command::RunJob(args) => cmd::job::run(&args, &ext),
     };
     match result {

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod correction;
 pub mod dump;
 pub mod inspect;
 pub mod job;
