@@ -9,6 +9,12 @@
 
 use crate::ast::{BinOp, Expr, ExprKind, Span, UnOp};
 
+/// The deepest an expression may nest: levels of parentheses, operators
+/// (a chain `a + b + c` is two levels), unary signs, calls, lists, fields and
+/// indices. Real analyses stay far below; the limit keeps every recursive pass
+/// over the tree (parsing, checking, evaluating, dropping) within a thread's stack.
+pub const MAX_DEPTH: usize = 256;
+
 /// A syntax error with its position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParseError {
@@ -162,8 +168,12 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
             break;
         }
     }
-    let mut p = Parser { toks, i: 0 };
-    let e = p.expr(0)?;
+    let mut p = Parser {
+        toks,
+        i: 0,
+        nesting: 0,
+    };
+    let e = p.expr(0)?.e;
     match p.peek() {
         Tok::Eof => Ok(e),
         t => Err(err(
@@ -185,12 +195,43 @@ fn describe(t: &Tok) -> String {
     }
 }
 
-/// Positional arguments, keyword arguments, and the span of the closing parenthesis.
-type CallArgs = (Vec<Expr>, Vec<(String, Expr)>, Span);
+/// Positional arguments, keyword arguments, the span of the closing
+/// parenthesis, and the depth of the deepest argument.
+type CallArgs = (Vec<Expr>, Vec<(String, Expr)>, Span, usize);
 
 struct Parser {
     toks: Vec<(Tok, Span)>,
     i: usize,
+    /// Current recursion depth of `expr` (bounded by [`MAX_DEPTH`]).
+    nesting: usize,
+}
+
+/// A parsed subexpression and the depth of its tree.
+struct Sub {
+    e: Expr,
+    depth: usize,
+}
+
+fn too_deep(span: Span) -> ParseError {
+    err(
+        format!(
+            "the expression is nested too deeply (more than {MAX_DEPTH} levels of parentheses, \
+             operators, signs, calls, fields or indices); split it into definitions"
+        ),
+        span,
+    )
+}
+
+/// A node over children of the given depths; an error at `at` when too deep.
+fn node(kind: ExprKind, span: Span, children: usize, at: Span) -> Result<Sub, ParseError> {
+    let depth = children + 1;
+    if depth > MAX_DEPTH {
+        return Err(too_deep(at));
+    }
+    Ok(Sub {
+        e: Expr::new(kind, span),
+        depth,
+    })
 }
 
 /// Binding powers: or < and < not < comparison < + - < * / // % < unary - < ** < postfix.
@@ -244,59 +285,79 @@ impl Parser {
         }
     }
 
-    fn expr(&mut self, min_bp: u8) -> Result<Expr, ParseError> {
+    fn expr(&mut self, min_bp: u8) -> Result<Sub, ParseError> {
+        if self.nesting >= MAX_DEPTH {
+            return Err(too_deep(self.span()));
+        }
+        self.nesting += 1;
+        let r = self.expr_inner(min_bp);
+        self.nesting -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self, min_bp: u8) -> Result<Sub, ParseError> {
         let mut lhs = self.prefix()?;
         while let Some((op, l_bp, r_bp)) = infix(self.peek()) {
             if l_bp < min_bp {
                 break;
             }
-            self.bump();
+            let op_span = self.bump().1;
             let rhs = self.expr(r_bp)?;
             // Chained comparisons: a < b < c  ==  (a < b) and (b < c)
             if op.is_comparison() {
-                if let ExprKind::Binary(prev, _, ref mid) = lhs.kind {
-                    if prev.is_comparison() && lhs_is_unparenthesized(&lhs) {
+                if let ExprKind::Binary(prev, _, ref mid) = lhs.e.kind {
+                    if prev.is_comparison() && lhs_is_unparenthesized(&lhs.e) {
                         let mid = (**mid).clone();
-                        let span = lhs.span.to(rhs.span);
-                        let right =
-                            Expr::new(ExprKind::Binary(op, Box::new(mid), Box::new(rhs)), span);
-                        lhs = Expr::new(
-                            ExprKind::Binary(BinOp::And, Box::new(lhs), Box::new(right)),
+                        let span = lhs.e.span.to(rhs.e.span);
+                        // `mid` is a child of `lhs`: no deeper than it
+                        let right = node(
+                            ExprKind::Binary(op, Box::new(mid), Box::new(rhs.e)),
                             span,
-                        );
+                            rhs.depth.max(lhs.depth),
+                            op_span,
+                        )?;
+                        lhs = node(
+                            ExprKind::Binary(BinOp::And, Box::new(lhs.e), Box::new(right.e)),
+                            span,
+                            lhs.depth.max(right.depth),
+                            op_span,
+                        )?;
                         continue;
                     }
                 }
             }
-            let span = lhs.span.to(rhs.span);
-            lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
+            let span = lhs.e.span.to(rhs.e.span);
+            let depth = lhs.depth.max(rhs.depth);
+            lhs = node(
+                ExprKind::Binary(op, Box::new(lhs.e), Box::new(rhs.e)),
+                span,
+                depth,
+                op_span,
+            )?;
         }
         Ok(lhs)
     }
 
-    fn prefix(&mut self) -> Result<Expr, ParseError> {
+    fn prefix(&mut self) -> Result<Sub, ParseError> {
         let (t, span) = self.bump();
         match t {
             Tok::Op("-") => {
-                let e = self.expr(13)?;
-                let s = span.to(e.span);
-                Ok(match e.kind {
-                    ExprKind::Int(i) => Expr::new(ExprKind::Int(-i), s),
-                    ExprKind::Float(f) => Expr::new(ExprKind::Float(-f), s),
-                    _ => Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(e)), s),
+                let x = self.expr(13)?;
+                let s = span.to(x.e.span);
+                Ok(match x.e.kind {
+                    ExprKind::Int(i) => node(ExprKind::Int(-i), s, 0, span)?,
+                    ExprKind::Float(f) => node(ExprKind::Float(-f), s, 0, span)?,
+                    kind => node(
+                        ExprKind::Unary(UnOp::Neg, Box::new(Expr::new(kind, x.e.span))),
+                        s,
+                        x.depth,
+                        span,
+                    )?,
                 })
             }
             Tok::Op("+") => self.expr(13),
-            Tok::Op("~") | Tok::Op("!") => {
-                let e = self.expr(5)?;
-                let s = span.to(e.span);
-                Ok(Expr::new(ExprKind::Unary(UnOp::Not, Box::new(e)), s))
-            }
-            Tok::Ident(ref s) if s == "not" => {
-                let e = self.expr(5)?;
-                let sp = span.to(e.span);
-                Ok(Expr::new(ExprKind::Unary(UnOp::Not, Box::new(e)), sp))
-            }
+            Tok::Op("~") | Tok::Op("!") => self.not(span),
+            Tok::Ident(ref s) if s == "not" => self.not(span),
             _ => {
                 let atom = self.atom(t, span)?;
                 self.postfix(atom)
@@ -304,43 +365,60 @@ impl Parser {
         }
     }
 
-    fn atom(&mut self, t: Tok, span: Span) -> Result<Expr, ParseError> {
-        Ok(match t {
-            Tok::Int(i) => Expr::new(ExprKind::Int(i), span),
-            Tok::Float(f) => Expr::new(ExprKind::Float(f), span),
-            Tok::Str(s) => Expr::new(ExprKind::Str(s), span),
-            Tok::Param(p) => Expr::new(ExprKind::Param(p), span),
+    fn not(&mut self, span: Span) -> Result<Sub, ParseError> {
+        let x = self.expr(5)?;
+        let s = span.to(x.e.span);
+        node(ExprKind::Unary(UnOp::Not, Box::new(x.e)), s, x.depth, span)
+    }
+
+    fn atom(&mut self, t: Tok, span: Span) -> Result<Sub, ParseError> {
+        let leaf = |kind| node(kind, span, 0, span);
+        match t {
+            Tok::Int(i) => leaf(ExprKind::Int(i)),
+            Tok::Float(f) => leaf(ExprKind::Float(f)),
+            Tok::Str(s) => leaf(ExprKind::Str(s)),
+            Tok::Param(p) => leaf(ExprKind::Param(p)),
             Tok::Ident(name) => match name.as_str() {
-                "True" | "true" => Expr::new(ExprKind::Bool(true), span),
-                "False" | "false" => Expr::new(ExprKind::Bool(false), span),
+                "True" | "true" => leaf(ExprKind::Bool(true)),
+                "False" | "false" => leaf(ExprKind::Bool(false)),
                 "and" | "or" | "not" => {
-                    return Err(err(format!("'{name}' needs an operand before it"), span))
+                    Err(err(format!("'{name}' needs an operand before it"), span))
                 }
                 _ => {
                     if *self.peek() == Tok::Op("(") {
                         self.bump();
-                        let (args, kwargs, end) = self.call_args()?;
-                        Expr::new(ExprKind::Call(name, args, kwargs), span.to(end))
+                        let (args, kwargs, end, depth) = self.call_args()?;
+                        node(
+                            ExprKind::Call(name, args, kwargs),
+                            span.to(end),
+                            depth,
+                            span,
+                        )
                     } else {
-                        Expr::new(ExprKind::Name(name), span)
+                        leaf(ExprKind::Name(name))
                     }
                 }
             },
             Tok::Op("(") => {
-                let mut e = self.expr(0)?;
+                let mut x = self.expr(0)?;
                 let end = self.expect(")")?;
-                e.span = span.to(end);
+                x.e.span = span.to(end);
                 // mark as parenthesised so chained comparisons do not reach inside
-                Expr::new(
-                    ExprKind::Call("__paren".into(), vec![e], Vec::new()),
+                node(
+                    ExprKind::Call("__paren".into(), vec![x.e], Vec::new()),
                     span.to(end),
+                    x.depth,
+                    span,
                 )
             }
             Tok::Op("[") => {
                 let mut items = Vec::new();
+                let mut depth = 0;
                 if *self.peek() != Tok::Op("]") {
                     loop {
-                        items.push(self.expr(0)?);
+                        let x = self.expr(0)?;
+                        depth = depth.max(x.depth);
+                        items.push(x.e);
                         if *self.peek() == Tok::Op(",") {
                             self.bump();
                             if *self.peek() == Tok::Op("]") {
@@ -352,20 +430,19 @@ impl Parser {
                     }
                 }
                 let end = self.expect("]")?;
-                Expr::new(ExprKind::List(items), span.to(end))
+                node(ExprKind::List(items), span.to(end), depth, span)
             }
-            t => {
-                return Err(err(
-                    format!("expected a value, found {}", describe(&t)),
-                    span,
-                ))
-            }
-        })
+            t => Err(err(
+                format!("expected a value, found {}", describe(&t)),
+                span,
+            )),
+        }
     }
 
     fn call_args(&mut self) -> Result<CallArgs, ParseError> {
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
+        let mut depth = 0;
         if *self.peek() != Tok::Op(")") {
             loop {
                 let is_kw = matches!(self.peek(), Tok::Ident(_))
@@ -379,7 +456,8 @@ impl Parser {
                     if kwargs.iter().any(|(n, _): &(String, Expr)| *n == k) {
                         return Err(err(format!("keyword argument '{k}' given twice"), kspan));
                     }
-                    kwargs.push((k, v));
+                    depth = depth.max(v.depth);
+                    kwargs.push((k, v.e));
                 } else {
                     if !kwargs.is_empty() {
                         return Err(err(
@@ -387,7 +465,9 @@ impl Parser {
                             self.span(),
                         ));
                     }
-                    args.push(self.expr(0)?);
+                    let v = self.expr(0)?;
+                    depth = depth.max(v.depth);
+                    args.push(v.e);
                 }
                 if *self.peek() == Tok::Op(",") {
                     self.bump();
@@ -400,14 +480,14 @@ impl Parser {
             }
         }
         let end = self.expect(")")?;
-        Ok((args, kwargs, end))
+        Ok((args, kwargs, end, depth))
     }
 
-    fn postfix(&mut self, mut e: Expr) -> Result<Expr, ParseError> {
+    fn postfix(&mut self, mut x: Sub) -> Result<Sub, ParseError> {
         loop {
             match self.peek() {
                 Tok::Op(".") => {
-                    self.bump();
+                    let dot = self.bump().1;
                     let (t, span) = self.bump();
                     let name = match t {
                         Tok::Ident(n) => n,
@@ -420,26 +500,32 @@ impl Parser {
                             ))
                         }
                     };
-                    let s = e.span.to(span);
-                    e = Expr::new(ExprKind::Attr(Box::new(e), name), s);
+                    let s = x.e.span.to(span);
+                    x = node(ExprKind::Attr(Box::new(x.e), name), s, x.depth, dot)?;
                 }
                 Tok::Op("[") => {
-                    self.bump();
+                    let open = self.bump().1;
                     if *self.peek() == Tok::Op(":") || self.is_slice_ahead() {
                         let a = self.slice_bound()?;
                         self.expect(":")?;
                         let b = self.slice_bound()?;
                         let end = self.expect("]")?;
-                        let s = e.span.to(end);
-                        e = Expr::new(ExprKind::Slice(Box::new(e), a, b), s);
+                        let s = x.e.span.to(end);
+                        x = node(ExprKind::Slice(Box::new(x.e), a, b), s, x.depth, open)?;
                     } else {
                         let idx = self.expr(0)?;
                         let end = self.expect("]")?;
-                        let s = e.span.to(end);
-                        e = Expr::new(ExprKind::Index(Box::new(e), Box::new(idx)), s);
+                        let s = x.e.span.to(end);
+                        let depth = x.depth.max(idx.depth);
+                        x = node(
+                            ExprKind::Index(Box::new(x.e), Box::new(idx.e)),
+                            s,
+                            depth,
+                            open,
+                        )?;
                     }
                 }
-                _ => return Ok(e),
+                _ => return Ok(x),
             }
         }
     }
