@@ -15,5 +15,5 @@ mod node;
 
 pub use diag::{closest, did_you_mean, edit_distance, ConfigError};
 pub use emit::to_yaml;
-pub use load::{load_file, load_str};
+pub use load::{load_file, load_str, MAX_ALIAS_VALUES, MAX_DEPTH};
 pub use node::{Key, Node, PathMiss, Pos, Value};

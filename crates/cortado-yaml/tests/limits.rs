@@ -1,0 +1,106 @@
+//! Hostile documents: alias bombs and deep nesting give an error naming the
+//! file and line, quickly and without exhausting memory or the stack.
+
+use cortado_yaml::{load_file, load_str, Value, MAX_ALIAS_VALUES, MAX_DEPTH};
+
+/// Runs `f` in a thread with a 2 MiB stack: an overflow aborts the test binary.
+fn small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// `a0: &a0 [x, x, ...]`, `a1: &a1 [*a0, *a0, ...]`, ...: 10^levels values.
+fn bomb(levels: usize) -> String {
+    let mut s = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..levels {
+        let p = format!("*a{}", i - 1);
+        s.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p; 10].join(", ")));
+    }
+    s
+}
+
+#[test]
+fn a_billion_laughs_is_refused_at_the_alias() {
+    let dir = std::env::temp_dir().join(format!("cortado-yaml-bomb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bomb.yaml");
+    std::fs::write(&path, bomb(9)).unwrap();
+    let t = std::time::Instant::now();
+    let e = load_file(&path).unwrap_err();
+    eprintln!("refused in {:?}", t.elapsed());
+    std::fs::remove_dir_all(&dir).ok();
+    let p = e.pos.clone().expect("a position");
+    assert!(p.file.ends_with("bomb.yaml"), "{e}");
+    // line 6 (a5) copies 10 × 111,111 values: past the limit at one of its aliases
+    assert_eq!(p.line, 6, "{e}");
+    assert!(p.col > 9, "{e}");
+    assert!(
+        e.message
+            .contains(&format!("copy more than {MAX_ALIAS_VALUES} values")),
+        "{e}"
+    );
+}
+
+#[test]
+fn aliases_within_the_limit_are_expanded() {
+    let n = load_str(&bomb(4), "ok.yaml").unwrap();
+    let a3 = n.get("a3").unwrap().as_seq().unwrap();
+    assert_eq!(a3.len(), 10);
+    let leaf = n.path("a3.9.9.9.9").unwrap();
+    assert_eq!(leaf.value, Value::Str("lol".into()));
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    for (doc, line) in [
+        (
+            format!("x: {}1{}", "[".repeat(100_000), "]".repeat(100_000)),
+            1,
+        ),
+        (format!("x: {}1", "[".repeat(100_000)), 1),
+        (format!("x: {}", "{a: ".repeat(100_000)), 1),
+        (
+            (0..1000)
+                .map(|i| format!("{}k:\n", " ".repeat(i)))
+                .collect::<String>(),
+            MAX_DEPTH as u32,
+        ),
+    ] {
+        let e = small_stack(move || load_str(&doc, "deep.yaml").unwrap_err());
+        // the YAML parser has its own limit for flow collections
+        assert!(
+            e.message
+                .contains(&format!("deeper than {MAX_DEPTH} levels"))
+                || e.message.contains("recursion limit exceeded"),
+            "{e}"
+        );
+        let p = e.pos.unwrap();
+        assert_eq!((&*p.file, p.line), ("deep.yaml", line));
+    }
+    // aliases cannot stack depth: each anchor nests the previous one
+    let mut doc = String::from("a0: &a0 [1]\n");
+    for i in 1..400 {
+        doc.push_str(&format!("a{i}: &a{i} [*a{}]\n", i - 1));
+    }
+    let e = small_stack(move || load_str(&doc, "deep.yaml").unwrap_err());
+    assert!(e.message.contains("deeper than"), "{e}");
+    // just under the limit is fine
+    let n = MAX_DEPTH - 2;
+    let doc = format!("x: {}1{}", "[".repeat(n), "]".repeat(n));
+    small_stack(move || load_str(&doc, "ok.yaml").unwrap());
+}
+
+#[test]
+fn an_empty_file_is_located() {
+    for text in ["", "# only a comment\n", "---\n"] {
+        let n = load_str(text, "empty.yaml").unwrap();
+        let p = n.pos.clone().expect("a position");
+        assert_eq!(&*p.file, "empty.yaml");
+        let e = n.req("datasets").unwrap_err().to_string();
+        assert!(e.starts_with("empty.yaml:"), "{text:?}: {e}");
+    }
+}
