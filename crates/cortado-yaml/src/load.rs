@@ -1,6 +1,6 @@
 //! YAML text to [`Node`] trees, with positions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -86,9 +86,79 @@ impl Built {
 
 enum FrameKind {
     Seq,
-    /// A key waiting for its value, and the keys that came from `<<` merges
-    /// (explicit keys override them).
-    Map(Option<Node>, Vec<String>),
+    Map(MapState),
+}
+
+/// What a mapping being read needs besides its entries.
+#[derive(Default)]
+struct MapState {
+    /// A key waiting for its value.
+    pending: Option<Node>,
+    /// Where each key is in the entries.
+    names: HashMap<String, usize>,
+    /// Keys that came from `<<` merges (explicit keys override them).
+    merged: HashSet<String>,
+    /// Entries overridden (removed when the mapping ends).
+    dead: Vec<usize>,
+}
+
+impl MapState {
+    /// Adds `key: node`, or merges `<<: node`.
+    fn add(
+        &mut self,
+        entries: &mut Vec<(Key, Node)>,
+        key: Node,
+        node: Node,
+    ) -> Result<(), ConfigError> {
+        let name = key_name(&key)?;
+        if name == "<<" && matches!(key.value, Value::Str(_)) {
+            for (k, v) in merge_sources(node)?.into_iter().flatten() {
+                if !self.names.contains_key(&k.name) {
+                    self.names.insert(k.name.clone(), entries.len());
+                    self.merged.insert(k.name.clone());
+                    entries.push((k, v));
+                }
+            }
+            return Ok(());
+        }
+        if self.merged.remove(&name) {
+            if let Some(i) = self.names.remove(&name) {
+                self.dead.push(i);
+            }
+        }
+        if let Some(&i) = self.names.get(&name) {
+            return Err(ConfigError::new(
+                key.pos.clone(),
+                format!(
+                    "duplicate key '{name}'{}",
+                    entries[i]
+                        .0
+                        .pos
+                        .as_ref()
+                        .map(|p| format!(" (first at line {})", p.line))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        self.names.insert(name.clone(), entries.len());
+        entries.push((Key { name, pos: key.pos }, node));
+        Ok(())
+    }
+
+    /// Removes the overridden entries.
+    fn finish(&self, node: &mut Node) {
+        if self.dead.is_empty() {
+            return;
+        }
+        let dead: HashSet<usize> = self.dead.iter().copied().collect();
+        if let Value::Map(entries) = &mut node.value {
+            let mut i = 0;
+            entries.retain(|_| {
+                i += 1;
+                !dead.contains(&(i - 1))
+            });
+        }
+    }
 }
 
 /// A mapping or sequence being read: the node so far (size and depth
@@ -133,12 +203,15 @@ impl Builder {
             Event::SequenceStart(anchor, _) => self.open(Value::Seq(Vec::new()), anchor, span)?,
             Event::MappingStart(anchor, _) => self.open(Value::Map(Vec::new()), anchor, span)?,
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else {
+                let Some(mut frame) = self.stack.pop() else {
                     return Err(ConfigError::new(
                         self.pos(span),
                         "unbalanced YAML structure",
                     ));
                 };
+                if let FrameKind::Map(m) = &frame.kind {
+                    m.finish(&mut frame.built.node);
+                }
                 self.push_value(frame.built, frame.anchor)?;
             }
             Event::Alias(id) => {
@@ -180,7 +253,7 @@ impl Builder {
         }
         let kind = match value {
             Value::Seq(_) => FrameKind::Seq,
-            _ => FrameKind::Map(None, Vec::new()),
+            _ => FrameKind::Map(MapState::default()),
         };
         self.stack.push(Frame {
             built: Built::leaf(Node::at(value, self.pos(span))),
@@ -214,34 +287,13 @@ impl Builder {
                     items.push(node);
                 }
             }
-            FrameKind::Map(pending, merged) => match pending.take() {
-                None => *pending = Some(node),
+            FrameKind::Map(state) => match state.pending.take() {
+                None => state.pending = Some(node),
                 Some(key) => {
-                    let name = key_name(&key)?;
                     let Value::Map(entries) = &mut parent.node.value else {
                         unreachable!()
                     };
-                    if name == "<<" && matches!(key.value, Value::Str(_)) {
-                        merged.extend(merge_key(entries, node)?);
-                    } else {
-                        if let Some(i) = merged.iter().position(|m| *m == name) {
-                            merged.remove(i);
-                            entries.retain(|(k, _)| k.name != name);
-                        }
-                        if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == name) {
-                            return Err(ConfigError::new(
-                                key.pos.clone(),
-                                format!(
-                                    "duplicate key '{name}'{}",
-                                    k.pos
-                                        .as_ref()
-                                        .map(|p| format!(" (first at line {})", p.line))
-                                        .unwrap_or_default()
-                                ),
-                            ));
-                        }
-                        entries.push((Key { name, pos: key.pos }, node));
-                    }
+                    state.add(entries, key, node)?;
                 }
             },
         }
@@ -264,11 +316,10 @@ fn key_name(key: &Node) -> Result<String, ConfigError> {
     })
 }
 
-/// `<<: *base` (or a list of them): copy the entries not already present;
-/// returns the names copied.
-fn merge_key(entries: &mut Vec<(Key, Node)>, src: Node) -> Result<Vec<String>, ConfigError> {
-    let sources = match src.value {
-        Value::Map(m) => vec![m],
+/// The mappings a `<<` merge copies from: `<<: *base` or a list of them.
+fn merge_sources(src: Node) -> Result<Vec<Vec<(Key, Node)>>, ConfigError> {
+    match src.value {
+        Value::Map(m) => Ok(vec![m]),
         Value::Seq(items) => items
             .into_iter()
             .map(|n| match n.value {
@@ -278,19 +329,9 @@ fn merge_key(entries: &mut Vec<(Key, Node)>, src: Node) -> Result<Vec<String>, C
                     "a '<<' merge list must hold mappings",
                 )),
             })
-            .collect::<Result<_, _>>()?,
-        _ => return Err(ConfigError::new(src.pos, "'<<' must merge a mapping")),
-    };
-    let mut copied = Vec::new();
-    for m in sources {
-        for (k, v) in m {
-            if !entries.iter().any(|(e, _)| e.name == k.name) {
-                copied.push(k.name.clone());
-                entries.push((k, v));
-            }
-        }
+            .collect(),
+        _ => Err(ConfigError::new(src.pos, "'<<' must merge a mapping")),
     }
-    Ok(copied)
 }
 
 /// Types a plain (unquoted) scalar as PyYAML's safe loader with OmegaConf's

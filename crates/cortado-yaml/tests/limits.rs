@@ -104,3 +104,43 @@ fn an_empty_file_is_located() {
         assert!(e.starts_with("empty.yaml:"), "{text:?}: {e}");
     }
 }
+
+#[test]
+fn a_mapping_with_many_keys_loads_in_linear_time() {
+    // duplicate keys were looked for by scanning the entries: 2·10^10 comparisons
+    let text: String = (0..200_000).map(|i| format!("k{i}: {i}\n")).collect();
+    let n = load_str(&text, "t.yaml").unwrap();
+    assert_eq!(n.get("k199999").unwrap().value, Value::Int(199_999));
+    let dup = format!("{text}k7: again\n");
+    let e = load_str(&dup, "t.yaml").unwrap_err().to_string();
+    assert!(
+        e.starts_with("t.yaml:200001:1: duplicate key 'k7' (first at line 8)"),
+        "{e}"
+    );
+    // merges too
+    let base: String = (0..100_000).map(|i| format!("  m{i}: {i}\n")).collect();
+    let over: String = (0..100_000).map(|i| format!("  m{i}: -{i}\n")).collect();
+    let text = format!("base: &b\n{base}d:\n  <<: *b\n{over}");
+    let n = load_str(&text, "m.yaml").unwrap();
+    assert_eq!(n.path("d.m99999").unwrap().value, Value::Int(-99_999));
+    assert_eq!(n.get("d").unwrap().as_map().unwrap().len(), 100_000);
+}
+
+#[test]
+fn merged_keys_are_overridden_in_order() {
+    let n = load_str(
+        "b: &b {x: 1, y: 2, z: 3}\nd:\n  <<: *b\n  x: 4\n  w: 5\n",
+        "f.yaml",
+    )
+    .unwrap();
+    let d = n.get("d").unwrap();
+    assert_eq!(d.keys(), vec!["y", "z", "x", "w"]);
+    assert_eq!(d.get("x").unwrap().value, Value::Int(4));
+    let e = load_str("b: &b {x: 1}\nd:\n  <<: *b\n  x: 4\n  x: 5\n", "f.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("f.yaml:5:3: duplicate key 'x' (first at line 4)"),
+        "{e}"
+    );
+}
