@@ -19,7 +19,7 @@
 mod defaults;
 mod interpolate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use cortado_yaml::{ConfigError, Node, Value};
@@ -184,10 +184,18 @@ impl Parameters {
 pub fn deep_merge(dst: &mut Node, src: Node) {
     match (&mut dst.value, src.value) {
         (Value::Map(d), Value::Map(s)) => {
+            // where each key is (first occurrence), so that large mappings merge in linear time
+            let mut at: HashMap<String, usize> = HashMap::with_capacity(d.len() + s.len());
+            for (i, (k, _)) in d.iter().enumerate() {
+                at.entry(k.name.clone()).or_insert(i);
+            }
             for (k, v) in s {
-                match d.iter_mut().find(|(dk, _)| dk.name == k.name) {
-                    Some((_, dv)) => deep_merge(dv, v),
-                    None => d.push((k, v)),
+                match at.get(&k.name) {
+                    Some(&i) => deep_merge(&mut d[i].1, v),
+                    None => {
+                        at.insert(k.name.clone(), d.len());
+                        d.push((k, v));
+                    }
                 }
             }
         }
