@@ -134,29 +134,46 @@ pub struct DatasetPlan {
     pub lumi: f64,
 }
 
-/// An expression error located in the configuration.
+/// An expression error located in the configuration: the file, line and
+/// column of the offending part (also inside folded or multi-line scalars),
+/// and the line with a caret under it.
 fn locate(e: CheckError, src: &ExprSrc, what: &str) -> ConfigError {
-    let mut pos = src.pos.clone();
-    // Point at the offending part when the expression is a plain one-line scalar.
-    if let Some(p) = pos.as_mut() {
-        if !src.text.contains('\n') {
-            p.col += e.span.start as u32;
+    let spot = src
+        .pos
+        .as_ref()
+        .and_then(|p| cortado_yaml::locate_in_scalar(p, &src.text, e.span.start));
+    let start = e.span.start.min(src.text.len());
+    let end = e.span.end.clamp(start, src.text.len());
+    let width = src.text[start..end].chars().count().max(1);
+    let (pos, excerpt) = match spot {
+        Some(s) => {
+            let line = s.line_text.trim_start();
+            let indent = s.line_text.chars().count() - line.chars().count();
+            let col = (s.pos.col as usize).saturating_sub(1 + indent);
+            let width = width.min(line.chars().count().saturating_sub(col)).max(1);
+            let excerpt = format!("\n    {line}\n    {}{}", " ".repeat(col), "^".repeat(width));
+            (Some(s.pos), excerpt)
         }
-    }
-    let excerpt = {
-        let start = e.span.start.min(src.text.len());
-        let end = e.span.end.clamp(start, src.text.len());
-        let width = src.text[start..end].chars().count().max(1);
-        format!(
-            "\n    {}\n    {}{}",
-            src.text.replace('\n', " "),
-            " ".repeat(src.text[..start].chars().count()),
-            "^".repeat(width)
-        )
+        None => {
+            // a scalar not found in its file (or text made from it): the
+            // expression on one line, the position of the scalar
+            let mut pos = src.pos.clone();
+            if let Some(p) = pos.as_mut() {
+                if !src.text.contains('\n') {
+                    p.col += e.span.start as u32;
+                }
+            }
+            let excerpt = format!(
+                "\n    {}\n    {}{}",
+                src.text.replace('\n', " "),
+                " ".repeat(src.text[..start].chars().count()),
+                "^".repeat(width)
+            );
+            (pos, excerpt)
+        }
     };
     let mut ce = ConfigError::new(pos, format!("{what}: {}", e.message));
-    ce.hint = e.hint;
-    if let Some(h) = ce.hint.take() {
+    if let Some(h) = e.hint {
         ce.message = format!("{} ({h})", ce.message);
     }
     ce.message.push_str(&excerpt);

@@ -142,6 +142,8 @@ impl<'a> Lexer<'a> {
                 return Ok((Tok::Op(op), span(self.pos)));
             }
         }
+        // the whole character (`c` is its first byte only)
+        let c = self.src[self.pos..].chars().next().unwrap_or(c);
         Err(err(
             format!("unexpected character '{c}'"),
             span(self.pos + c.len_utf8()),
@@ -664,5 +666,9 @@ mod tests {
             .message
             .contains("unexpected name 'b'"));
         assert!(parse("'abc").is_err());
+        // a character of several bytes is named and spanned whole
+        let e = parse("pt > €3").unwrap_err();
+        assert_eq!(e.message, "unexpected character '€'");
+        assert_eq!((e.span.start, e.span.end), (5, 8));
     }
 }
