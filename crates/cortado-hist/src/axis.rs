@@ -87,6 +87,82 @@ pub struct Axis {
 }
 
 impl Axis {
+    /// The axis in words, with its binning and flow bins
+    /// (`ll.mass: 100 regular bins in [0, 200)`), for messages.
+    pub fn describe(&self) -> String {
+        fn list<T: std::fmt::Display>(v: &[T]) -> String {
+            let show = |s: &[T]| {
+                s.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if v.len() <= 12 {
+                format!("[{}]", show(v))
+            } else {
+                format!("[{}, ..., {}]", show(&v[..5]), show(&v[v.len() - 5..]))
+            }
+        }
+        let binning = match &self.kind {
+            AxisKind::Regular {
+                bins,
+                start,
+                stop,
+                transform,
+            } => format!(
+                "{bins} regular bins in [{start}, {stop}){}",
+                match transform {
+                    Some(Transform::Log) => " (log)",
+                    Some(Transform::Sqrt) => " (sqrt)",
+                    None => "",
+                }
+            ),
+            AxisKind::Variable { edges } => {
+                format!(
+                    "{} variable bins, edges {}",
+                    edges.len().saturating_sub(1),
+                    list(edges)
+                )
+            }
+            AxisKind::Integer { start, stop } => format!("integers in [{start}, {stop})"),
+            AxisKind::IntCategory { categories, growth } => format!(
+                "integer categories {}{}",
+                list(categories),
+                if *growth { " (growing)" } else { "" }
+            ),
+            AxisKind::StrCategory { categories, growth } => {
+                let q: Vec<String> = categories.iter().map(|c| format!("{c:?}")).collect();
+                format!(
+                    "string categories {}{}",
+                    list(&q),
+                    if *growth { " (growing)" } else { "" }
+                )
+            }
+        };
+        let mut flow = Vec::new();
+        if !self.is_category() {
+            if !self.underflow {
+                flow.push("no underflow");
+            }
+            if !self.overflow {
+                flow.push("no overflow");
+            }
+        } else if !self.overflow {
+            flow.push("no other bin");
+        }
+        let flow = if flow.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", flow.join(", "))
+        };
+        let label = if self.label.is_empty() || self.label == self.name {
+            String::new()
+        } else {
+            format!(" labelled {:?}", self.label)
+        };
+        format!("{}: {binning}{flow}{label}", self.name)
+    }
+
     /// A regular axis with both flow bins.
     pub fn regular(name: &str, label: &str, bins: usize, start: f64, stop: f64) -> Axis {
         Axis {
