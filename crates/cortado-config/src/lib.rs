@@ -11,6 +11,7 @@
 //! closest valid name; expressions are checked later against the input files.
 
 pub mod datasets;
+mod files;
 pub mod histograms;
 mod load;
 pub mod run_options;

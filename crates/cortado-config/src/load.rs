@@ -7,6 +7,7 @@ use cortado_params::{Parameters, Resolvers};
 use cortado_yaml::{ConfigError, Node, Value};
 
 use crate::datasets::{read_fileset, Filter};
+use crate::files::read_yaml;
 use crate::histograms::parse_histogram;
 use crate::{
     AnalysisConfig, Categories, ColOut, ColumnsConfig, CustomWeight, CutDef, Definition, ExprSrc,
@@ -52,7 +53,7 @@ fn node_path(n: &Node, fallback: &Path) -> Result<PathBuf, ConfigError> {
 /// Reads a configuration file and the files it `extends` (deep-merged: the
 /// extending file's mappings merge into the base's, other values replace).
 fn load_tree(path: &Path, depth: usize) -> Result<Node, ConfigError> {
-    let mut n = cortado_yaml::load_file(path)?;
+    let mut n = read_yaml(path)?;
     let Some(base) = n.get("extends").cloned() else {
         return Ok(n);
     };
