@@ -321,3 +321,44 @@ fn a_fileset_json_must_be_strict_json() {
         "{err}"
     );
 }
+
+#[test]
+fn histograms_too_large_for_memory_are_refused_before_reading() {
+    // 10^9 bins, and 10^5 × 10^5: refused at the histogram's line, with what it would take
+    fails_with(
+        "huge1d",
+        "histograms:\n  huge:\n    axes: [{coll: ll, field: mass, bins: 1000000000, start: 0, stop: 200}]\n",
+        &[
+            "analysis.yaml:4:5:",
+            "the histograms would take 89.4 GiB of memory, more than the limit of 16.0 GiB",
+            "'huge', has 1,000,000,002 cells of 32 bytes, held 3 times",
+            "workflow_options: {max_histogram_memory: 90GiB}",
+        ],
+    );
+    fails_with(
+        "huge2d",
+        "histograms:\n  mll: {axes: [{coll: ll, field: mass, bins: 10, start: 0, stop: 200}]}\n  huge2d:\n    storage: double\n    axes:\n      - {coll: ll, field: mass, bins: 100000, start: 0, stop: 200}\n      - {coll: ll, field: pt, bins: 100000, start: 0, stop: 200}\n",
+        &[
+            "analysis.yaml:5:5:",
+            "'huge2d', has 10,000,400,004 cells of 16 bytes",
+        ],
+    );
+    // axes whose cells cannot even be counted in 64 bits
+    let axes = ["{coll: ll, field: mass, bins: 100000000, start: 0, stop: 1}"; 4].join(", ");
+    fails_with(
+        "overflow",
+        &format!("histograms:\n  h: {{axes: [{axes}]}}\n"),
+        &["analysis.yaml:3:6:", "more than the limit"],
+    );
+    // the limit can be raised (planning allocates nothing)
+    let (ok, _, err) = check(
+        "raised",
+        "workflow_options: {max_histogram_memory: 100TiB}\nhistograms:\n  huge:\n    axes: [{coll: ll, field: mass, bins: 1000000000, start: 0, stop: 200}]\n",
+    );
+    assert!(ok, "{err}");
+    fails_with(
+        "badlimit",
+        "workflow_options: {max_histogram_memory: lots}\n",
+        &["analysis.yaml:2:42:", "must be a size in bytes"],
+    );
+}

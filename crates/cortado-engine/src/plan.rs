@@ -505,6 +505,8 @@ pub fn plan_dataset(
             ));
         }
     }
+    // the memory the run's histograms take (crate::hist_memory)
+    crate::hist_memory::check(cfg)?;
     Ok(DatasetPlan {
         dataset: ds.clone(),
         meta: c.meta.clone(),
@@ -657,7 +659,12 @@ fn add_set(
     Ok(())
 }
 
-fn add_variations(cfg: &AnalysisConfig, key: Option<&str>, plan: &mut WeightPlan, ds: &Dataset) {
+pub(crate) fn add_variations(
+    cfg: &AnalysisConfig,
+    key: Option<&str>,
+    plan: &mut WeightPlan,
+    ds: &Dataset,
+) {
     if !ds.is_mc {
         return;
     }
@@ -745,6 +752,48 @@ fn axis_value_text(a: &AxisDef) -> Result<String, String> {
     }
 }
 
+/// The axis a histogram's axis definition describes (checked).
+pub(crate) fn hist_axis(a: &AxisDef) -> Result<Axis, String> {
+    let kind = match (a.kind.as_str(), &a.bins) {
+        ("regular", Some(Bins::Count(n))) => AxisKind::Regular {
+            bins: *n,
+            start: a.start.unwrap_or(0.0),
+            stop: a.stop.unwrap_or(1.0),
+            transform: match a.transform.as_deref() {
+                Some("log") => Some(Transform::Log),
+                Some("sqrt") => Some(Transform::Sqrt),
+                _ => None,
+            },
+        },
+        ("variable", Some(Bins::Edges(e))) | ("regular", Some(Bins::Edges(e))) => {
+            AxisKind::Variable { edges: e.clone() }
+        }
+        ("int", _) => AxisKind::Integer {
+            start: a.start.unwrap_or(0.0) as i64,
+            stop: a.stop.unwrap_or(1.0) as i64,
+        },
+        ("intcat", _) => AxisKind::IntCategory {
+            categories: Vec::new(),
+            growth: a.growth,
+        },
+        ("strcat", _) => AxisKind::StrCategory {
+            categories: Vec::new(),
+            growth: a.growth,
+        },
+        _ => return Err(format!("axis '{}' has an invalid binning", a.name)),
+    };
+    let axis = Axis {
+        name: a.name.clone(),
+        label: a.label.clone(),
+        kind,
+        underflow: a.underflow,
+        overflow: a.overflow,
+    };
+    axis.validate()
+        .map_err(|m| format!("axis '{}': {m}", a.name))?;
+    Ok(axis)
+}
+
 fn hist_plan(
     c: &mut Compiler<'_>,
     h: &HistDef,
@@ -786,39 +835,8 @@ fn hist_plan(
                 ))
             }
         }
-        let kind = match (a.kind.as_str(), &a.bins) {
-            ("regular", Some(Bins::Count(n))) => AxisKind::Regular {
-                bins: *n,
-                start: a.start.unwrap_or(0.0),
-                stop: a.stop.unwrap_or(1.0),
-                transform: match a.transform.as_deref() {
-                    Some("log") => Some(Transform::Log),
-                    Some("sqrt") => Some(Transform::Sqrt),
-                    _ => None,
-                },
-            },
-            ("variable", Some(Bins::Edges(e))) | ("regular", Some(Bins::Edges(e))) => {
-                AxisKind::Variable { edges: e.clone() }
-            }
-            ("int", _) => AxisKind::Integer {
-                start: a.start.unwrap_or(0.0) as i64,
-                stop: a.stop.unwrap_or(1.0) as i64,
-            },
-            ("intcat", _) => AxisKind::IntCategory {
-                categories: Vec::new(),
-                growth: a.growth,
-            },
-            ("strcat", _) => AxisKind::StrCategory {
-                categories: Vec::new(),
-                growth: a.growth,
-            },
-            _ => {
-                return Err(ConfigError::new(
-                    h.pos.clone(),
-                    format!("{what}: axis '{}' has an invalid binning", a.name),
-                ))
-            }
-        };
+        let axis =
+            hist_axis(a).map_err(|m| ConfigError::new(h.pos.clone(), format!("{what}: {m}")))?;
         if h.autofill && a.kind == "int" && t.ty.prim().is_some_and(|p| p.is_float()) {
             return Err(ConfigError::new(
                 h.pos.clone(),
@@ -828,16 +846,6 @@ fn hist_plan(
                 ),
             ));
         }
-        let axis = Axis {
-            name: a.name.clone(),
-            label: a.label.clone(),
-            kind,
-            underflow: a.underflow,
-            overflow: a.overflow,
-        };
-        axis.validate().map_err(|m| {
-            ConfigError::new(h.pos.clone(), format!("{what}: axis '{}': {m}", a.name))
-        })?;
         axes.push((axis, h.autofill.then_some(t)));
     }
     let mut categories: Vec<String> = cats

@@ -254,8 +254,10 @@ impl Axis {
     pub fn bins(&self) -> usize {
         match &self.kind {
             AxisKind::Regular { bins, .. } => *bins,
-            AxisKind::Variable { edges } => edges.len() - 1,
-            AxisKind::Integer { start, stop } => (stop - start) as usize,
+            AxisKind::Variable { edges } => edges.len().saturating_sub(1),
+            AxisKind::Integer { start, stop } => {
+                usize::try_from((*stop as i128 - *start as i128).max(0)).unwrap_or(usize::MAX)
+            }
             AxisKind::IntCategory { categories, .. } => categories.len(),
             AxisKind::StrCategory { categories, .. } => categories.len(),
         }
@@ -276,7 +278,9 @@ impl Axis {
 
     /// Number of storage cells along this axis (bins plus flow bins).
     pub fn extent(&self) -> usize {
-        self.bins() + usize::from(self.has_underflow()) + usize::from(self.overflow)
+        self.bins()
+            .saturating_add(usize::from(self.has_underflow()))
+            .saturating_add(usize::from(self.overflow))
     }
 
     /// Bin edges of a numeric axis (`bins + 1` values), as boost-histogram computes them.
@@ -446,5 +450,16 @@ mod tests {
         assert!(Axis::regular("x", "", 1, 1.0, 1.0).validate().is_err());
         assert!(Axis::variable("x", "", vec![0.0, 0.0]).validate().is_err());
         assert!(Axis::integer("x", "", 3, 3).validate().is_err());
+    }
+
+    #[test]
+    fn extreme_binnings_count_without_overflow() {
+        // the widest integer axis: 2^64 - 1 bins, counted without overflow
+        let a = Axis::integer("x", "", i64::MIN, i64::MAX);
+        assert_eq!(a.bins(), usize::MAX);
+        assert_eq!(a.extent(), usize::MAX);
+        let empty = Axis::variable("x", "", Vec::new());
+        assert_eq!(empty.bins(), 0);
+        assert!(empty.validate().is_err());
     }
 }
