@@ -76,13 +76,19 @@ impl Parameters {
     /// The shipped defaults, merged and resolved as PocketCoffea's
     /// `get_default_parameters()` does.
     pub fn defaults(res: &Resolvers) -> Result<Parameters, ConfigError> {
-        let mut root = Node::empty_map();
-        for (name, text) in defaults::YAML_FILES {
-            let n = cortado_yaml::load_str(text, &format!("<cortado defaults>/{name}"))?;
-            deep_merge(&mut root, n);
-        }
-        let p = Parameters { root };
-        p.resolve(res)
+        // the shipped files are parsed once per process
+        static RAW: std::sync::OnceLock<Result<Node, ConfigError>> = std::sync::OnceLock::new();
+        let root = RAW
+            .get_or_init(|| {
+                let mut root = Node::empty_map();
+                for (name, text) in defaults::YAML_FILES {
+                    let n = cortado_yaml::load_str(text, &format!("<cortado defaults>/{name}"))?;
+                    deep_merge(&mut root, n);
+                }
+                Ok(root)
+            })
+            .clone()?;
+        Parameters { root }.resolve(res)
     }
 
     /// Wraps a tree.
