@@ -8,8 +8,7 @@ use cortado_yaml::{ConfigError, Node, Pos};
 /// Reads a YAML configuration file; a PocketCoffea Python configuration
 /// (`config.py`) is recognised and refused with a pointer to the porting guide.
 pub(crate) fn read_yaml(path: &Path) -> Result<Node, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(None, format!("cannot read {}: {e}", path.display())))?;
+    let text = cortado_yaml::read_text(path)?;
     if path.extension().is_some_and(|e| e == "py") || looks_like_python(&text) {
         return Err(ConfigError::new(
             None,
@@ -28,8 +27,7 @@ pub(crate) fn read_yaml(path: &Path) -> Result<Node, ConfigError> {
 /// file is read as YAML.
 pub(crate) fn read_json(path: &Path) -> Result<Node, ConfigError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(None, format!("cannot read {name}: {e}")))?;
+    let text = cortado_yaml::read_text(path)?;
     let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
     if !yaml {
         if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {

@@ -20,9 +20,21 @@ pub const MAX_ALIAS_VALUES: usize = 1_000_000;
 
 /// Parses a YAML file.
 pub fn load_file(path: &Path) -> Result<Node, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(None, format!("cannot read {}: {e}", path.display())))?;
+    let text = read_text(path)?;
     load_str(&text, &path.display().to_string())
+}
+
+/// The text of a configuration file; a FIFO, device or directory is refused
+/// (reading one could block forever or never end).
+pub fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        ConfigError::new(None, format!("cannot read {}: {e}", path.display()))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| cannot(&e))?;
+    if !meta.is_file() {
+        return Err(cannot(&"not a regular file"));
+    }
+    std::fs::read_to_string(path).map_err(|e| cannot(&e))
 }
 
 /// Parses YAML text; `file` names it in positions and errors.
@@ -336,7 +348,7 @@ fn merge_sources(src: Node) -> Result<Vec<Vec<(Key, Node)>>, ConfigError> {
 
 /// Types a plain (unquoted) scalar as PyYAML's safe loader with OmegaConf's
 /// float rule does.
-fn plain_scalar(t: &str) -> Value {
+pub(crate) fn plain_scalar(t: &str) -> Value {
     match t {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {

@@ -144,3 +144,23 @@ fn merged_keys_are_overridden_in_order() {
         "{e}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_directory_is_refused_without_blocking() {
+    let dir = std::env::temp_dir().join(format!("cortado-yaml-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let e = load_file(&dir).unwrap_err().to_string();
+    assert!(e.contains("not a regular file"), "{e}");
+    let fifo = dir.join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    // opening a FIFO without a writer would block forever
+    let e = load_file(&fifo).unwrap_err().to_string();
+    assert!(e.contains("pipe.yaml: not a regular file"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+    let e = load_file(std::path::Path::new("/dev/zero"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/dev/zero: not a regular file"), "{e}");
+}
