@@ -18,7 +18,7 @@ pub mod run_options;
 
 pub use datasets::Dataset;
 pub use histograms::{AxisDef, Bins, HistDef};
-pub use load::load;
+pub use load::{from_node, load};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

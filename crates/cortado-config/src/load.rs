@@ -78,7 +78,13 @@ fn load_tree(path: &Path, depth: usize) -> Result<Node, ConfigError> {
 
 /// Loads an analysis configuration file.
 pub fn load(path: &Path) -> Result<AnalysisConfig, ConfigError> {
-    let raw = load_tree(path, 0)?;
+    from_node(load_tree(path, 0)?, path)
+}
+
+/// The configuration from a YAML tree already read, as if it were the file at
+/// `path` (paths in it resolve against that file's folder; `extends` is not
+/// followed). For tools, and for fuzzing without files.
+pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> {
     raw.check_keys(TOP_KEYS, "the analysis configuration")?;
     let dir = path
         .parent()
