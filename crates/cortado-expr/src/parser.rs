@@ -15,6 +15,11 @@ use crate::ast::{BinOp, Expr, ExprKind, Span, UnOp};
 /// over the tree (parsing, checking, evaluating, dropping) within a thread's stack.
 pub const MAX_DEPTH: usize = 256;
 
+/// The name of the call node that marks a parenthesised expression (so that
+/// chained comparisons do not reach inside); no name written in an expression
+/// can be it.
+pub const PAREN: &str = "()";
+
 /// A syntax error with its position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParseError {
@@ -407,7 +412,7 @@ impl Parser {
                 x.e.span = span.to(end);
                 // mark as parenthesised so chained comparisons do not reach inside
                 node(
-                    ExprKind::Call("__paren".into(), vec![x.e], Vec::new()),
+                    ExprKind::Call(PAREN.into(), vec![x.e], Vec::new()),
                     span.to(end),
                     x.depth,
                     span,
@@ -564,14 +569,16 @@ impl Parser {
 }
 
 fn lhs_is_unparenthesized(e: &Expr) -> bool {
-    !matches!(&e.kind, ExprKind::Call(n, _, _) if n == "__paren")
+    !matches!(&e.kind, ExprKind::Call(n, _, _) if n == PAREN)
 }
 
 /// Removes the parenthesis markers the parser leaves for chained comparisons.
 pub fn strip_parens(e: Expr) -> Expr {
     let span = e.span;
     let kind = match e.kind {
-        ExprKind::Call(n, mut a, _) if n == "__paren" => return strip_parens(a.remove(0)),
+        ExprKind::Call(n, mut a, _) if n == PAREN && a.len() == 1 => {
+            return strip_parens(a.remove(0))
+        }
         ExprKind::Attr(x, f) => ExprKind::Attr(Box::new(strip_parens(*x)), f),
         ExprKind::Index(x, i) => {
             ExprKind::Index(Box::new(strip_parens(*x)), Box::new(strip_parens(*i)))
@@ -666,6 +673,9 @@ mod tests {
             .message
             .contains("unexpected name 'b'"));
         assert!(parse("'abc").is_err());
+        // a function the user calls `__paren` is just an (unknown) function
+        let e = p("__paren(x=False)");
+        assert_eq!(show(&e), "__paren(x=false)");
         // a character of several bytes is named and spanned whole
         let e = parse("pt > €3").unwrap_err();
         assert_eq!(e.message, "unexpected character '€'");
