@@ -4,6 +4,7 @@ pub mod ast;
 pub mod builtins;
 pub mod check;
 pub mod eval;
+mod lexer;
 pub mod math;
 pub mod parser;
 pub mod types;
