@@ -18,6 +18,7 @@
 
 mod defaults;
 mod interpolate;
+mod pieces;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
