@@ -225,3 +225,170 @@ fn run_help_lists_every_executor() {
         assert!(help.contains(e), "{e} missing in:\n{help}");
     }
 }
+
+#[test]
+fn errors_in_multi_line_expressions_point_at_the_file_line() {
+    // a folded expression: the unknown name is on its third line
+    fails_with(
+        "folded",
+        "preselections:\n  - name: dilepton\n    expr: >-\n      nLeptonGood == 2\n      and first(MuonGood.pt) > 25\n      and ll.mas < 200\n",
+        &[
+            "analysis.yaml:7:11:",
+            "has no field 'mas' (did you mean 'mass'?)",
+            "\n    and ll.mas < 200\n        ^^^^^^\n",
+        ],
+    );
+    // a literal block, indented further on its second line
+    fails_with(
+        "literal",
+        "preselections:\n  - name: dilepton\n    expr: |\n      nLeptonGood == 2 and\n        first(MuonGoood.pt) > 25\n",
+        &[
+            "analysis.yaml:6:15:",
+            "unknown name 'MuonGoood'",
+            "\n    first(MuonGoood.pt) > 25\n          ^^^^^^^^^\n",
+        ],
+    );
+    // a quoted one-line expression: the column counts the quote
+    fails_with(
+        "quoted",
+        "workflow:\n  variables:\n    x: \"count(Muonn)\"\n",
+        &["analysis.yaml:4:15:", "unknown name 'Muonn'"],
+    );
+}
+
+#[test]
+fn too_deep_an_expression_is_an_error_with_a_caret() {
+    let n = 300;
+    let body = format!(
+        "workflow:\n  variables:\n    x: {}MET_pt{}\n",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    fails_with(
+        "deep",
+        &body,
+        &[
+            "analysis.yaml:4:264:",
+            "nested too deeply (more than 256 levels",
+            "^",
+        ],
+    );
+    let body = format!(
+        "workflow:\n  variables:\n    x: {}\n",
+        vec!["MET_pt"; 20_000].join(" + ")
+    );
+    fails_with("chain", &body, &["analysis.yaml:4:", "nested too deeply"]);
+}
+
+/// Runs `cortado check --cfg FILE` on a file with the given name and text.
+fn check_file(name: &str, text: &str) -> (bool, String) {
+    let dir = std::env::temp_dir().join(format!("cortado-cfgf-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["check", "--cfg", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_pocketcoffea_python_configuration_is_recognised() {
+    let py = "from pocket_coffea.utils.configurator import Configurator\nimport os\n\ncfg = Configurator(workflow=None)\n";
+    for name in ["config.py", "config.yaml"] {
+        let (ok, err) = check_file(name, py);
+        assert!(!ok);
+        assert!(
+            err.contains(&format!(
+                "{name} is a PocketCoffea Python configuration; cortado reads YAML: see docs/porting-from-pocketcoffea.md"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("YAML syntax error"), "{err}");
+    }
+}
+
+#[test]
+fn an_empty_configuration_names_its_file() {
+    let (ok, err) = check_file("empty.yaml", "");
+    assert!(!ok);
+    assert!(
+        err.contains("empty.yaml:1:1: missing required key 'datasets'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_fileset_json_must_be_strict_json() {
+    let dir = std::env::temp_dir().join(format!("cortado-cfg-{}-jsonc", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = root().join("examples/zmumu/datasets/fileset.json");
+    let text = std::fs::read_to_string(&good).unwrap();
+    // a trailing comma after the last dataset
+    let end = text.rfind('}').unwrap();
+    let bad = format!("{},\n}}\n", text[..end].trim_end());
+    let line = bad.lines().count() - 1;
+    std::fs::write(dir.join("fileset.json"), &bad).unwrap();
+    let (ok, _, err) = check(
+        "jsonc",
+        &format!(
+            "datasets:\n  jsons: [{}]\n",
+            dir.join("fileset.json").display()
+        ),
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "fileset.json:{}:1: not valid JSON: trailing comma",
+            line + 1
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn histograms_too_large_for_memory_are_refused_before_reading() {
+    // 10^9 bins, and 10^5 × 10^5: refused at the histogram's line, with what it would take
+    fails_with(
+        "huge1d",
+        "histograms:\n  huge:\n    axes: [{coll: ll, field: mass, bins: 1000000000, start: 0, stop: 200}]\n",
+        &[
+            "analysis.yaml:4:5:",
+            "the histograms would take 89.4 GiB of memory, more than the limit of 16.0 GiB",
+            "'huge', has 1,000,000,002 cells of 32 bytes, held 3 times",
+            "workflow_options: {max_histogram_memory: 90GiB}",
+        ],
+    );
+    fails_with(
+        "huge2d",
+        "histograms:\n  mll: {axes: [{coll: ll, field: mass, bins: 10, start: 0, stop: 200}]}\n  huge2d:\n    storage: double\n    axes:\n      - {coll: ll, field: mass, bins: 100000, start: 0, stop: 200}\n      - {coll: ll, field: pt, bins: 100000, start: 0, stop: 200}\n",
+        &[
+            "analysis.yaml:5:5:",
+            "'huge2d', has 10,000,400,004 cells of 16 bytes",
+        ],
+    );
+    // axes whose cells cannot even be counted in 64 bits
+    let axes = ["{coll: ll, field: mass, bins: 100000000, start: 0, stop: 1}"; 4].join(", ");
+    fails_with(
+        "overflow",
+        &format!("histograms:\n  h: {{axes: [{axes}]}}\n"),
+        &["analysis.yaml:3:6:", "more than the limit"],
+    );
+    // the limit can be raised (planning allocates nothing)
+    let (ok, _, err) = check(
+        "raised",
+        "workflow_options: {max_histogram_memory: 100TiB}\nhistograms:\n  huge:\n    axes: [{coll: ll, field: mass, bins: 1000000000, start: 0, stop: 200}]\n",
+    );
+    assert!(ok, "{err}");
+    fails_with(
+        "badlimit",
+        "workflow_options: {max_histogram_memory: lots}\n",
+        &["analysis.yaml:2:42:", "must be a size in bytes"],
+    );
+}

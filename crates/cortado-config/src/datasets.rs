@@ -33,9 +33,10 @@ pub struct Dataset {
     pub pos: Option<Pos>,
 }
 
-/// Reads the datasets of a fileset JSON.
+/// Reads the datasets of a fileset JSON (strict JSON: a trailing comma or a
+/// comment is an error with its line and column; a `.yaml`/`.yml` fileset is YAML).
 pub fn read_fileset(path: &Path) -> Result<Vec<Dataset>, ConfigError> {
-    let node = cortado_yaml::load_file(path)?;
+    let node = crate::files::read_json(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for (k, v) in node.as_map()? {

@@ -11,13 +11,14 @@
 //! closest valid name; expressions are checked later against the input files.
 
 pub mod datasets;
+mod files;
 pub mod histograms;
 mod load;
 pub mod run_options;
 
 pub use datasets::Dataset;
 pub use histograms::{AxisDef, Bins, HistDef};
-pub use load::load;
+pub use load::{from_node, load};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

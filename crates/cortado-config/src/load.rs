@@ -7,6 +7,7 @@ use cortado_params::{Parameters, Resolvers};
 use cortado_yaml::{ConfigError, Node, Value};
 
 use crate::datasets::{read_fileset, Filter};
+use crate::files::read_yaml;
 use crate::histograms::parse_histogram;
 use crate::{
     AnalysisConfig, Categories, ColOut, ColumnsConfig, CustomWeight, CutDef, Definition, ExprSrc,
@@ -52,7 +53,7 @@ fn node_path(n: &Node, fallback: &Path) -> Result<PathBuf, ConfigError> {
 /// Reads a configuration file and the files it `extends` (deep-merged: the
 /// extending file's mappings merge into the base's, other values replace).
 fn load_tree(path: &Path, depth: usize) -> Result<Node, ConfigError> {
-    let mut n = cortado_yaml::load_file(path)?;
+    let mut n = read_yaml(path)?;
     let Some(base) = n.get("extends").cloned() else {
         return Ok(n);
     };
@@ -77,7 +78,13 @@ fn load_tree(path: &Path, depth: usize) -> Result<Node, ConfigError> {
 
 /// Loads an analysis configuration file.
 pub fn load(path: &Path) -> Result<AnalysisConfig, ConfigError> {
-    let raw = load_tree(path, 0)?;
+    from_node(load_tree(path, 0)?, path)
+}
+
+/// The configuration from a YAML tree already read, as if it were the file at
+/// `path` (paths in it resolve against that file's folder; `extends` is not
+/// followed). For tools, and for fuzzing without files.
+pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> {
     raw.check_keys(TOP_KEYS, "the analysis configuration")?;
     let dir = path
         .parent()

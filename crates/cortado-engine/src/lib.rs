@@ -2,6 +2,7 @@
 //!
 //! - [`plan`]: the configuration compiled and checked per dataset, with the
 //!   exact list of branches to read;
+//! - [`hist_memory`]: the memory the histograms take, checked when planning;
 //! - [`process`]: one chunk of events through PocketCoffea's steps;
 //! - [`output`]: the accumulated result, merging and normalisation;
 //! - [`run`]: the work list (chunks along clusters), one chunk read and processed;
@@ -11,6 +12,7 @@
 pub mod batch;
 pub mod checkpoint;
 pub mod ext;
+pub mod hist_memory;
 pub mod identity;
 pub mod local;
 pub mod output;

@@ -134,29 +134,46 @@ pub struct DatasetPlan {
     pub lumi: f64,
 }
 
-/// An expression error located in the configuration.
+/// An expression error located in the configuration: the file, line and
+/// column of the offending part (also inside folded or multi-line scalars),
+/// and the line with a caret under it.
 fn locate(e: CheckError, src: &ExprSrc, what: &str) -> ConfigError {
-    let mut pos = src.pos.clone();
-    // Point at the offending part when the expression is a plain one-line scalar.
-    if let Some(p) = pos.as_mut() {
-        if !src.text.contains('\n') {
-            p.col += e.span.start as u32;
+    let spot = src
+        .pos
+        .as_ref()
+        .and_then(|p| cortado_yaml::locate_in_scalar(p, &src.text, e.span.start));
+    let start = e.span.start.min(src.text.len());
+    let end = e.span.end.clamp(start, src.text.len());
+    let width = src.text[start..end].chars().count().max(1);
+    let (pos, excerpt) = match spot {
+        Some(s) => {
+            let line = s.line_text.trim_start();
+            let indent = s.line_text.chars().count() - line.chars().count();
+            let col = (s.pos.col as usize).saturating_sub(1 + indent);
+            let width = width.min(line.chars().count().saturating_sub(col)).max(1);
+            let excerpt = format!("\n    {line}\n    {}{}", " ".repeat(col), "^".repeat(width));
+            (Some(s.pos), excerpt)
         }
-    }
-    let excerpt = {
-        let start = e.span.start.min(src.text.len());
-        let end = e.span.end.clamp(start, src.text.len());
-        let width = src.text[start..end].chars().count().max(1);
-        format!(
-            "\n    {}\n    {}{}",
-            src.text.replace('\n', " "),
-            " ".repeat(src.text[..start].chars().count()),
-            "^".repeat(width)
-        )
+        None => {
+            // a scalar not found in its file (or text made from it): the
+            // expression on one line, the position of the scalar
+            let mut pos = src.pos.clone();
+            if let Some(p) = pos.as_mut() {
+                if !src.text.contains('\n') {
+                    p.col += e.span.start as u32;
+                }
+            }
+            let excerpt = format!(
+                "\n    {}\n    {}{}",
+                src.text.replace('\n', " "),
+                " ".repeat(src.text[..start].chars().count()),
+                "^".repeat(width)
+            );
+            (pos, excerpt)
+        }
     };
     let mut ce = ConfigError::new(pos, format!("{what}: {}", e.message));
-    ce.hint = e.hint;
-    if let Some(h) = ce.hint.take() {
+    if let Some(h) = e.hint {
         ce.message = format!("{} ({h})", ce.message);
     }
     ce.message.push_str(&excerpt);
@@ -488,6 +505,8 @@ pub fn plan_dataset(
             ));
         }
     }
+    // the memory the run's histograms take (crate::hist_memory)
+    crate::hist_memory::check(cfg)?;
     Ok(DatasetPlan {
         dataset: ds.clone(),
         meta: c.meta.clone(),
@@ -640,7 +659,12 @@ fn add_set(
     Ok(())
 }
 
-fn add_variations(cfg: &AnalysisConfig, key: Option<&str>, plan: &mut WeightPlan, ds: &Dataset) {
+pub(crate) fn add_variations(
+    cfg: &AnalysisConfig,
+    key: Option<&str>,
+    plan: &mut WeightPlan,
+    ds: &Dataset,
+) {
     if !ds.is_mc {
         return;
     }
@@ -728,6 +752,48 @@ fn axis_value_text(a: &AxisDef) -> Result<String, String> {
     }
 }
 
+/// The axis a histogram's axis definition describes (checked).
+pub(crate) fn hist_axis(a: &AxisDef) -> Result<Axis, String> {
+    let kind = match (a.kind.as_str(), &a.bins) {
+        ("regular", Some(Bins::Count(n))) => AxisKind::Regular {
+            bins: *n,
+            start: a.start.unwrap_or(0.0),
+            stop: a.stop.unwrap_or(1.0),
+            transform: match a.transform.as_deref() {
+                Some("log") => Some(Transform::Log),
+                Some("sqrt") => Some(Transform::Sqrt),
+                _ => None,
+            },
+        },
+        ("variable", Some(Bins::Edges(e))) | ("regular", Some(Bins::Edges(e))) => {
+            AxisKind::Variable { edges: e.clone() }
+        }
+        ("int", _) => AxisKind::Integer {
+            start: a.start.unwrap_or(0.0) as i64,
+            stop: a.stop.unwrap_or(1.0) as i64,
+        },
+        ("intcat", _) => AxisKind::IntCategory {
+            categories: Vec::new(),
+            growth: a.growth,
+        },
+        ("strcat", _) => AxisKind::StrCategory {
+            categories: Vec::new(),
+            growth: a.growth,
+        },
+        _ => return Err(format!("axis '{}' has an invalid binning", a.name)),
+    };
+    let axis = Axis {
+        name: a.name.clone(),
+        label: a.label.clone(),
+        kind,
+        underflow: a.underflow,
+        overflow: a.overflow,
+    };
+    axis.validate()
+        .map_err(|m| format!("axis '{}': {m}", a.name))?;
+    Ok(axis)
+}
+
 fn hist_plan(
     c: &mut Compiler<'_>,
     h: &HistDef,
@@ -769,39 +835,8 @@ fn hist_plan(
                 ))
             }
         }
-        let kind = match (a.kind.as_str(), &a.bins) {
-            ("regular", Some(Bins::Count(n))) => AxisKind::Regular {
-                bins: *n,
-                start: a.start.unwrap_or(0.0),
-                stop: a.stop.unwrap_or(1.0),
-                transform: match a.transform.as_deref() {
-                    Some("log") => Some(Transform::Log),
-                    Some("sqrt") => Some(Transform::Sqrt),
-                    _ => None,
-                },
-            },
-            ("variable", Some(Bins::Edges(e))) | ("regular", Some(Bins::Edges(e))) => {
-                AxisKind::Variable { edges: e.clone() }
-            }
-            ("int", _) => AxisKind::Integer {
-                start: a.start.unwrap_or(0.0) as i64,
-                stop: a.stop.unwrap_or(1.0) as i64,
-            },
-            ("intcat", _) => AxisKind::IntCategory {
-                categories: Vec::new(),
-                growth: a.growth,
-            },
-            ("strcat", _) => AxisKind::StrCategory {
-                categories: Vec::new(),
-                growth: a.growth,
-            },
-            _ => {
-                return Err(ConfigError::new(
-                    h.pos.clone(),
-                    format!("{what}: axis '{}' has an invalid binning", a.name),
-                ))
-            }
-        };
+        let axis =
+            hist_axis(a).map_err(|m| ConfigError::new(h.pos.clone(), format!("{what}: {m}")))?;
         if h.autofill && a.kind == "int" && t.ty.prim().is_some_and(|p| p.is_float()) {
             return Err(ConfigError::new(
                 h.pos.clone(),
@@ -811,16 +846,6 @@ fn hist_plan(
                 ),
             ));
         }
-        let axis = Axis {
-            name: a.name.clone(),
-            label: a.label.clone(),
-            kind,
-            underflow: a.underflow,
-            overflow: a.overflow,
-        };
-        axis.validate().map_err(|m| {
-            ConfigError::new(h.pos.clone(), format!("{what}: axis '{}': {m}", a.name))
-        })?;
         axes.push((axis, h.autofill.then_some(t)));
     }
     let mut categories: Vec<String> = cats

@@ -9,6 +9,7 @@ mod dilepton;
 mod env;
 pub mod eval;
 mod kernels;
+mod lexer;
 pub mod math;
 pub mod parser;
 pub mod shape;

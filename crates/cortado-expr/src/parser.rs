@@ -1,4 +1,4 @@
-//! Lexer and Pratt parser for the expression language.
+//! Pratt parser for the expression language (tokens come from the lexer).
 //!
 //! Python-like syntax: literals (`1`, `2.5`, `1e3`, `True`, `"text"`), names,
 //! attributes (`Muon.pt`), indexing and slicing (`Muon[0]`, `Muon[:2]`,
@@ -8,6 +8,18 @@
 //! comparisons, so `Muon.pt > 15 & abs(Muon.eta) < 2.4` means what it says.
 
 use crate::ast::{BinOp, Expr, ExprKind, Span, UnOp};
+use crate::lexer::{describe, err, Lexer, Tok};
+
+/// The deepest an expression may nest: levels of parentheses, operators
+/// (a chain `a + b + c` is two levels), unary signs, calls, lists, fields and
+/// indices. Real analyses stay far below; the limit keeps every recursive pass
+/// over the tree (parsing, checking, evaluating, dropping) within a thread's stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// The name of the call node that marks a parenthesised expression (so that
+/// chained comparisons do not reach inside); no name written in an expression
+/// can be it.
+pub const PAREN: &str = "()";
 
 /// A syntax error with its position.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,138 +28,6 @@ pub struct ParseError {
     pub message: String,
     /// Where.
     pub span: Span,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum Tok {
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Ident(String),
-    Param(String),
-    Op(&'static str),
-    Eof,
-}
-
-struct Lexer<'a> {
-    src: &'a str,
-    pos: usize,
-}
-
-const OPS: &[&str] = &[
-    "**", "//", "==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%", "<", ">", "(", ")",
-    "[", "]", ",", ".", ":", "=", "&", "|", "~", "!",
-];
-
-impl<'a> Lexer<'a> {
-    fn next(&mut self) -> Result<(Tok, Span), ParseError> {
-        let b = self.src.as_bytes();
-        while self.pos < b.len() && (b[self.pos] as char).is_whitespace() {
-            self.pos += 1;
-        }
-        let start = self.pos;
-        if self.pos >= b.len() {
-            return Ok((Tok::Eof, Span { start, end: start }));
-        }
-        let c = b[self.pos] as char;
-        let span = |end| Span { start, end };
-        if c.is_ascii_digit()
-            || (c == '.' && b.get(self.pos + 1).is_some_and(|d| d.is_ascii_digit()))
-        {
-            let mut end = self.pos;
-            let mut is_float = false;
-            while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'_') {
-                end += 1;
-            }
-            if end < b.len()
-                && b[end] == b'.'
-                && !(b
-                    .get(end + 1)
-                    .is_some_and(|x| x.is_ascii_alphabetic() || *x == b'_'))
-            {
-                is_float = true;
-                end += 1;
-                while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'_') {
-                    end += 1;
-                }
-            }
-            if end < b.len() && (b[end] == b'e' || b[end] == b'E') {
-                let mut e = end + 1;
-                if e < b.len() && (b[e] == b'+' || b[e] == b'-') {
-                    e += 1;
-                }
-                if e < b.len() && b[e].is_ascii_digit() {
-                    while e < b.len() && b[e].is_ascii_digit() {
-                        e += 1;
-                    }
-                    end = e;
-                    is_float = true;
-                }
-            }
-            let text = self.src[start..end].replace('_', "");
-            self.pos = end;
-            let tok = if is_float {
-                Tok::Float(
-                    text.parse()
-                        .map_err(|_| err(format!("bad number '{text}'"), span(end)))?,
-                )
-            } else {
-                Tok::Int(
-                    text.parse()
-                        .map_err(|_| err(format!("integer '{text}' is too large"), span(end)))?,
-                )
-            };
-            return Ok((tok, span(end)));
-        }
-        if c.is_ascii_alphabetic() || c == '_' {
-            let mut end = self.pos;
-            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-                end += 1;
-            }
-            self.pos = end;
-            return Ok((Tok::Ident(self.src[start..end].to_string()), span(end)));
-        }
-        if c == '$' && b.get(self.pos + 1) == Some(&b'{') {
-            let Some(close) = self.src[self.pos..].find('}') else {
-                return Err(err("unterminated '${'", span(b.len())));
-            };
-            let end = self.pos + close + 1;
-            let path = self.src[self.pos + 2..end - 1].trim().to_string();
-            self.pos = end;
-            return Ok((Tok::Param(path), span(end)));
-        }
-        if c == '"' || c == '\'' {
-            let mut end = self.pos + 1;
-            while end < b.len() && b[end] as char != c {
-                end += 1;
-            }
-            if end >= b.len() {
-                return Err(err("unterminated string", span(end)));
-            }
-            self.pos = end + 1;
-            return Ok((
-                Tok::Str(self.src[start + 1..end].to_string()),
-                span(end + 1),
-            ));
-        }
-        for op in OPS {
-            if self.src[self.pos..].starts_with(op) {
-                self.pos += op.len();
-                return Ok((Tok::Op(op), span(self.pos)));
-            }
-        }
-        Err(err(
-            format!("unexpected character '{c}'"),
-            span(self.pos + c.len_utf8()),
-        ))
-    }
-}
-
-fn err(message: impl Into<String>, span: Span) -> ParseError {
-    ParseError {
-        message: message.into(),
-        span,
-    }
 }
 
 /// Parses an expression.
@@ -162,8 +42,12 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
             break;
         }
     }
-    let mut p = Parser { toks, i: 0 };
-    let e = p.expr(0)?;
+    let mut p = Parser {
+        toks,
+        i: 0,
+        nesting: 0,
+    };
+    let e = p.expr(0)?.e;
     match p.peek() {
         Tok::Eof => Ok(e),
         t => Err(err(
@@ -173,24 +57,43 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     }
 }
 
-fn describe(t: &Tok) -> String {
-    match t {
-        Tok::Int(i) => format!("number {i}"),
-        Tok::Float(f) => format!("number {f}"),
-        Tok::Str(s) => format!("string \"{s}\""),
-        Tok::Ident(s) => format!("name '{s}'"),
-        Tok::Param(p) => format!("parameter ${{{p}}}"),
-        Tok::Op(o) => format!("'{o}'"),
-        Tok::Eof => "end of expression".to_string(),
-    }
-}
-
-/// Positional arguments, keyword arguments, and the span of the closing parenthesis.
-type CallArgs = (Vec<Expr>, Vec<(String, Expr)>, Span);
+/// Positional arguments, keyword arguments, the span of the closing
+/// parenthesis, and the depth of the deepest argument.
+type CallArgs = (Vec<Expr>, Vec<(String, Expr)>, Span, usize);
 
 struct Parser {
     toks: Vec<(Tok, Span)>,
     i: usize,
+    /// Current recursion depth of `expr` (bounded by [`MAX_DEPTH`]).
+    nesting: usize,
+}
+
+/// A parsed subexpression and the depth of its tree.
+struct Sub {
+    e: Expr,
+    depth: usize,
+}
+
+fn too_deep(span: Span) -> ParseError {
+    err(
+        format!(
+            "the expression is nested too deeply (more than {MAX_DEPTH} levels of parentheses, \
+             operators, signs, calls, fields or indices); split it into definitions"
+        ),
+        span,
+    )
+}
+
+/// A node over children of the given depths; an error at `at` when too deep.
+fn node(kind: ExprKind, span: Span, children: usize, at: Span) -> Result<Sub, ParseError> {
+    let depth = children + 1;
+    if depth > MAX_DEPTH {
+        return Err(too_deep(at));
+    }
+    Ok(Sub {
+        e: Expr::new(kind, span),
+        depth,
+    })
 }
 
 /// Binding powers: or < and < not < comparison < + - < * / // % < unary - < ** < postfix.
@@ -244,59 +147,79 @@ impl Parser {
         }
     }
 
-    fn expr(&mut self, min_bp: u8) -> Result<Expr, ParseError> {
+    fn expr(&mut self, min_bp: u8) -> Result<Sub, ParseError> {
+        if self.nesting >= MAX_DEPTH {
+            return Err(too_deep(self.span()));
+        }
+        self.nesting += 1;
+        let r = self.expr_inner(min_bp);
+        self.nesting -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self, min_bp: u8) -> Result<Sub, ParseError> {
         let mut lhs = self.prefix()?;
         while let Some((op, l_bp, r_bp)) = infix(self.peek()) {
             if l_bp < min_bp {
                 break;
             }
-            self.bump();
+            let op_span = self.bump().1;
             let rhs = self.expr(r_bp)?;
             // Chained comparisons: a < b < c  ==  (a < b) and (b < c)
             if op.is_comparison() {
-                if let ExprKind::Binary(prev, _, ref mid) = lhs.kind {
-                    if prev.is_comparison() && lhs_is_unparenthesized(&lhs) {
+                if let ExprKind::Binary(prev, _, ref mid) = lhs.e.kind {
+                    if prev.is_comparison() && lhs_is_unparenthesized(&lhs.e) {
                         let mid = (**mid).clone();
-                        let span = lhs.span.to(rhs.span);
-                        let right =
-                            Expr::new(ExprKind::Binary(op, Box::new(mid), Box::new(rhs)), span);
-                        lhs = Expr::new(
-                            ExprKind::Binary(BinOp::And, Box::new(lhs), Box::new(right)),
+                        let span = lhs.e.span.to(rhs.e.span);
+                        // `mid` is a child of `lhs`: no deeper than it
+                        let right = node(
+                            ExprKind::Binary(op, Box::new(mid), Box::new(rhs.e)),
                             span,
-                        );
+                            rhs.depth.max(lhs.depth),
+                            op_span,
+                        )?;
+                        lhs = node(
+                            ExprKind::Binary(BinOp::And, Box::new(lhs.e), Box::new(right.e)),
+                            span,
+                            lhs.depth.max(right.depth),
+                            op_span,
+                        )?;
                         continue;
                     }
                 }
             }
-            let span = lhs.span.to(rhs.span);
-            lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
+            let span = lhs.e.span.to(rhs.e.span);
+            let depth = lhs.depth.max(rhs.depth);
+            lhs = node(
+                ExprKind::Binary(op, Box::new(lhs.e), Box::new(rhs.e)),
+                span,
+                depth,
+                op_span,
+            )?;
         }
         Ok(lhs)
     }
 
-    fn prefix(&mut self) -> Result<Expr, ParseError> {
+    fn prefix(&mut self) -> Result<Sub, ParseError> {
         let (t, span) = self.bump();
         match t {
             Tok::Op("-") => {
-                let e = self.expr(13)?;
-                let s = span.to(e.span);
-                Ok(match e.kind {
-                    ExprKind::Int(i) => Expr::new(ExprKind::Int(-i), s),
-                    ExprKind::Float(f) => Expr::new(ExprKind::Float(-f), s),
-                    _ => Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(e)), s),
+                let x = self.expr(13)?;
+                let s = span.to(x.e.span);
+                Ok(match x.e.kind {
+                    ExprKind::Int(i) => node(ExprKind::Int(-i), s, 0, span)?,
+                    ExprKind::Float(f) => node(ExprKind::Float(-f), s, 0, span)?,
+                    kind => node(
+                        ExprKind::Unary(UnOp::Neg, Box::new(Expr::new(kind, x.e.span))),
+                        s,
+                        x.depth,
+                        span,
+                    )?,
                 })
             }
             Tok::Op("+") => self.expr(13),
-            Tok::Op("~") | Tok::Op("!") => {
-                let e = self.expr(5)?;
-                let s = span.to(e.span);
-                Ok(Expr::new(ExprKind::Unary(UnOp::Not, Box::new(e)), s))
-            }
-            Tok::Ident(ref s) if s == "not" => {
-                let e = self.expr(5)?;
-                let sp = span.to(e.span);
-                Ok(Expr::new(ExprKind::Unary(UnOp::Not, Box::new(e)), sp))
-            }
+            Tok::Op("~") | Tok::Op("!") => self.not(span),
+            Tok::Ident(ref s) if s == "not" => self.not(span),
             _ => {
                 let atom = self.atom(t, span)?;
                 self.postfix(atom)
@@ -304,43 +227,60 @@ impl Parser {
         }
     }
 
-    fn atom(&mut self, t: Tok, span: Span) -> Result<Expr, ParseError> {
-        Ok(match t {
-            Tok::Int(i) => Expr::new(ExprKind::Int(i), span),
-            Tok::Float(f) => Expr::new(ExprKind::Float(f), span),
-            Tok::Str(s) => Expr::new(ExprKind::Str(s), span),
-            Tok::Param(p) => Expr::new(ExprKind::Param(p), span),
+    fn not(&mut self, span: Span) -> Result<Sub, ParseError> {
+        let x = self.expr(5)?;
+        let s = span.to(x.e.span);
+        node(ExprKind::Unary(UnOp::Not, Box::new(x.e)), s, x.depth, span)
+    }
+
+    fn atom(&mut self, t: Tok, span: Span) -> Result<Sub, ParseError> {
+        let leaf = |kind| node(kind, span, 0, span);
+        match t {
+            Tok::Int(i) => leaf(ExprKind::Int(i)),
+            Tok::Float(f) => leaf(ExprKind::Float(f)),
+            Tok::Str(s) => leaf(ExprKind::Str(s)),
+            Tok::Param(p) => leaf(ExprKind::Param(p)),
             Tok::Ident(name) => match name.as_str() {
-                "True" | "true" => Expr::new(ExprKind::Bool(true), span),
-                "False" | "false" => Expr::new(ExprKind::Bool(false), span),
+                "True" | "true" => leaf(ExprKind::Bool(true)),
+                "False" | "false" => leaf(ExprKind::Bool(false)),
                 "and" | "or" | "not" => {
-                    return Err(err(format!("'{name}' needs an operand before it"), span))
+                    Err(err(format!("'{name}' needs an operand before it"), span))
                 }
                 _ => {
                     if *self.peek() == Tok::Op("(") {
                         self.bump();
-                        let (args, kwargs, end) = self.call_args()?;
-                        Expr::new(ExprKind::Call(name, args, kwargs), span.to(end))
+                        let (args, kwargs, end, depth) = self.call_args()?;
+                        node(
+                            ExprKind::Call(name, args, kwargs),
+                            span.to(end),
+                            depth,
+                            span,
+                        )
                     } else {
-                        Expr::new(ExprKind::Name(name), span)
+                        leaf(ExprKind::Name(name))
                     }
                 }
             },
             Tok::Op("(") => {
-                let mut e = self.expr(0)?;
+                let mut x = self.expr(0)?;
                 let end = self.expect(")")?;
-                e.span = span.to(end);
+                x.e.span = span.to(end);
                 // mark as parenthesised so chained comparisons do not reach inside
-                Expr::new(
-                    ExprKind::Call("__paren".into(), vec![e], Vec::new()),
+                node(
+                    ExprKind::Call(PAREN.into(), vec![x.e], Vec::new()),
                     span.to(end),
+                    x.depth,
+                    span,
                 )
             }
             Tok::Op("[") => {
                 let mut items = Vec::new();
+                let mut depth = 0;
                 if *self.peek() != Tok::Op("]") {
                     loop {
-                        items.push(self.expr(0)?);
+                        let x = self.expr(0)?;
+                        depth = depth.max(x.depth);
+                        items.push(x.e);
                         if *self.peek() == Tok::Op(",") {
                             self.bump();
                             if *self.peek() == Tok::Op("]") {
@@ -352,20 +292,19 @@ impl Parser {
                     }
                 }
                 let end = self.expect("]")?;
-                Expr::new(ExprKind::List(items), span.to(end))
+                node(ExprKind::List(items), span.to(end), depth, span)
             }
-            t => {
-                return Err(err(
-                    format!("expected a value, found {}", describe(&t)),
-                    span,
-                ))
-            }
-        })
+            t => Err(err(
+                format!("expected a value, found {}", describe(&t)),
+                span,
+            )),
+        }
     }
 
     fn call_args(&mut self) -> Result<CallArgs, ParseError> {
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
+        let mut depth = 0;
         if *self.peek() != Tok::Op(")") {
             loop {
                 let is_kw = matches!(self.peek(), Tok::Ident(_))
@@ -379,7 +318,8 @@ impl Parser {
                     if kwargs.iter().any(|(n, _): &(String, Expr)| *n == k) {
                         return Err(err(format!("keyword argument '{k}' given twice"), kspan));
                     }
-                    kwargs.push((k, v));
+                    depth = depth.max(v.depth);
+                    kwargs.push((k, v.e));
                 } else {
                     if !kwargs.is_empty() {
                         return Err(err(
@@ -387,7 +327,9 @@ impl Parser {
                             self.span(),
                         ));
                     }
-                    args.push(self.expr(0)?);
+                    let v = self.expr(0)?;
+                    depth = depth.max(v.depth);
+                    args.push(v.e);
                 }
                 if *self.peek() == Tok::Op(",") {
                     self.bump();
@@ -400,14 +342,14 @@ impl Parser {
             }
         }
         let end = self.expect(")")?;
-        Ok((args, kwargs, end))
+        Ok((args, kwargs, end, depth))
     }
 
-    fn postfix(&mut self, mut e: Expr) -> Result<Expr, ParseError> {
+    fn postfix(&mut self, mut x: Sub) -> Result<Sub, ParseError> {
         loop {
             match self.peek() {
                 Tok::Op(".") => {
-                    self.bump();
+                    let dot = self.bump().1;
                     let (t, span) = self.bump();
                     let name = match t {
                         Tok::Ident(n) => n,
@@ -420,26 +362,32 @@ impl Parser {
                             ))
                         }
                     };
-                    let s = e.span.to(span);
-                    e = Expr::new(ExprKind::Attr(Box::new(e), name), s);
+                    let s = x.e.span.to(span);
+                    x = node(ExprKind::Attr(Box::new(x.e), name), s, x.depth, dot)?;
                 }
                 Tok::Op("[") => {
-                    self.bump();
+                    let open = self.bump().1;
                     if *self.peek() == Tok::Op(":") || self.is_slice_ahead() {
                         let a = self.slice_bound()?;
                         self.expect(":")?;
                         let b = self.slice_bound()?;
                         let end = self.expect("]")?;
-                        let s = e.span.to(end);
-                        e = Expr::new(ExprKind::Slice(Box::new(e), a, b), s);
+                        let s = x.e.span.to(end);
+                        x = node(ExprKind::Slice(Box::new(x.e), a, b), s, x.depth, open)?;
                     } else {
                         let idx = self.expr(0)?;
                         let end = self.expect("]")?;
-                        let s = e.span.to(end);
-                        e = Expr::new(ExprKind::Index(Box::new(e), Box::new(idx)), s);
+                        let s = x.e.span.to(end);
+                        let depth = x.depth.max(idx.depth);
+                        x = node(
+                            ExprKind::Index(Box::new(x.e), Box::new(idx.e)),
+                            s,
+                            depth,
+                            open,
+                        )?;
                     }
                 }
-                _ => return Ok(e),
+                _ => return Ok(x),
             }
         }
     }
@@ -476,14 +424,16 @@ impl Parser {
 }
 
 fn lhs_is_unparenthesized(e: &Expr) -> bool {
-    !matches!(&e.kind, ExprKind::Call(n, _, _) if n == "__paren")
+    !matches!(&e.kind, ExprKind::Call(n, _, _) if n == PAREN)
 }
 
 /// Removes the parenthesis markers the parser leaves for chained comparisons.
 pub fn strip_parens(e: Expr) -> Expr {
     let span = e.span;
     let kind = match e.kind {
-        ExprKind::Call(n, mut a, _) if n == "__paren" => return strip_parens(a.remove(0)),
+        ExprKind::Call(n, mut a, _) if n == PAREN && a.len() == 1 => {
+            return strip_parens(a.remove(0))
+        }
         ExprKind::Attr(x, f) => ExprKind::Attr(Box::new(strip_parens(*x)), f),
         ExprKind::Index(x, i) => {
             ExprKind::Index(Box::new(strip_parens(*x)), Box::new(strip_parens(*i)))
@@ -578,5 +528,12 @@ mod tests {
             .message
             .contains("unexpected name 'b'"));
         assert!(parse("'abc").is_err());
+        // a function the user calls `__paren` is just an (unknown) function
+        let e = p("__paren(x=False)");
+        assert_eq!(show(&e), "__paren(x=false)");
+        // a character of several bytes is named and spanned whole
+        let e = parse("pt > €3").unwrap_err();
+        assert_eq!(e.message, "unexpected character '€'");
+        assert_eq!((e.span.start, e.span.end), (5, 8));
     }
 }

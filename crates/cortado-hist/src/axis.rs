@@ -87,6 +87,82 @@ pub struct Axis {
 }
 
 impl Axis {
+    /// The axis in words, with its binning and flow bins
+    /// (`ll.mass: 100 regular bins in [0, 200)`), for messages.
+    pub fn describe(&self) -> String {
+        fn list<T: std::fmt::Display>(v: &[T]) -> String {
+            let show = |s: &[T]| {
+                s.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if v.len() <= 12 {
+                format!("[{}]", show(v))
+            } else {
+                format!("[{}, ..., {}]", show(&v[..5]), show(&v[v.len() - 5..]))
+            }
+        }
+        let binning = match &self.kind {
+            AxisKind::Regular {
+                bins,
+                start,
+                stop,
+                transform,
+            } => format!(
+                "{bins} regular bins in [{start}, {stop}){}",
+                match transform {
+                    Some(Transform::Log) => " (log)",
+                    Some(Transform::Sqrt) => " (sqrt)",
+                    None => "",
+                }
+            ),
+            AxisKind::Variable { edges } => {
+                format!(
+                    "{} variable bins, edges {}",
+                    edges.len().saturating_sub(1),
+                    list(edges)
+                )
+            }
+            AxisKind::Integer { start, stop } => format!("integers in [{start}, {stop})"),
+            AxisKind::IntCategory { categories, growth } => format!(
+                "integer categories {}{}",
+                list(categories),
+                if *growth { " (growing)" } else { "" }
+            ),
+            AxisKind::StrCategory { categories, growth } => {
+                let q: Vec<String> = categories.iter().map(|c| format!("{c:?}")).collect();
+                format!(
+                    "string categories {}{}",
+                    list(&q),
+                    if *growth { " (growing)" } else { "" }
+                )
+            }
+        };
+        let mut flow = Vec::new();
+        if !self.is_category() {
+            if !self.underflow {
+                flow.push("no underflow");
+            }
+            if !self.overflow {
+                flow.push("no overflow");
+            }
+        } else if !self.overflow {
+            flow.push("no other bin");
+        }
+        let flow = if flow.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", flow.join(", "))
+        };
+        let label = if self.label.is_empty() || self.label == self.name {
+            String::new()
+        } else {
+            format!(" labelled {:?}", self.label)
+        };
+        format!("{}: {binning}{flow}{label}", self.name)
+    }
+
     /// A regular axis with both flow bins.
     pub fn regular(name: &str, label: &str, bins: usize, start: f64, stop: f64) -> Axis {
         Axis {
@@ -178,8 +254,10 @@ impl Axis {
     pub fn bins(&self) -> usize {
         match &self.kind {
             AxisKind::Regular { bins, .. } => *bins,
-            AxisKind::Variable { edges } => edges.len() - 1,
-            AxisKind::Integer { start, stop } => (stop - start) as usize,
+            AxisKind::Variable { edges } => edges.len().saturating_sub(1),
+            AxisKind::Integer { start, stop } => {
+                usize::try_from((*stop as i128 - *start as i128).max(0)).unwrap_or(usize::MAX)
+            }
             AxisKind::IntCategory { categories, .. } => categories.len(),
             AxisKind::StrCategory { categories, .. } => categories.len(),
         }
@@ -200,7 +278,9 @@ impl Axis {
 
     /// Number of storage cells along this axis (bins plus flow bins).
     pub fn extent(&self) -> usize {
-        self.bins() + usize::from(self.has_underflow()) + usize::from(self.overflow)
+        self.bins()
+            .saturating_add(usize::from(self.has_underflow()))
+            .saturating_add(usize::from(self.overflow))
     }
 
     /// Bin edges of a numeric axis (`bins + 1` values), as boost-histogram computes them.
@@ -370,5 +450,16 @@ mod tests {
         assert!(Axis::regular("x", "", 1, 1.0, 1.0).validate().is_err());
         assert!(Axis::variable("x", "", vec![0.0, 0.0]).validate().is_err());
         assert!(Axis::integer("x", "", 3, 3).validate().is_err());
+    }
+
+    #[test]
+    fn extreme_binnings_count_without_overflow() {
+        // the widest integer axis: 2^64 - 1 bins, counted without overflow
+        let a = Axis::integer("x", "", i64::MIN, i64::MAX);
+        assert_eq!(a.bins(), usize::MAX);
+        assert_eq!(a.extent(), usize::MAX);
+        let empty = Axis::variable("x", "", Vec::new());
+        assert_eq!(empty.bins(), 0);
+        assert!(empty.validate().is_err());
     }
 }

@@ -218,9 +218,8 @@ impl Hist {
     pub fn add(&mut self, other: &Hist) -> Result<(), String> {
         if self.axes != other.axes || self.storage != other.storage {
             return Err(format!(
-                "cannot add histograms with different axes or storage ({} vs {})",
-                describe_axes(&self.axes),
-                describe_axes(&other.axes)
+                "cannot add histograms with different axes or storage: {}",
+                differences(self, other)
             ));
         }
         self.unsettle();
@@ -327,12 +326,39 @@ impl Hist {
     }
 }
 
-fn describe_axes(axes: &[Axis]) -> String {
-    let v: Vec<String> = axes
-        .iter()
-        .map(|a| format!("{} [{} bins]", a.name, a.bins()))
-        .collect();
-    v.join(" x ")
+/// What differs between the axes and storage of two histograms.
+fn differences(a: &Hist, b: &Hist) -> String {
+    let mut out = Vec::new();
+    if a.storage != b.storage {
+        out.push(format!("storage {:?} vs {:?}", a.storage, b.storage));
+    }
+    if a.axes.len() != b.axes.len() {
+        let all = |h: &Hist| {
+            let v: Vec<String> = h.axes.iter().map(Axis::describe).collect();
+            format!("[{}]", v.join("; "))
+        };
+        out.push(format!(
+            "{} axes {} vs {} axes {}",
+            a.axes.len(),
+            all(a),
+            b.axes.len(),
+            all(b)
+        ));
+    } else {
+        for (i, (x, y)) in a.axes.iter().zip(&b.axes).enumerate() {
+            if x != y {
+                let (dx, dy) = (x.describe(), y.describe());
+                let why = if dx == dy {
+                    // same in words: an edge differs below the printed precision
+                    format!("{:?} vs {:?}", x, y)
+                } else {
+                    format!("{dx} vs {dy}")
+                };
+                out.push(format!("axis {} ({why})", i + 1));
+            }
+        }
+    }
+    out.join("; ")
 }
 
 /// The hist class name of an axis.
@@ -393,6 +419,29 @@ mod tests {
         assert_eq!(g.sumw2, vec![0.125, 0.5, 2.0, 0.0, 4.5]);
         let other = Hist::new(vec![Axis::regular("x", "", 4, 0.0, 3.0)], Storage::Weight);
         assert!(g.add(&other).unwrap_err().contains("different axes"));
+        // the message shows what differs, even when the bin counts agree
+        let a = Hist::new(
+            vec![Axis::regular("ll.mass", "", 100, 0.0, 200.0)],
+            Storage::Weight,
+        );
+        let b = Hist::new(
+            vec![Axis::regular("ll.mass", "", 100, 0.0, 250.0)],
+            Storage::Double,
+        );
+        assert_eq!(
+            a.clone().add(&b).unwrap_err(),
+            "cannot add histograms with different axes or storage: storage Weight vs Double; \
+             axis 1 (ll.mass: 100 regular bins in [0, 200) vs ll.mass: 100 regular bins in [0, 250))"
+        );
+        let mut v = Axis::variable("pt", "p_T", (0..=40).map(|i| i as f64).collect());
+        v.overflow = false;
+        let c = Hist::new(vec![v], Storage::Weight);
+        let e = a.clone().add(&c).unwrap_err();
+        assert!(
+            e.ends_with("axis 1 (ll.mass: 100 regular bins in [0, 200) vs pt: 40 variable bins, \
+                         edges [0, 1, 2, 3, 4, ..., 36, 37, 38, 39, 40] (no overflow) labelled \"p_T\")"),
+            "{e}"
+        );
         let j = h.to_reference_json(false);
         assert_eq!(j["sumw"], serde_json::json!([1.0, 2.0, 0.0]));
         assert_eq!(j["underflow_sumw"], serde_json::json!(0.5));

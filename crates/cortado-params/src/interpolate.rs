@@ -1,17 +1,66 @@
 //! OmegaConf-style interpolation: `${path}`, `${.relative}`, `${resolver:args}`.
 
+use std::collections::HashMap;
+
 use cortado_yaml::{ConfigError, Node, Pos, Value};
 
+use crate::pieces::{parse_key_path, split_args, split_pieces, split_resolver, Piece};
 use crate::Resolvers;
 
+/// References followed inside one another before the innermost is set aside
+/// and resolved first (keeps the recursion shallow for long chains).
+const MAX_HOPS: usize = 64;
+
+/// The most values resolution may produce (references copy what they point
+/// to: `b: [${a}, ${a}]`, `c: [${b}, ${b}]`, ... doubles at each step).
+pub(crate) const MAX_VALUES: usize = 1_000_000;
+
 /// Resolves every interpolation in the tree.
+///
+/// Each referenced node is resolved once (memoised), so a chain of references
+/// costs its length; references nested deeper than [`MAX_HOPS`] are resolved
+/// innermost-first from a loop, never by deep recursion.
 pub(crate) fn resolve_tree(root: &Node, res: &Resolvers) -> Result<Node, ConfigError> {
     let mut ctx = Ctx {
         root,
         res,
         stack: Vec::new(),
+        memo: HashMap::new(),
+        produced: 0,
+        index: HashMap::new(),
     };
-    ctx.resolve_node(root, &mut Vec::new())
+    match ctx.resolve_node(root, &mut Vec::new()) {
+        Ok((n, _)) => Ok(n),
+        Err(Stop::Error(e)) => Err(e),
+        // set-aside references are resolved by the outermost reference
+        Err(Stop::Defer(t)) => Err(ConfigError::new(
+            root.pos.clone(),
+            format!("interpolation of '{}' could not be resolved", t.join(".")),
+        )),
+    }
+}
+
+/// Why resolution stopped.
+enum Stop {
+    /// A real error.
+    Error(ConfigError),
+    /// This path is to be resolved first, from the outermost reference.
+    Defer(Vec<String>),
+}
+
+impl From<ConfigError> for Stop {
+    fn from(e: ConfigError) -> Stop {
+        Stop::Error(e)
+    }
+}
+
+type R<T> = Result<T, Stop>;
+
+/// Number of values in a resolved node and its depth.
+#[derive(Clone, Copy)]
+struct Shape {
+    size: usize,
+    depth: usize,
 }
 
 struct Ctx<'a> {
@@ -19,58 +68,101 @@ struct Ctx<'a> {
     res: &'a Resolvers,
     /// Paths being resolved (cycle detection).
     stack: Vec<Vec<String>>,
+    /// Resolved referenced nodes by path.
+    memo: HashMap<Vec<String>, (Node, Shape)>,
+    /// Values produced so far.
+    produced: usize,
+    /// Keys of the large mappings looked into, by the mapping's address.
+    index: HashMap<*const Node, HashMap<&'a str, &'a Node>>,
 }
 
 impl<'a> Ctx<'a> {
-    fn resolve_node(&mut self, n: &Node, path: &mut Vec<String>) -> Result<Node, ConfigError> {
-        Ok(match &n.value {
-            Value::Str(s) if s.contains("${") => self.resolve_string(s, path, n.pos.as_ref())?,
+    /// Counts values produced; an error past [`MAX_VALUES`] or when the
+    /// result nests deeper than the YAML limit.
+    fn produce(&mut self, shape: Shape, pos: Option<&Pos>) -> R<Shape> {
+        self.produced = self.produced.saturating_add(shape.size);
+        if self.produced > MAX_VALUES {
+            return Err(ConfigError::new(
+                pos.cloned(),
+                format!("interpolations expand to more than {MAX_VALUES} values"),
+            )
+            .into());
+        }
+        if shape.depth > cortado_yaml::MAX_DEPTH {
+            return Err(ConfigError::new(
+                pos.cloned(),
+                format!(
+                    "interpolations nest values deeper than {} levels",
+                    cortado_yaml::MAX_DEPTH
+                ),
+            )
+            .into());
+        }
+        Ok(shape)
+    }
+
+    fn resolve_node(&mut self, n: &Node, path: &mut Vec<String>) -> R<(Node, Shape)> {
+        let leaf = Shape { size: 1, depth: 1 };
+        let (node, shape) = match &n.value {
+            Value::Str(s) if s.contains("${") => {
+                return self.resolve_string(s, path, n.pos.as_ref());
+            }
             Value::Map(m) => {
                 let mut out = Vec::with_capacity(m.len());
+                let mut shape = leaf;
                 for (k, v) in m {
                     path.push(k.name.clone());
-                    let r = self.resolve_node(v, path)?;
+                    let r = self.resolve_node(v, path);
                     path.pop();
+                    let (r, s) = r?;
+                    shape = grow(shape, s);
                     out.push((k.clone(), r));
                 }
-                Node::at(Value::Map(out), n.pos.clone())
+                (Node::at(Value::Map(out), n.pos.clone()), shape)
             }
             Value::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
+                let mut shape = leaf;
                 for (i, v) in items.iter().enumerate() {
                     path.push(i.to_string());
-                    let r = self.resolve_node(v, path)?;
+                    let r = self.resolve_node(v, path);
                     path.pop();
+                    let (r, s) = r?;
+                    shape = grow(shape, s);
                     out.push(r);
                 }
-                Node::at(Value::Seq(out), n.pos.clone())
+                (Node::at(Value::Seq(out), n.pos.clone()), shape)
             }
-            _ => n.clone(),
-        })
+            _ => (n.clone(), leaf),
+        };
+        // children were counted as they were made: count this one, check the depth
+        self.produce(
+            Shape {
+                size: 1,
+                depth: shape.depth,
+            },
+            n.pos.as_ref(),
+        )?;
+        Ok((node, shape))
     }
 
     /// A string with interpolations: a lone `${...}` keeps the referenced
     /// value's type; otherwise the pieces are joined as text.
-    fn resolve_string(
-        &mut self,
-        s: &str,
-        path: &[String],
-        pos: Option<&Pos>,
-    ) -> Result<Node, ConfigError> {
+    fn resolve_string(&mut self, s: &str, path: &[String], pos: Option<&Pos>) -> R<(Node, Shape)> {
         let pieces = split_pieces(s).map_err(|m| ConfigError::new(pos.cloned(), m))?;
         if let [Piece::Interp(expr)] = pieces.as_slice() {
-            let mut v = self.eval(expr, path, pos)?;
+            let (mut v, shape) = self.eval(expr, path, pos)?;
             if v.pos.is_none() {
                 v.pos = pos.cloned();
             }
-            return Ok(v);
+            return Ok((v, shape));
         }
         let mut out = String::new();
         for p in pieces {
             match p {
                 Piece::Text(t) => out.push_str(&t),
                 Piece::Interp(expr) => {
-                    let v = self.eval(&expr, path, pos)?;
+                    let (v, _) = self.eval(&expr, path, pos)?;
                     out.push_str(&v.as_text().map_err(|_| {
                         ConfigError::new(
                             pos.cloned(),
@@ -83,29 +175,22 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        Ok(Node::at(Value::Str(out), pos.cloned()))
+        let shape = self.produce(Shape { size: 1, depth: 1 }, pos)?;
+        Ok((Node::at(Value::Str(out), pos.cloned()), shape))
     }
 
-    fn eval(
-        &mut self,
-        expr: &str,
-        path: &[String],
-        pos: Option<&Pos>,
-    ) -> Result<Node, ConfigError> {
+    fn eval(&mut self, expr: &str, path: &[String], pos: Option<&Pos>) -> R<(Node, Shape)> {
         let expr = expr.trim();
         if let Some((name, args)) = split_resolver(expr) {
-            return self.call_resolver(name, args, path, pos);
+            let n = self.call_resolver(name, args, path, pos)?;
+            let shape = self.produce(Shape { size: 1, depth: 1 }, pos)?;
+            return Ok((n, shape));
         }
         self.reference(expr, path, pos)
     }
 
     /// `${a.b}` or `${.x}`/`${..x}` relative to the node containing the value.
-    fn reference(
-        &mut self,
-        expr: &str,
-        path: &[String],
-        pos: Option<&Pos>,
-    ) -> Result<Node, ConfigError> {
+    fn reference(&mut self, expr: &str, path: &[String], pos: Option<&Pos>) -> R<(Node, Shape)> {
         let dots = expr.chars().take_while(|&c| c == '.').count();
         let rest = &expr[dots..];
         let mut target: Vec<String> = if dots == 0 {
@@ -117,12 +202,32 @@ impl<'a> Ctx<'a> {
                 return Err(ConfigError::new(
                     pos.cloned(),
                     format!("'${{{expr}}}' goes above the top of the parameters"),
-                ));
+                )
+                .into());
             }
             path[..path.len() - up].to_vec()
         };
         target.extend(parse_key_path(rest));
-        let node = lookup(self.root, &target).map_err(|(done, missing, keys)| {
+        if let Some((n, shape)) = self.memo.get(&target) {
+            let (n, shape) = (n.clone(), *shape);
+            return Ok((n, self.produce(shape, pos)?));
+        }
+        let node = self.target(&target, expr, pos)?;
+        if self.stack.contains(&target) {
+            return Err(cycle(expr, pos));
+        }
+        if self.stack.is_empty() {
+            return self.outermost(target, expr, pos);
+        }
+        if self.stack.len() >= MAX_HOPS {
+            return Err(Stop::Defer(target));
+        }
+        self.resolve_target(node, target)
+    }
+
+    /// The node a reference points to (not resolved yet).
+    fn target(&mut self, target: &[String], expr: &str, pos: Option<&Pos>) -> R<&'a Node> {
+        let node = self.lookup(target).map_err(|(done, missing, keys)| {
             ConfigError::new(
                 pos.cloned(),
                 format!(
@@ -140,19 +245,82 @@ impl<'a> Ctx<'a> {
             return Err(ConfigError::new(
                 pos.cloned(),
                 format!("interpolation '${{{expr}}}' points to '{}', a mandatory value (???) that is not set", target.join(".")),
-            ));
+            ).into());
         }
-        if self.stack.contains(&target) {
-            return Err(ConfigError::new(
-                pos.cloned(),
-                format!("interpolation '${{{expr}}}' refers to itself (cycle)"),
-            ));
+        Ok(node)
+    }
+
+    /// The node at `path`, or (the part found, the missing key, the keys there).
+    fn lookup(&mut self, path: &[String]) -> Result<&'a Node, (Vec<String>, String, Vec<String>)> {
+        let mut n: &'a Node = self.root;
+        for (i, part) in path.iter().enumerate() {
+            let next = match &n.value {
+                Value::Map(m) if m.len() > 16 => self
+                    .index
+                    .entry(n as *const Node)
+                    .or_insert_with(|| {
+                        let mut keys = HashMap::with_capacity(m.len());
+                        for (k, v) in m {
+                            keys.entry(k.name.as_str()).or_insert(v);
+                        }
+                        keys
+                    })
+                    .get(part.as_str())
+                    .copied(),
+                Value::Map(_) => n.get(part),
+                Value::Seq(items) => part.parse::<usize>().ok().and_then(|k| items.get(k)),
+                _ => None,
+            };
+            n = next.ok_or_else(|| {
+                (
+                    path[..i].to_vec(),
+                    part.clone(),
+                    n.keys().iter().map(|s| s.to_string()).collect(),
+                )
+            })?;
         }
+        Ok(n)
+    }
+
+    /// Resolves the node at `target` and remembers the result.
+    fn resolve_target(&mut self, node: &Node, target: Vec<String>) -> R<(Node, Shape)> {
         self.stack.push(target.clone());
         let mut tpath = target.clone();
         let r = self.resolve_node(node, &mut tpath);
         self.stack.pop();
-        r
+        let (n, shape) = r?;
+        self.memo.insert(target, (n.clone(), shape));
+        Ok((n, shape))
+    }
+
+    /// The outermost reference: references set aside by the ones it leads
+    /// to are resolved here, innermost first, from a loop.
+    fn outermost(
+        &mut self,
+        target: Vec<String>,
+        expr: &str,
+        pos: Option<&Pos>,
+    ) -> R<(Node, Shape)> {
+        let mut pending = vec![target];
+        loop {
+            let t = pending.last().expect("pending").clone();
+            let node = self.target(&t, expr, pos)?;
+            match self.resolve_target(node, t) {
+                Ok(r) => {
+                    pending.pop();
+                    if pending.is_empty() {
+                        return Ok(r);
+                    }
+                }
+                Err(Stop::Defer(next)) => {
+                    if pending.contains(&next) {
+                        return Err(cycle(expr, pos));
+                    }
+                    pending.push(next);
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     fn call_resolver(
@@ -161,12 +329,12 @@ impl<'a> Ctx<'a> {
         args: &str,
         path: &[String],
         pos: Option<&Pos>,
-    ) -> Result<Node, ConfigError> {
+    ) -> R<Node> {
         let mut vals = Vec::new();
         for a in split_args(args) {
             let a = a.trim();
             let v = if a.contains("${") {
-                self.resolve_string(a, path, pos)?
+                self.resolve_string(a, path, pos)?.0
             } else if let Some(q) = a
                 .strip_prefix('\'')
                 .and_then(|x| x.strip_suffix('\''))
@@ -181,6 +349,16 @@ impl<'a> Ctx<'a> {
             };
             vals.push(v);
         }
+        Ok(self.apply_resolver(name, &vals, pos)?)
+    }
+
+    /// A resolver applied to its (resolved) arguments.
+    fn apply_resolver(
+        &self,
+        name: &str,
+        vals: &[Node],
+        pos: Option<&Pos>,
+    ) -> Result<Node, ConfigError> {
         let text = |i: usize| vals.get(i).map(|v| v.as_text()).transpose();
         let err = |m: String| ConfigError::new(pos.cloned(), m);
         match name {
@@ -236,126 +414,20 @@ impl<'a> Ctx<'a> {
     }
 }
 
-enum Piece {
-    Text(String),
-    Interp(String),
+fn cycle(expr: &str, pos: Option<&Pos>) -> Stop {
+    ConfigError::new(
+        pos.cloned(),
+        format!("interpolation '${{{expr}}}' refers to itself (cycle)"),
+    )
+    .into()
 }
 
-/// Splits a string into literal text and `${...}` expressions (nested braces
-/// allowed; `\${` is a literal `${`).
-fn split_pieces(s: &str) -> Result<Vec<Piece>, String> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut text = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && b.get(i + 1) == Some(&b'$') && b.get(i + 2) == Some(&b'{') {
-            text.push_str("${");
-            i += 3;
-            continue;
-        }
-        if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
-            let start = i + 2;
-            let mut depth = 1;
-            let mut j = start;
-            while j < b.len() && depth > 0 {
-                if b[j] == b'{' {
-                    depth += 1;
-                } else if b[j] == b'}' {
-                    depth -= 1;
-                }
-                j += 1;
-            }
-            if depth != 0 {
-                return Err(format!("unterminated interpolation in '{s}'"));
-            }
-            if !text.is_empty() {
-                out.push(Piece::Text(std::mem::take(&mut text)));
-            }
-            out.push(Piece::Interp(s[start..j - 1].to_string()));
-            i = j;
-            continue;
-        }
-        let ch = s[i..].chars().next().expect("char");
-        text.push(ch);
-        i += ch.len_utf8();
+/// A container's shape after adding a child.
+fn grow(parent: Shape, child: Shape) -> Shape {
+    Shape {
+        size: parent.size.saturating_add(child.size),
+        depth: parent.depth.max(child.depth + 1),
     }
-    if !text.is_empty() {
-        out.push(Piece::Text(text));
-    }
-    Ok(out)
-}
-
-/// `name:args` when the expression is a resolver call.
-fn split_resolver(expr: &str) -> Option<(&str, &str)> {
-    let (name, args) = expr.split_once(':')?;
-    let ok = !name.is_empty()
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-    ok.then_some((name, args))
-}
-
-/// Splits resolver arguments at top-level commas.
-fn split_args(args: &str) -> Vec<&str> {
-    if args.trim().is_empty() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None::<u8>, 0);
-    for (i, c) in args.bytes().enumerate() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'\'' | b'"') => quote = Some(c),
-            (None, b'{') => depth += 1,
-            (None, b'}') => depth -= 1,
-            (None, b',') if depth == 0 => {
-                out.push(&args[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&args[start..]);
-    out
-}
-
-/// `a.b[c].d` → ["a", "b", "c", "d"].
-fn parse_key_path(p: &str) -> Vec<String> {
-    p.replace('[', ".")
-        .replace(']', "")
-        .split('.')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.to_string())
-        .collect()
-}
-
-/// The node at `path`, or (the part found, the missing key, the keys there).
-fn lookup<'n>(
-    root: &'n Node,
-    path: &[String],
-) -> Result<&'n Node, (Vec<String>, String, Vec<String>)> {
-    let mut n = root;
-    for (i, part) in path.iter().enumerate() {
-        let next = match &n.value {
-            Value::Map(_) => n.get(part),
-            Value::Seq(items) => part.parse::<usize>().ok().and_then(|k| items.get(k)),
-            _ => None,
-        };
-        n = next.ok_or_else(|| {
-            (
-                path[..i].to_vec(),
-                part.clone(),
-                n.keys().iter().map(|s| s.to_string()).collect(),
-            )
-        })?;
-    }
-    Ok(n)
 }
 
 #[cfg(test)]

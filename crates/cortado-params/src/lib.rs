@@ -18,8 +18,9 @@
 
 mod defaults;
 mod interpolate;
+mod pieces;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use cortado_yaml::{ConfigError, Node, Value};
@@ -76,13 +77,19 @@ impl Parameters {
     /// The shipped defaults, merged and resolved as PocketCoffea's
     /// `get_default_parameters()` does.
     pub fn defaults(res: &Resolvers) -> Result<Parameters, ConfigError> {
-        let mut root = Node::empty_map();
-        for (name, text) in defaults::YAML_FILES {
-            let n = cortado_yaml::load_str(text, &format!("<cortado defaults>/{name}"))?;
-            deep_merge(&mut root, n);
-        }
-        let p = Parameters { root };
-        p.resolve(res)
+        // the shipped files are parsed once per process
+        static RAW: std::sync::OnceLock<Result<Node, ConfigError>> = std::sync::OnceLock::new();
+        let root = RAW
+            .get_or_init(|| {
+                let mut root = Node::empty_map();
+                for (name, text) in defaults::YAML_FILES {
+                    let n = cortado_yaml::load_str(text, &format!("<cortado defaults>/{name}"))?;
+                    deep_merge(&mut root, n);
+                }
+                Ok(root)
+            })
+            .clone()?;
+        Parameters { root }.resolve(res)
     }
 
     /// Wraps a tree.
@@ -184,10 +191,18 @@ impl Parameters {
 pub fn deep_merge(dst: &mut Node, src: Node) {
     match (&mut dst.value, src.value) {
         (Value::Map(d), Value::Map(s)) => {
+            // where each key is (first occurrence), so that large mappings merge in linear time
+            let mut at: HashMap<String, usize> = HashMap::with_capacity(d.len() + s.len());
+            for (i, (k, _)) in d.iter().enumerate() {
+                at.entry(k.name.clone()).or_insert(i);
+            }
             for (k, v) in s {
-                match d.iter_mut().find(|(dk, _)| dk.name == k.name) {
-                    Some((_, dv)) => deep_merge(dv, v),
-                    None => d.push((k, v)),
+                match at.get(&k.name) {
+                    Some(&i) => deep_merge(&mut d[i].1, v),
+                    None => {
+                        at.insert(k.name.clone(), d.len());
+                        d.push((k, v));
+                    }
                 }
             }
         }

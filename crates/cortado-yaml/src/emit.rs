@@ -95,10 +95,29 @@ fn scalar(n: &Node) -> String {
     }
 }
 
+/// Whether `k: s` reads back as the string `s`. Words of letters, digits and
+/// `_ . / - +` need only their type checked (not a number, boolean, null);
+/// anything else is parsed.
+fn reads_back_as_string(s: &str) -> bool {
+    let simple = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-' | '+'));
+    if simple {
+        return matches!(crate::load::plain_scalar(s), Value::Str(ref t) if t == s);
+    }
+    matches!(
+        crate::load::load_str(&format!("k: {s}"), "")
+            .ok()
+            .and_then(|n| n.get("k").cloned())
+            .map(|n| n.value),
+        Some(Value::Str(ref t)) if t == s
+    )
+}
+
 /// Quotes a string when writing it plain would change its meaning.
 fn quote_if_needed(s: &str, is_key: bool) -> String {
     let plain_ok = !s.is_empty()
-        && matches!(crate::load::load_str(&format!("k: {s}"), "").ok().and_then(|n| n.get("k").cloned()).map(|n| n.value), Some(Value::Str(ref t)) if t == s)
+        && reads_back_as_string(s)
         && !s.starts_with([
             ' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"',
             '%', '@', '`',
@@ -135,5 +154,14 @@ mod tests {
         assert_eq!(strip(&back), strip(&n), "{out}");
         assert!(out.contains("s: \"yes\""), "{out}");
         assert!(out.contains("'2018'") || out.contains("\"2018\""), "{out}");
+        // words that YAML would read as something else are quoted
+        for w in [
+            "true", "No", "null", "~", "1e5", "0x1F", ".inf", "-.5", "???", "+1",
+        ] {
+            assert!(!super::reads_back_as_string(w), "{w}");
+        }
+        for w in ["2018_UL", "a.b/c-d", "Muon", "x+y", "a b"] {
+            assert!(super::reads_back_as_string(w), "{w}");
+        }
     }
 }

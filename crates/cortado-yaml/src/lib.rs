@@ -12,8 +12,10 @@ pub mod diag;
 mod emit;
 mod load;
 mod node;
+mod source;
 
 pub use diag::{closest, did_you_mean, edit_distance, ConfigError};
 pub use emit::to_yaml;
-pub use load::{load_file, load_str};
+pub use load::{load_file, load_str, read_text, MAX_ALIAS_VALUES, MAX_DEPTH};
 pub use node::{Key, Node, PathMiss, Pos, Value};
+pub use source::{locate_in_scalar, locate_in_text, SourceSpot};

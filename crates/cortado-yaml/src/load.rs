@@ -1,6 +1,6 @@
 //! YAML text to [`Node`] trees, with positions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -9,15 +9,36 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use crate::diag::ConfigError;
 use crate::node::{Key, Node, Pos, Value};
 
+/// The deepest a document may nest (mappings and sequences, aliases included):
+/// real configurations stay below ten; the limit keeps every recursive pass over
+/// a tree (interpolation, merging, dropping) within a thread's stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// The most values aliases (`*name`) may expand to in one document: a billion
+/// laughs (`&a [*a, *a, ...]` nested) is refused instead of filling memory.
+pub const MAX_ALIAS_VALUES: usize = 1_000_000;
+
 /// Parses a YAML file.
 pub fn load_file(path: &Path) -> Result<Node, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(None, format!("cannot read {}: {e}", path.display())))?;
+    let text = read_text(path)?;
     load_str(&text, &path.display().to_string())
 }
 
+/// The text of a configuration file; a FIFO, device or directory is refused
+/// (reading one could block forever or never end).
+pub fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        ConfigError::new(None, format!("cannot read {}: {e}", path.display()))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| cannot(&e))?;
+    if !meta.is_file() {
+        return Err(cannot(&"not a regular file"));
+    }
+    std::fs::read_to_string(path).map_err(|e| cannot(&e))
+}
+
 /// Parses YAML text; `file` names it in positions and errors.
-/// An empty document gives an empty mapping.
+/// An empty document gives an empty mapping located at the file's first line.
 pub fn load_str(text: &str, file: &str) -> Result<Node, ConfigError> {
     let file: Arc<str> = Arc::from(file);
     let mut b = Builder {
@@ -25,6 +46,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Node, ConfigError> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         docs: Vec::new(),
+        expanded: 0,
     };
     for ev in Parser::new_from_str(text) {
         let (ev, span) = ev.map_err(|e| {
@@ -40,27 +62,132 @@ pub fn load_str(text: &str, file: &str) -> Result<Node, ConfigError> {
         b.event(ev, span)?;
     }
     match b.docs.len() {
-        0 => Ok(Node::at(Value::Map(Vec::new()), None)),
-        1 => Ok(b.docs.pop().expect("one document")),
+        0 => Ok(Node::at(
+            Value::Map(Vec::new()),
+            Some(Pos {
+                file,
+                line: 1,
+                col: 1,
+            }),
+        )),
+        1 => Ok(b.docs.pop().expect("one document").node),
         n => Err(ConfigError::new(
-            b.docs[1].pos.clone(),
+            b.docs[1].node.pos.clone(),
             format!("expected one YAML document, found {n}"),
         )),
     }
 }
 
-enum Frame {
-    Seq(Node, usize),
-    /// The mapping, its anchor, a key waiting for its value, and the keys
-    /// that came from `<<` merges (explicit keys override them).
-    Map(Node, usize, Option<Node>, Vec<String>),
+/// A finished node with the number of values in it and its depth.
+#[derive(Clone)]
+struct Built {
+    node: Node,
+    size: usize,
+    depth: usize,
+}
+
+impl Built {
+    fn leaf(node: Node) -> Built {
+        Built {
+            node,
+            size: 1,
+            depth: 1,
+        }
+    }
+}
+
+enum FrameKind {
+    Seq,
+    Map(MapState),
+}
+
+/// What a mapping being read needs besides its entries.
+#[derive(Default)]
+struct MapState {
+    /// A key waiting for its value.
+    pending: Option<Node>,
+    /// Where each key is in the entries.
+    names: HashMap<String, usize>,
+    /// Keys that came from `<<` merges (explicit keys override them).
+    merged: HashSet<String>,
+    /// Entries overridden (removed when the mapping ends).
+    dead: Vec<usize>,
+}
+
+impl MapState {
+    /// Adds `key: node`, or merges `<<: node`.
+    fn add(
+        &mut self,
+        entries: &mut Vec<(Key, Node)>,
+        key: Node,
+        node: Node,
+    ) -> Result<(), ConfigError> {
+        let name = key_name(&key)?;
+        if name == "<<" && matches!(key.value, Value::Str(_)) {
+            for (k, v) in merge_sources(node)?.into_iter().flatten() {
+                if !self.names.contains_key(&k.name) {
+                    self.names.insert(k.name.clone(), entries.len());
+                    self.merged.insert(k.name.clone());
+                    entries.push((k, v));
+                }
+            }
+            return Ok(());
+        }
+        if self.merged.remove(&name) {
+            if let Some(i) = self.names.remove(&name) {
+                self.dead.push(i);
+            }
+        }
+        if let Some(&i) = self.names.get(&name) {
+            return Err(ConfigError::new(
+                key.pos.clone(),
+                format!(
+                    "duplicate key '{name}'{}",
+                    entries[i]
+                        .0
+                        .pos
+                        .as_ref()
+                        .map(|p| format!(" (first at line {})", p.line))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        self.names.insert(name.clone(), entries.len());
+        entries.push((Key { name, pos: key.pos }, node));
+        Ok(())
+    }
+
+    /// Removes the overridden entries.
+    fn finish(&self, node: &mut Node) {
+        if self.dead.is_empty() {
+            return;
+        }
+        let dead: HashSet<usize> = self.dead.iter().copied().collect();
+        if let Value::Map(entries) = &mut node.value {
+            let mut i = 0;
+            entries.retain(|_| {
+                i += 1;
+                !dead.contains(&(i - 1))
+            });
+        }
+    }
+}
+
+/// A mapping or sequence being read: the node so far (size and depth
+/// counted), its anchor, and what kind it is.
+struct Frame {
+    built: Built,
+    anchor: usize,
+    kind: FrameKind,
 }
 
 struct Builder {
     file: Arc<str>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
-    docs: Vec<Node>,
+    anchors: HashMap<usize, Built>,
+    docs: Vec<Built>,
+    /// Values copied by aliases so far.
+    expanded: usize,
 }
 
 impl Builder {
@@ -83,105 +210,128 @@ impl Builder {
                     Value::Str(text.into_owned())
                 };
                 let node = Node::at(value, self.pos(span));
-                self.push_value(node, anchor)?;
+                self.push_value(Built::leaf(node), anchor)?;
             }
-            Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq(
-                    Node::at(Value::Seq(Vec::new()), self.pos(span)),
-                    anchor,
-                ));
-            }
-            Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map(
-                    Node::at(Value::Map(Vec::new()), self.pos(span)),
-                    anchor,
-                    None,
-                    Vec::new(),
-                ));
-            }
+            Event::SequenceStart(anchor, _) => self.open(Value::Seq(Vec::new()), anchor, span)?,
+            Event::MappingStart(anchor, _) => self.open(Value::Map(Vec::new()), anchor, span)?,
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq(n, a)) => (n, a),
-                    Some(Frame::Map(n, a, _, _)) => (n, a),
-                    None => {
-                        return Err(ConfigError::new(
-                            self.pos(span),
-                            "unbalanced YAML structure",
-                        ))
-                    }
+                let Some(mut frame) = self.stack.pop() else {
+                    return Err(ConfigError::new(
+                        self.pos(span),
+                        "unbalanced YAML structure",
+                    ));
                 };
-                self.push_value(node, anchor)?;
+                if let FrameKind::Map(m) = &frame.kind {
+                    m.finish(&mut frame.built.node);
+                }
+                self.push_value(frame.built, frame.anchor)?;
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().ok_or_else(|| {
+                let built = self.anchors.get(&id).ok_or_else(|| {
                     ConfigError::new(self.pos(span), "alias to an unknown anchor")
                 })?;
-                self.push_value(node, 0)?;
+                let size = built.size;
+                self.copied(size, self.pos(span))?;
+                let built = self.anchors[&id].clone();
+                self.push_value(built, 0)?;
             }
             _ => {}
         }
         Ok(())
     }
 
-    fn push_value(&mut self, node: Node, anchor: usize) -> Result<(), ConfigError> {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+    /// Counts values copied for anchors and aliases; an error past the limit.
+    fn copied(&mut self, size: usize, at: Option<Pos>) -> Result<(), ConfigError> {
+        self.expanded = self.expanded.saturating_add(size);
+        if self.expanded > MAX_ALIAS_VALUES {
+            return Err(ConfigError::new(
+                at,
+                format!(
+                    "anchors and aliases copy more than {MAX_ALIAS_VALUES} values \
+                     (an alias bomb?)"
+                ),
+            ));
         }
-        match self.stack.last_mut() {
-            None => self.docs.push(node),
-            Some(Frame::Seq(seq, _)) => {
-                if let Value::Seq(items) = &mut seq.value {
+        Ok(())
+    }
+
+    /// Starts a mapping or a sequence.
+    fn open(&mut self, value: Value, anchor: usize, span: Span) -> Result<(), ConfigError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ConfigError::new(
+                self.pos(span),
+                format!("the document nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let kind = match value {
+            Value::Seq(_) => FrameKind::Seq,
+            _ => FrameKind::Map(MapState::default()),
+        };
+        self.stack.push(Frame {
+            built: Built::leaf(Node::at(value, self.pos(span))),
+            anchor,
+            kind,
+        });
+        Ok(())
+    }
+
+    fn push_value(&mut self, built: Built, anchor: usize) -> Result<(), ConfigError> {
+        // an alias may bring a deep tree: the depth it reaches here counts
+        if self.stack.len() + built.depth > MAX_DEPTH {
+            return Err(ConfigError::new(
+                built.node.pos.clone(),
+                format!("the document nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        if anchor > 0 {
+            self.copied(built.size, built.node.pos.clone())?;
+            self.anchors.insert(anchor, built.clone());
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            self.docs.push(built);
+            return Ok(());
+        };
+        let Built { node, size, depth } = built;
+        let parent = &mut frame.built;
+        match &mut frame.kind {
+            FrameKind::Seq => {
+                if let Value::Seq(items) = &mut parent.node.value {
                     items.push(node);
                 }
             }
-            Some(Frame::Map(map, _, pending, merged)) => match pending.take() {
-                None => *pending = Some(node),
+            FrameKind::Map(state) => match state.pending.take() {
+                None => state.pending = Some(node),
                 Some(key) => {
-                    let name = match &key.value {
-                        Value::Str(s) => s.clone(),
-                        Value::Int(i) => i.to_string(),
-                        Value::Float(f) => crate::node::python_float_repr(*f),
-                        Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
-                        Value::Null => "null".to_string(),
-                        Value::Missing => "???".to_string(),
-                        _ => return Err(key.error("mapping keys must be scalars")),
-                    };
-                    let Value::Map(entries) = &mut map.value else {
+                    let Value::Map(entries) = &mut parent.node.value else {
                         unreachable!()
                     };
-                    if name == "<<" && matches!(key.value, Value::Str(_)) {
-                        merged.extend(merge_key(entries, node)?);
-                        return Ok(());
-                    }
-                    if let Some(i) = merged.iter().position(|m| *m == name) {
-                        merged.remove(i);
-                        entries.retain(|(k, _)| k.name != name);
-                    }
-                    if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == name) {
-                        return Err(ConfigError::new(
-                            key.pos.clone(),
-                            format!(
-                                "duplicate key '{name}'{}",
-                                k.pos
-                                    .as_ref()
-                                    .map(|p| format!(" (first at line {})", p.line))
-                                    .unwrap_or_default()
-                            ),
-                        ));
-                    }
-                    entries.push((Key { name, pos: key.pos }, node));
+                    state.add(entries, key, node)?;
                 }
             },
         }
+        parent.size = parent.size.saturating_add(size);
+        parent.depth = parent.depth.max(depth + 1);
         Ok(())
     }
 }
 
-/// `<<: *base` (or a list of them): copy the entries not already present;
-/// returns the names copied.
-fn merge_key(entries: &mut Vec<(Key, Node)>, src: Node) -> Result<Vec<String>, ConfigError> {
-    let sources = match src.value {
-        Value::Map(m) => vec![m],
+/// The text of a mapping key.
+fn key_name(key: &Node) -> Result<String, ConfigError> {
+    Ok(match &key.value {
+        Value::Str(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => crate::node::python_float_repr(*f),
+        Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+        Value::Null => "null".to_string(),
+        Value::Missing => "???".to_string(),
+        _ => return Err(key.error("mapping keys must be scalars")),
+    })
+}
+
+/// The mappings a `<<` merge copies from: `<<: *base` or a list of them.
+fn merge_sources(src: Node) -> Result<Vec<Vec<(Key, Node)>>, ConfigError> {
+    match src.value {
+        Value::Map(m) => Ok(vec![m]),
         Value::Seq(items) => items
             .into_iter()
             .map(|n| match n.value {
@@ -191,24 +341,14 @@ fn merge_key(entries: &mut Vec<(Key, Node)>, src: Node) -> Result<Vec<String>, C
                     "a '<<' merge list must hold mappings",
                 )),
             })
-            .collect::<Result<_, _>>()?,
-        _ => return Err(ConfigError::new(src.pos, "'<<' must merge a mapping")),
-    };
-    let mut copied = Vec::new();
-    for m in sources {
-        for (k, v) in m {
-            if !entries.iter().any(|(e, _)| e.name == k.name) {
-                copied.push(k.name.clone());
-                entries.push((k, v));
-            }
-        }
+            .collect(),
+        _ => Err(ConfigError::new(src.pos, "'<<' must merge a mapping")),
     }
-    Ok(copied)
 }
 
 /// Types a plain (unquoted) scalar as PyYAML's safe loader with OmegaConf's
 /// float rule does.
-fn plain_scalar(t: &str) -> Value {
+pub(crate) fn plain_scalar(t: &str) -> Value {
     match t {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
