@@ -152,19 +152,26 @@ pub(crate) fn math1(f: &str, a: &Arr) -> Arr {
         }
     };
     match a {
-        Arr::F32(v) => Arr::F32(math::with_fma(|| {
-            v.iter()
-                .map(|&x| match f {
-                    "sqrt" => x.sqrt(),
-                    "sin" => math::sin_f32(x),
-                    "cos" => math::cos_f32(x),
-                    "sinh" => math::sinh_f32(x),
-                    "cosh" => math::cosh_f32(x),
-                    "arcsinh" => math::asinh_f32(x),
-                    _ => g64(x as f64) as f32,
-                })
-                .collect()
-        })),
+        // a plain loop in an inline(always) closure: compiled inside with_fma's
+        // FMA function (iterator adapters could be left out of it)
+        Arr::F32(v) => Arr::F32(math::with_fma(
+            #[inline(always)]
+            || {
+                let mut out = Vec::with_capacity(v.len());
+                for &x in v.iter() {
+                    out.push(match f {
+                        "sqrt" => x.sqrt(),
+                        "sin" => math::sin_f32(x),
+                        "cos" => math::cos_f32(x),
+                        "sinh" => math::sinh_f32(x),
+                        "cosh" => math::cosh_f32(x),
+                        "arcsinh" => math::asinh_f32(x),
+                        _ => g64(x as f64) as f32,
+                    });
+                }
+                out
+            },
+        )),
         other => match other.cast(Prim::F64) {
             Arr::F64(v) => Arr::F64(v.iter().map(|&x| g64(x)).collect()),
             _ => unreachable!(),

@@ -253,7 +253,11 @@ impl P4 {
 /// algorithms fuse), which without the instruction is a library call per
 /// operation. Same results either way (a fused multiply-add is exact to one
 /// rounding in both), only faster. The kernels are `#[inline(always)]` so that
-/// they are compiled into `f` with the instruction set of the caller.
+/// they are compiled into `f` with the instruction set of the caller, and `f`
+/// itself must be an `#[inline(always)]` closure with plain loops: a closure
+/// the optimiser leaves out of line is compiled without the instructions, and
+/// every `mul_add` in it becomes a call of `fmaf` (this happened when the
+/// dilepton kernel moved to another module: 10 % more time on the benchmark).
 #[inline(always)]
 pub fn with_fma<T>(f: impl FnOnce() -> T) -> T {
     #[cfg(target_arch = "x86_64")]
