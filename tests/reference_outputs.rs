@@ -114,6 +114,14 @@ fn zmumu_nanoaod_loose_equals_pocketcoffea() {
     check("zmumu_nanoaod_loose", "zmumu_nanoaod_loose", &[]);
 }
 
+/// Pileup and muon ID / isolation scale factors from the real 2018 UL
+/// correction files, with their Up/Down variations.
+#[test]
+#[ignore = "needs ../shared"]
+fn zmumu_sf_synthetic_equals_pocketcoffea() {
+    check("zmumu_sf_synthetic", "zmumu_sf_synthetic", &[]);
+}
+
 #[test]
 #[ignore = "needs ../shared"]
 fn extended_equals_pocketcoffea() {

@@ -42,8 +42,15 @@ fn main() {
             exprs.extend(cuts.iter().map(|c| c.expr.text.clone()));
         }
         for w in cfg.custom_weights.values() {
-            exprs.insert(w.nominal.text.clone());
-            exprs.extend(w.up.iter().chain(&w.down).map(|e| e.text.clone()));
+            match &w.kind {
+                cortado_config::WeightKind::Expr { nominal, up, down } => {
+                    exprs.insert(nominal.text.clone());
+                    exprs.extend(up.iter().chain(down).map(|e| e.text.clone()));
+                }
+                cortado_config::WeightKind::Correction(c) => {
+                    exprs.extend(c.inputs.iter().map(|(_, e)| e.text.clone()));
+                }
+            }
         }
         for h in &cfg.histograms {
             for a in &h.axes {

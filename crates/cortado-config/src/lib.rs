@@ -15,6 +15,7 @@ mod files;
 pub mod histograms;
 mod load;
 pub mod run_options;
+mod weights;
 
 pub use datasets::Dataset;
 pub use histograms::{AxisDef, Bins, HistDef};
@@ -151,20 +152,77 @@ pub struct WeightsConfig {
     pub bysample: BTreeMap<String, WeightSet>,
 }
 
-/// A weight defined in the configuration (PocketCoffea's `WeightLambda`):
-/// per-event expressions for the nominal value and optional up/down values.
+/// A weight defined in the configuration (PocketCoffea's `WeightLambda`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomWeight {
     /// Name.
     pub name: String,
-    /// Nominal value.
-    pub nominal: ExprSrc,
-    /// Up variation (with `down`: variations `<name>Up`/`<name>Down`).
-    pub up: Option<ExprSrc>,
-    /// Down variation.
-    pub down: Option<ExprSrc>,
+    /// How it is computed.
+    pub kind: WeightKind,
     /// Only applied to simulation.
     pub is_mc_only: bool,
+}
+
+impl CustomWeight {
+    /// Whether it has up and down variations (`<name>Up`/`<name>Down`).
+    pub fn has_variations(&self) -> bool {
+        match &self.kind {
+            WeightKind::Expr { up, .. } => up.is_some(),
+            WeightKind::Correction(c) => c.variation.is_some(),
+        }
+    }
+}
+
+/// How a weight is computed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WeightKind {
+    /// Per-event expressions: nominal and optional up/down values.
+    Expr {
+        /// Nominal value.
+        nominal: ExprSrc,
+        /// Up variation (with `down`).
+        up: Option<ExprSrc>,
+        /// Down variation.
+        down: Option<ExprSrc>,
+    },
+    /// A correctionlib correction evaluated per event, or per object with the
+    /// product over each event's objects.
+    Correction(CorrectionWeight),
+}
+
+/// A weight from a correctionlib correction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CorrectionWeight {
+    /// The correction file (plain or gzipped JSON).
+    pub file: PathBuf,
+    /// Where the file was named.
+    pub file_pos: Option<Pos>,
+    /// The correction's name in the file.
+    pub correction: String,
+    /// Where the name was written.
+    pub correction_pos: Option<Pos>,
+    /// The correction's inputs by name: expressions for numeric inputs
+    /// (per event, or per object of one collection), the text itself for
+    /// string inputs.
+    pub inputs: Vec<(String, ExprSrc)>,
+    /// The string input that selects nominal, up and down.
+    pub variation: Option<VariationKeys>,
+}
+
+/// The values of a correction's string input for the nominal weight and its
+/// up and down variations (`nominal`/`systup`/`systdown`, `sf`/`sfup`/`sfdown`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariationKeys {
+    /// The input's name.
+    pub input: String,
+    /// Its value for the nominal weight.
+    pub nominal: String,
+    /// For the up variation.
+    pub up: String,
+    /// For the down variation.
+    pub down: String,
+    /// Where it was written.
+    pub pos: Option<Pos>,
 }
 
 /// A stored per-event column set (PocketCoffea's `ColOut`).
@@ -239,6 +297,41 @@ pub struct AnalysisConfig {
     pub raw: Node,
 }
 
-/// The weights cortado knows without configuration (PocketCoffea's common weights
-/// that need no correction files).
-pub const BUILTIN_WEIGHTS: &[&str] = &["genWeight", "signOf_genWeight", "lumi", "XS"];
+/// The weights cortado knows without configuration: PocketCoffea's common
+/// weights (those from correction files read their files and correction names
+/// from the parameters, as PocketCoffea's do).
+pub const BUILTIN_WEIGHTS: &[&str] = &[
+    "genWeight",
+    "signOf_genWeight",
+    "lumi",
+    "XS",
+    "pileup",
+    "sf_mu_id",
+    "sf_mu_iso",
+    "sf_mu_trigger",
+];
+
+/// The built-in weights with up and down variations.
+pub const BUILTIN_WITH_VARIATIONS: &[&str] = &["pileup", "sf_mu_id", "sf_mu_iso", "sf_mu_trigger"];
+
+/// PocketCoffea's common weights that cortado does not have yet: named in
+/// a configuration, they are an error that says so.
+pub const NOT_YET_WEIGHTS: &[&str] = &[
+    "sf_ele_reco",
+    "sf_ele_id",
+    "sf_ele_trigger",
+    "sf_ele_promptMVA",
+    "sf_mu_promptMVA",
+    "sf_pho_pxseed",
+    "sf_pho_id",
+    "sf_btag",
+    "sf_btag_calib",
+    "sf_ctag",
+    "sf_ctag_calib",
+    "sf_jet_puId",
+    "sf_L1prefiring",
+    "sf_partonshower_isr",
+    "sf_partonshower_fsr",
+    "sf_qcd_renorm_scale",
+    "sf_qcd_factor_scale",
+];

@@ -10,8 +10,8 @@ use crate::datasets::{read_fileset, Filter};
 use crate::files::read_yaml;
 use crate::histograms::parse_histogram;
 use crate::{
-    AnalysisConfig, Categories, ColOut, ColumnsConfig, CustomWeight, CutDef, Definition, ExprSrc,
-    MultiCut, Stage, WeightSet, WeightsConfig, BUILTIN_WEIGHTS,
+    AnalysisConfig, Categories, ColOut, ColumnsConfig, CutDef, Definition, ExprSrc, MultiCut,
+    Stage, WeightsConfig, BUILTIN_WEIGHTS,
 };
 
 const TOP_KEYS: &[&str] = &[
@@ -41,7 +41,7 @@ fn resolve_path(dir: &Path, p: &str) -> PathBuf {
 
 /// A path written in the configuration, relative to the folder of the file it
 /// was written in (which, with `extends`, may be a base configuration).
-fn node_path(n: &Node, fallback: &Path) -> Result<PathBuf, ConfigError> {
+pub(crate) fn node_path(n: &Node, fallback: &Path) -> Result<PathBuf, ConfigError> {
     let dir = n
         .pos
         .as_ref()
@@ -245,51 +245,8 @@ pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> 
     }
 
     // ---- weights
-    let mut custom_weights = BTreeMap::new();
-    if let Some(cw) = raw.get("custom_weights").filter(|n| n.value != Value::Null) {
-        for (k, v) in cw.as_map()? {
-            if BUILTIN_WEIGHTS.contains(&k.name.as_str()) {
-                return Err(cortado_yaml::ConfigError::new(
-                    k.pos.clone(),
-                    format!("'{}' is a built-in weight", k.name),
-                ));
-            }
-            let (nominal, up, down, mc_only) = match &v.value {
-                Value::Map(_) => {
-                    v.check_keys(
-                        &["nominal", "up", "down", "mc_only"],
-                        &format!("custom weight '{}'", k.name),
-                    )?;
-                    (
-                        expr_src(v.req("nominal")?)?,
-                        v.get("up").map(expr_src).transpose()?,
-                        v.get("down").map(expr_src).transpose()?,
-                        v.get("mc_only")
-                            .map(|b| b.as_bool())
-                            .transpose()?
-                            .unwrap_or(true),
-                    )
-                }
-                _ => (expr_src(v)?, None, None, true),
-            };
-            if up.is_some() != down.is_some() {
-                return Err(v.error(format!(
-                    "custom weight '{}' needs both up and down, or neither",
-                    k.name
-                )));
-            }
-            custom_weights.insert(
-                k.name.clone(),
-                CustomWeight {
-                    name: k.name.clone(),
-                    nominal,
-                    up,
-                    down,
-                    is_mc_only: mc_only,
-                },
-            );
-        }
-    }
+    let custom_weights = crate::weights::custom_weights(&raw)?;
+    use crate::weights::{check_weights, parse_weights};
     let weight_names: Vec<String> = BUILTIN_WEIGHTS
         .iter()
         .map(|s| s.to_string())
@@ -411,7 +368,7 @@ pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> 
     })
 }
 
-fn expr_src(n: &Node) -> Result<ExprSrc, ConfigError> {
+pub(crate) fn expr_src(n: &Node) -> Result<ExprSrc, ConfigError> {
     let text = match &n.value {
         Value::Str(s) => s.clone(),
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => n.as_text()?,
@@ -536,140 +493,6 @@ fn parse_categories(c: &Node) -> Result<Categories, ConfigError> {
     Ok(Categories::Standard(out))
 }
 
-fn weight_list(
-    n: &Node,
-    known: &[String],
-    what: &str,
-) -> Result<Vec<(String, Option<cortado_yaml::Pos>)>, ConfigError> {
-    let mut out = Vec::new();
-    for item in n.as_seq()? {
-        let name = item.as_text()?;
-        if !known.is_empty() && !known.contains(&name) {
-            return Err(item
-                .error(format!(
-                    "{what}: unknown weight '{name}' (define it under custom_weights)"
-                ))
-                .with_suggestions(&name, known.iter().map(String::as_str)));
-        }
-        out.push((name, item.pos.clone()));
-    }
-    Ok(out)
-}
-
-fn weight_set(
-    n: &Node,
-    known: &[String],
-    cats: &[String],
-    what: &str,
-) -> Result<WeightSet, ConfigError> {
-    n.check_keys(&["inclusive", "bycategory"], what)?;
-    let mut ws = WeightSet::default();
-    if let Some(i) = n.get("inclusive").filter(|x| x.value != Value::Null) {
-        ws.inclusive = weight_list(i, known, what)?;
-    }
-    {
-        for (k, v) in known_entries(n.get("bycategory"), cats, what, "category")? {
-            ws.bycategory
-                .insert(k.name.clone(), weight_list(v, known, what)?);
-        }
-    }
-    Ok(ws)
-}
-
-fn parse_weights(
-    n: &Node,
-    known: &[String],
-    cats: &[String],
-    samples: &[String],
-    what: &str,
-) -> Result<WeightsConfig, ConfigError> {
-    n.check_keys(&["common", "bysample"], &format!("'{what}'"))?;
-    let common = match n.get("common").filter(|x| x.value != Value::Null) {
-        Some(c) => weight_set(c, known, cats, &format!("{what}.common"))?,
-        None => WeightSet::default(),
-    };
-    let mut bysample = BTreeMap::new();
-    {
-        let what_by = format!("{what}.bysample");
-        for (k, v) in known_entries(n.get("bysample"), samples, &what_by, "sample")? {
-            bysample.insert(
-                k.name.clone(),
-                weight_set(v, known, cats, &format!("{what}.bysample.{}", k.name))?,
-            );
-        }
-    }
-    Ok(WeightsConfig { common, bysample })
-}
-
-/// PocketCoffea's checks: a weight is not both inclusive and by category;
-/// a weight variation needs the weight applied (with variations); genWeight
-/// and signOf_genWeight are exclusive.
-fn check_weights(
-    w: &WeightsConfig,
-    v: &WeightsConfig,
-    custom: &BTreeMap<String, CustomWeight>,
-    at: Option<&Node>,
-) -> Result<(), ConfigError> {
-    let all_sets: Vec<&WeightSet> = std::iter::once(&w.common)
-        .chain(w.bysample.values())
-        .collect();
-    for ws in &all_sets {
-        for (cat, list) in &ws.bycategory {
-            for (name, pos) in list {
-                if ws
-                    .inclusive
-                    .iter()
-                    .chain(w.common.inclusive.iter())
-                    .any(|(n, _)| n == name)
-                {
-                    return Err(ConfigError::new(
-                        pos.clone(),
-                        format!("weight '{name}' is both inclusive and by category ({cat})"),
-                    ));
-                }
-            }
-        }
-    }
-    let applied = |name: &str| {
-        all_sets.iter().any(|ws| {
-            ws.inclusive.iter().any(|(n, _)| n == name)
-                || ws.bycategory.values().flatten().any(|(n, _)| n == name)
-        })
-    };
-    let has_gen = applied("genWeight");
-    let has_sign = applied("signOf_genWeight");
-    if has_gen && has_sign {
-        let pos = w
-            .common
-            .inclusive
-            .iter()
-            .find(|(n, _)| n == "signOf_genWeight")
-            .and_then(|(_, p)| p.clone());
-        return Err(ConfigError::new(
-            pos,
-            "genWeight and signOf_genWeight cannot be used together",
-        ));
-    }
-    for ws in std::iter::once(&v.common).chain(v.bysample.values()) {
-        for (name, pos) in ws.inclusive.iter().chain(ws.bycategory.values().flatten()) {
-            let has_var = custom.get(name).is_some_and(|c| c.up.is_some());
-            if !has_var {
-                return Err(ConfigError::new(
-                    pos.clone().or_else(|| at.and_then(|a| a.pos.clone())),
-                    format!("weight '{name}' has no up/down variations"),
-                ));
-            }
-            if !applied(name) {
-                return Err(ConfigError::new(
-                    pos.clone(),
-                    format!("variation of weight '{name}', which is not applied anywhere"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 fn colouts(n: &Node) -> Result<Vec<ColOut>, ConfigError> {
     let mut out = Vec::new();
     for c in n.as_seq()? {
@@ -727,7 +550,7 @@ fn colouts(n: &Node) -> Result<Vec<ColOut>, ConfigError> {
 /// The entries of an optional mapping (`key: null` or absent: none) whose
 /// keys must be among `known`; an unknown key is an error at its line, with
 /// the closest known names (`"{what}: unknown {kind} 'x'"`).
-fn known_entries<'a>(
+pub(crate) fn known_entries<'a>(
     n: Option<&'a Node>,
     known: &[String],
     what: &str,

@@ -11,6 +11,7 @@
 
 pub mod batch;
 pub mod checkpoint;
+pub mod corrections;
 pub mod ext;
 pub mod hist_memory;
 pub mod identity;

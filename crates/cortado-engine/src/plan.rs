@@ -39,6 +39,9 @@ pub enum WeightTerm {
     SignOfGenWeight,
     /// A constant (lumi, XS).
     Const(String, f64),
+    /// A correctionlib correction (PocketCoffea's common weights from
+    /// correction files, and the configuration's correction weights).
+    Correction(Arc<crate::corrections::CorrectionTerm>),
     /// A custom weight: nominal and optional up/down.
     Custom {
         /// Name.
@@ -58,6 +61,7 @@ impl WeightTerm {
             WeightTerm::SignOfGenWeight => "signOf_genWeight",
             WeightTerm::Const(n, _) => n,
             WeightTerm::Custom { name, .. } => name,
+            WeightTerm::Correction(c) => &c.name,
         }
     }
 }
@@ -478,6 +482,14 @@ pub fn plan_dataset(
                 }
                 v
             }
+            WeightTerm::Correction(c) => c
+                .inputs
+                .iter()
+                .filter_map(|i| match i {
+                    crate::corrections::CorrInput::Expr(e) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect(),
             _ => Vec::new(),
         })
         .collect();
@@ -597,46 +609,83 @@ fn weight_terms(
             "signOf_genWeight" => WeightTerm::SignOfGenWeight,
             "lumi" => WeightTerm::Const("lumi".into(), lumi),
             "XS" => WeightTerm::Const("XS".into(), ds.xsec.unwrap_or(1.0)),
-            other => {
-                let cw = cfg.custom_weights.get(other).ok_or_else(|| {
-                    ConfigError::new(pos.clone(), format!("unknown weight '{other}'"))
-                })?;
-                if cw.is_mc_only && !ds.is_mc {
-                    continue;
-                }
-                let what = format!("custom weight '{other}' (dataset {})", ds.name);
-                let nominal = c.check(&cw.nominal, None, &what)?;
-                let updown = match (&cw.up, &cw.down) {
-                    (Some(u), Some(d)) => {
-                        Some((c.check(u, None, &what)?, c.check(d, None, &what)?))
-                    }
-                    _ => None,
-                };
-                for t in std::iter::once(&nominal).chain(updown.iter().flat_map(|(u, d)| [u, d])) {
-                    if !matches!(t.ty, Ty::Lit(p) | Ty::Event(p) if p != Prim::Bool) {
+            other => match cfg.custom_weights.get(other) {
+                Some(cw) if cw.is_mc_only && !ds.is_mc => continue,
+                Some(cw) => custom_term(c, ds, cw)?,
+                None if !ds.is_mc => continue, // the common weights are for simulation
+                None => match crate::corrections::builtin(other, cfg, ds, pos) {
+                    Some(spec) => correction_term(c, other, &spec?)?,
+                    None => {
                         return Err(ConfigError::new(
-                            cw.nominal.pos.clone(),
-                            format!(
-                                "{what}: a weight gives one number per event, this gives {}",
-                                c.schema.describe(&t.ty)
-                            ),
-                        ));
+                            pos.clone(),
+                            format!("unknown weight '{other}'"),
+                        ))
                     }
-                }
-                WeightTerm::Custom {
-                    name: other.to_string(),
-                    nominal: Box::new(nominal),
-                    updown: updown.map(Box::new),
-                }
-            }
+                },
+            },
         };
         // The built-in weights only apply to simulation (PocketCoffea: isMC_only).
-        if !ds.is_mc && !matches!(term, WeightTerm::Custom { .. }) {
+        if !ds.is_mc
+            && matches!(
+                term,
+                WeightTerm::GenWeight | WeightTerm::SignOfGenWeight | WeightTerm::Const(..)
+            )
+        {
             continue;
         }
         out.push(term);
     }
     Ok(out)
+}
+
+/// A weight of the configuration's `custom_weights`.
+fn custom_term(
+    c: &mut Compiler<'_>,
+    ds: &Dataset,
+    cw: &cortado_config::CustomWeight,
+) -> Result<WeightTerm, ConfigError> {
+    let (nominal, up, down) = match &cw.kind {
+        cortado_config::WeightKind::Correction(spec) => return correction_term(c, &cw.name, spec),
+        cortado_config::WeightKind::Expr { nominal, up, down } => (nominal, up, down),
+    };
+    let what = format!("custom weight '{}' (dataset {})", cw.name, ds.name);
+    let nominal_t = c.check(nominal, None, &what)?;
+    let updown = match (up, down) {
+        (Some(u), Some(d)) => Some((c.check(u, None, &what)?, c.check(d, None, &what)?)),
+        _ => None,
+    };
+    for t in std::iter::once(&nominal_t).chain(updown.iter().flat_map(|(u, d)| [u, d])) {
+        if !matches!(t.ty, Ty::Lit(p) | Ty::Event(p) if p != Prim::Bool) {
+            return Err(ConfigError::new(
+                nominal.pos.clone(),
+                format!(
+                    "{what}: a weight gives one number per event, this gives {}",
+                    c.schema.describe(&t.ty)
+                ),
+            ));
+        }
+    }
+    Ok(WeightTerm::Custom {
+        name: cw.name.clone(),
+        nominal: Box::new(nominal_t),
+        updown: updown.map(Box::new),
+    })
+}
+
+/// A weight from a correctionlib correction ([`crate::corrections`]).
+fn correction_term(
+    c: &mut Compiler<'_>,
+    name: &str,
+    spec: &cortado_config::CorrectionWeight,
+) -> Result<WeightTerm, ConfigError> {
+    let schema = c.schema.clone();
+    let term = crate::corrections::plan(
+        name,
+        spec,
+        &mut |src, what| c.check(src, None, what),
+        &|t| schema.describe(t),
+    )?;
+    Ok(WeightTerm::Correction(Arc::new(term)))
 }
 
 fn add_set(

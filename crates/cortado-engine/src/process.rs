@@ -120,6 +120,7 @@ fn term_values(t: &WeightTerm, env: &Env, n: usize) -> R<TermValues> {
             )
         }
         WeightTerm::Const(_, c) => (vec![*c; n], None),
+        WeightTerm::Correction(t) => crate::corrections::evaluate(t, env)?,
         WeightTerm::Custom {
             name,
             nominal,
