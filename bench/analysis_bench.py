@@ -77,6 +77,10 @@ def prepare(file, cortado):
             "datasets:\n"
             "  jsons: [fileset.json]\n"
             "  filter: {samples: [DYJetsToLL], samples_exclude: [], year: ['2018']}\n"
+            # PocketCoffea's reference configuration (pocketcoffea_zmumu) weights with
+            # genWeight x lumi x XS only: the example's corrections are left out here
+            "weights:\n  common: {inclusive: [genWeight, lumi, XS]}\n"
+            "variations:\n  weights:\n    common: {inclusive: []}\n"
         )
     return fileset, cfg
 

@@ -39,7 +39,7 @@ fn fails_with(name: &str, body: &str, needles: &[&str]) {
 fn the_example_is_valid_and_reads_only_what_it_needs() {
     let (ok, out, err) = check("valid", "");
     assert!(ok, "{err}");
-    assert!(out.contains("branches read (33)"), "{out}");
+    assert!(out.contains("branches read (34)"), "{out}");
     assert!(out.contains("branches read (35)"), "{out}");
     assert!(!out.contains("Electron_cutBased"), "{out}");
 }
@@ -360,9 +360,10 @@ fn histograms_too_large_for_memory_are_refused_before_reading() {
         "histograms:\n  huge:\n    axes: [{coll: ll, field: mass, bins: 1000000000, start: 0, stop: 200}]\n",
         &[
             "analysis.yaml:4:5:",
-            "the histograms would take 89.4 GiB of memory, more than the limit of 16.0 GiB",
-            "'huge', has 1,000,000,002 cells of 32 bytes, held 3 times",
-            "workflow_options: {max_histogram_memory: 90GiB}",
+            "the histograms would take 447.0 GiB of memory, more than the limit of 16.0 GiB",
+            // data once; DY and tt once per variation (nominal and 6 weight variations)
+            "'huge', has 1,000,000,002 cells of 32 bytes, held 15 times",
+            "workflow_options: {max_histogram_memory: 448GiB}",
         ],
     );
     fails_with(

@@ -216,7 +216,13 @@ fn common_weights_without_local_correction_files_say_which_parameter_to_set() {
     let cfg = config(
         &dir,
         "pu",
-        "weights:\n  common:\n    inclusive: [genWeight, lumi, XS, pileup]\n    bycategory: {}\n  bysample: {}\n",
+        // the example's parameter files without its local correction files
+        &format!(
+            "parameters:\n  files: [{p}/object_preselection.yaml, {p}/triggers.yaml]\n\
+             weights:\n  common:\n    inclusive: [genWeight, lumi, XS, pileup]\n    bycategory: {{}}\n  bysample: {{}}\n\
+             variations:\n  weights:\n    common: {{inclusive: []}}\n",
+            p = root().join("examples/zmumu/params").display()
+        ),
     );
     let o = cortado(&["check", "--cfg", cfg.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
