@@ -250,17 +250,13 @@ fn analysis(dir: &Path, file: &Path) -> DatasetPlan {
             {"sample": "TTTo2L2Nu", "year": "2018", "isMC": "True", "xsec": "88.29"}},
         "DATA_SingleMuon_2018_EraA": {"files": [f], "metadata":
             {"sample": "DATA_SingleMuon", "year": "2018", "isMC": "False", "primaryDataset": "SingleMuon", "era": "A"}}});
-    std::fs::write(dir.join("fileset.json"), fileset.to_string()).unwrap();
-    let cfg = dir.join("analysis.yaml");
-    let base = common::root().join("examples/extended/analysis.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [DYJetsToLL, TTTo2L2Nu, DATA_SingleMuon]}}\n",
-            base.display()
-        ),
-    )
-    .unwrap();
+    let cfg = common::config_over(
+        dir,
+        "analysis",
+        "examples/extended/analysis.yaml",
+        &fileset,
+        &["DYJetsToLL", "TTTo2L2Nu", "DATA_SingleMuon"],
+    );
     let cfg = cortado_config::load(&cfg).unwrap();
     let plans = plan_all(&cfg, &Default::default()).unwrap();
     plans

@@ -50,21 +50,13 @@ fn long_run(dir: &Path, n: usize) -> PathBuf {
             (format!("DY{i}_2018"), v)
         })
         .collect();
-    std::fs::write(
-        dir.join("fileset.json"),
-        serde_json::Value::Object(fileset).to_string(),
+    common::config_over(
+        dir,
+        "long",
+        CFG,
+        &serde_json::Value::Object(fileset),
+        &["DYJetsToLL"],
     )
-    .unwrap();
-    let cfg = dir.join("long.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [DYJetsToLL]}}\n",
-            root().join(CFG).display()
-        ),
-    )
-    .unwrap();
-    cfg
 }
 
 #[test]
@@ -229,21 +221,9 @@ fn stopped_run(dir: &Path, out: &Path) -> (PathBuf, PathBuf) {
     let mut corrupt = std::fs::read(&good).unwrap();
     common::damage(&mut corrupt, 200_000..450_000);
     std::fs::write(dir.join("corrupt.root"), &corrupt).unwrap();
-    std::fs::write(
-        dir.join("fileset.json"),
-        r#"{"DYJetsToLL_M-50_2018": {"metadata": {"sample": "DYJetsToLL", "year": "2018",
-           "isMC": "True", "xsec": "6077.22"}, "files": ["dy.root", "corrupt.root"]}}"#,
-    )
-    .unwrap();
-    let cfg = dir.join("analysis.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [DYJetsToLL]}}\n",
-            root().join(CFG).display()
-        ),
-    )
-    .unwrap();
+    let fileset = serde_json::json!({"DYJetsToLL_M-50_2018": {"files": ["dy.root", "corrupt.root"],
+        "metadata": {"sample": "DYJetsToLL", "year": "2018", "isMC": "True", "xsec": "6077.22"}}});
+    let cfg = common::config_over(dir, "analysis", CFG, &fileset, &["DYJetsToLL"]);
     let o = common::run(s(&cfg), s(out), &["-c", "1", "-e", "iterative"]);
     assert!(!o.status.success() && stderr(&o).contains("corrupt.root"));
     (cfg, good)

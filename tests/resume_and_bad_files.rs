@@ -124,17 +124,13 @@ fn bad_fileset(dir: &Path) -> PathBuf {
             "files": [good.to_str().unwrap(), "corrupt.root", "truncated.root", "missing.root"]
         }
     });
-    std::fs::write(dir.join("fileset.json"), fileset.to_string()).unwrap();
-    let cfg = dir.join("analysis.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [DYJetsToLL]}}\n",
-            root().join("examples/zmumu/analysis.yaml").display()
-        ),
+    common::config_over(
+        dir,
+        "analysis",
+        "examples/zmumu/analysis.yaml",
+        &fileset,
+        &["DYJetsToLL"],
     )
-    .unwrap();
-    cfg
 }
 
 #[test]

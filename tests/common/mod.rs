@@ -85,3 +85,27 @@ pub fn spawn_run(cfg: &str, out: &str, extra: &[&str], stderr: bool) -> std::pro
         .spawn()
         .expect("start cortado")
 }
+
+/// Writes `fileset` (PocketCoffea fileset JSON) into `dir` and a
+/// configuration extending `base` (relative to the repository root) that
+/// reads it, keeping `samples`; returns the configuration's path.
+pub fn config_over(
+    dir: &Path,
+    name: &str,
+    base: &str,
+    fileset: &serde_json::Value,
+    samples: &[&str],
+) -> PathBuf {
+    std::fs::write(dir.join("fileset.json"), fileset.to_string()).unwrap();
+    let cfg = dir.join(format!("{name}.yaml"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [{}]}}\n",
+            root().join(base).display(),
+            samples.join(", ")
+        ),
+    )
+    .unwrap();
+    cfg
+}
