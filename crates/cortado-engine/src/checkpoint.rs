@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::identity::FileIdentity;
+use crate::batch::jobs::PlannedChunk;
 use crate::output::file::TMP_MARK;
 use crate::output::{write_atomic, Output};
 use crate::run::Chunk;
@@ -30,14 +30,7 @@ struct WorkFile {
     chunks: Vec<WorkEntry>,
 }
 
-#[derive(Serialize, Deserialize, PartialEq, Debug, Clone)]
-struct WorkEntry {
-    dataset: String,
-    file: String,
-    start: u64,
-    stop: u64,
-    identity: FileIdentity,
-}
+type WorkEntry = PlannedChunk;
 
 /// How [`Checkpoints::open`] treats an existing folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,13 +114,7 @@ impl Checkpoints {
         let outdir = dir.parent().unwrap_or(Path::new("."));
         let chunks: Vec<WorkEntry> = work
             .iter()
-            .map(|c| WorkEntry {
-                dataset: dataset_names[c.plan].clone(),
-                file: c.file.clone(),
-                start: c.entries.start,
-                stop: c.entries.end,
-                identity: c.identity.clone(),
-            })
+            .map(|c| PlannedChunk::of(c, &dataset_names[c.plan]))
             .collect();
         let mut ck = Checkpoints {
             dir: dir.to_path_buf(),
@@ -279,6 +266,7 @@ impl Checkpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::FileIdentity;
 
     fn work() -> Vec<Chunk> {
         (0..3)

@@ -45,7 +45,8 @@ pub struct JobSettings {
     pub threads: usize,
 }
 
-/// One chunk of the plan.
+/// One chunk as recorded in a job plan (`plan.json`) and in the work list
+/// of the checkpoints (`work.json`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedChunk {
     /// Dataset name.
@@ -136,6 +137,19 @@ pub fn split(work: &[Chunk], n_jobs: usize, max_events: Option<u64>) -> Vec<Vec<
         }
     }
     jobs
+}
+
+impl PlannedChunk {
+    /// The record of chunk `c` of dataset `dataset`.
+    pub fn of(c: &Chunk, dataset: &str) -> PlannedChunk {
+        PlannedChunk {
+            dataset: dataset.to_string(),
+            file: c.file.clone(),
+            start: c.entries.start,
+            stop: c.entries.end,
+            identity: c.identity.clone(),
+        }
+    }
 }
 
 impl JobPlan {

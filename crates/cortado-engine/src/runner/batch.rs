@@ -52,13 +52,7 @@ fn job_plan(work: &[Chunk], names: &[String], ctx: &Context<'_>) -> Result<JobPl
         },
         chunks: work
             .iter()
-            .map(|c| PlannedChunk {
-                dataset: names[c.plan].clone(),
-                file: c.file.clone(),
-                start: c.entries.start,
-                stop: c.entries.end,
-                identity: c.identity.clone(),
-            })
+            .map(|c| PlannedChunk::of(c, &names[c.plan]))
             .collect(),
         jobs: jobs::split(work, n_jobs, ctx.file_opts.max_events_per_job),
     };
