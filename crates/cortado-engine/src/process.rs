@@ -221,18 +221,22 @@ fn axis_vals(v: Val) -> R<AxisVals> {
     })
 }
 
-/// Fills one histogram with the events where `mask` is true, weights `w`.
-fn fill(h: &mut Hist, axes: &[AxisVals], mask: &[bool], w: &[f64]) {
+/// The cells a histogram's values fall in, with the event of each, for the
+/// events where `mask` is true (values outside every bin and missing ones
+/// are left out). Computed once per histogram and category, then filled
+/// with the weights of each variation ([`fill_cells`]).
+fn cells(h: &Hist, axes: &[AxisVals], mask: &[bool]) -> Vec<(u32, usize)> {
+    let mut out = Vec::new();
     if let [one] = axes {
-        return fill_1d(h, one, mask, w);
+        cells_1d(h, one, mask, &mut out);
+        return out;
     }
-    let nax = axes.len();
     let offsets = axes.iter().find_map(|a| match a {
         AxisVals::Obj(_, o) => Some(o.clone()),
         _ => None,
     });
-    let mut idx = vec![0isize; nax];
-    let put = |h: &mut Hist, e: usize, obj: Option<usize>, idx: &mut Vec<isize>| {
+    let mut idx = vec![0isize; axes.len()];
+    let mut put = |e: usize, obj: Option<usize>, out: &mut Vec<(u32, usize)>| {
         for (k, a) in axes.iter().enumerate() {
             let x = match a {
                 AxisVals::Event(v, valid) => {
@@ -245,52 +249,43 @@ fn fill(h: &mut Hist, axes: &[AxisVals], mask: &[bool], w: &[f64]) {
             };
             idx[k] = h.axes[k].index_f64(x);
         }
-        if let Some(c) = h.cell_of(idx) {
-            h.add_at(c, w[e]);
+        if let Some(c) = h.cell_of(&idx) {
+            out.push((e as u32, c));
         }
     };
-    match offsets {
-        None => {
-            for (e, &m) in mask.iter().enumerate() {
-                if m {
-                    put(h, e, None, &mut idx);
-                }
-            }
-        }
-        Some(off) => {
-            for e in 0..mask.len() {
-                if mask[e] {
-                    for i in off[e]..off[e + 1] {
-                        put(h, e, Some(i as usize), &mut idx);
-                    }
+    for (e, &m) in mask.iter().enumerate().filter(|(_, m)| **m) {
+        let _ = m;
+        match &offsets {
+            None => put(e, None, &mut out),
+            Some(off) => {
+                for i in off[e]..off[e + 1] {
+                    put(e, Some(i as usize), &mut out);
                 }
             }
         }
     }
+    out
 }
 
-/// [`fill`] for one axis (most histograms): one loop per value type, with no
-/// per-value dispatch.
-fn fill_1d(h: &mut Hist, axis: &AxisVals, mask: &[bool], w: &[f64]) {
+/// [`cells`] for one axis (most histograms): one loop per value type, with
+/// no per-value dispatch.
+fn cells_1d(h: &Hist, axis: &AxisVals, mask: &[bool], out: &mut Vec<(u32, usize)>) {
     fn run<T: AsF64>(
-        h: &mut Hist,
+        h: &Hist,
         xs: &[T],
         valid: Option<&[bool]>,
         offsets: Option<&[u32]>,
         mask: &[bool],
-        w: &[f64],
+        out: &mut Vec<(u32, usize)>,
     ) {
-        let put = |h: &mut Hist, x: T, w: f64| {
-            let a = &h.axes[0];
-            if let Some(c) = a.cell(a.index_f64(x.as_f64())) {
-                h.add_at(c, w);
-            }
-        };
+        let a = &h.axes[0];
         match offsets {
             None => {
                 for (e, &m) in mask.iter().enumerate() {
                     if m && valid.is_none_or(|v| v[e]) {
-                        put(h, xs[e], w[e]);
+                        if let Some(c) = a.cell(a.index_f64(xs[e].as_f64())) {
+                            out.push((e as u32, c));
+                        }
                     }
                 }
             }
@@ -298,7 +293,9 @@ fn fill_1d(h: &mut Hist, axis: &AxisVals, mask: &[bool], w: &[f64]) {
                 for (e, &m) in mask.iter().enumerate() {
                     if m {
                         for &x in &xs[off[e] as usize..off[e + 1] as usize] {
-                            put(h, x, w[e]);
+                            if let Some(c) = a.cell(a.index_f64(x.as_f64())) {
+                                out.push((e as u32, c));
+                            }
                         }
                     }
                 }
@@ -307,9 +304,16 @@ fn fill_1d(h: &mut Hist, axis: &AxisVals, mask: &[bool], w: &[f64]) {
     }
     match axis {
         AxisVals::Event(v, valid) => {
-            with_arr!(&**v, xs => run(h, xs, valid.as_deref().map(|v| v.as_slice()), None, mask, w))
+            with_arr!(&**v, xs => run(h, xs, valid.as_deref().map(|v| v.as_slice()), None, mask, out))
         }
-        AxisVals::Obj(v, off) => with_arr!(&**v, xs => run(h, xs, None, Some(off), mask, w)),
+        AxisVals::Obj(v, off) => with_arr!(&**v, xs => run(h, xs, None, Some(off), mask, out)),
+    }
+}
+
+/// Adds the weight of each cell's event (see [`cells`]).
+fn fill_cells(h: &mut Hist, cells: &[(u32, usize)], w: &[f64]) {
+    for &(e, c) in cells {
+        h.add_at(c, w[e as usize]);
     }
 }
 
@@ -636,6 +640,7 @@ fn fill_hists(
             }
             let mask = both(cm, sm.as_deref());
             let any = mask.iter().any(|&b| b);
+            let mut cell_cache: BTreeMap<usize, Vec<(u32, usize)>> = BTreeMap::new();
             let mut vars: Vec<&str> = users
                 .iter()
                 .flat_map(|&i| prepared[i].variations.iter().map(String::as_str))
@@ -666,7 +671,11 @@ fn fill_hists(
                         weights.as_ref()
                     };
                     if let (Some(w), Some(vals)) = (w, &p.vals) {
-                        fill(&mut hist, vals, &mask, w);
+                        // the cells do not depend on the variation: found once
+                        let c = cell_cache
+                            .entry(i)
+                            .or_insert_with(|| cells(&hist, vals, &mask));
+                        fill_cells(&mut hist, c, w);
                     }
                     sets[i]
                         .hists
