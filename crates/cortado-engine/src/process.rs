@@ -253,8 +253,7 @@ fn cells(h: &Hist, axes: &[AxisVals], mask: &[bool]) -> Vec<(u32, usize)> {
             out.push((e as u32, c));
         }
     };
-    for (e, &m) in mask.iter().enumerate().filter(|(_, m)| **m) {
-        let _ = m;
+    for e in (0..mask.len()).filter(|&e| mask[e]) {
         match &offsets {
             None => put(e, None, &mut out),
             Some(off) => {
