@@ -500,14 +500,7 @@ pub fn plan_dataset(
         branches.insert("genWeight".to_string());
     }
     for b in &branches {
-        if !raw_schema.branches.contains_key(b)
-            && !raw_schema.colls.iter().enumerate().any(|(id, info)| {
-                raw_schema.base.get(&id).is_some_and(|(_, prefix)| {
-                    b.strip_prefix(&format!("{prefix}_"))
-                        .is_some_and(|f| info.fields.contains_key(f))
-                })
-            })
-        {
+        if !raw_schema.branches.contains_key(b) && !raw_schema.has_jagged_branch(b) {
             return Err(ConfigError::new(
                 ds.pos.clone(),
                 format!(
