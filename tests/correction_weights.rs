@@ -235,16 +235,16 @@ fn common_weights_not_there_yet_say_so() {
     let dir = common::tmpdir("corrw", "notyet");
     let cfg = config(
         &dir,
-        "btag",
-        "weights:\n  common:\n    inclusive: [genWeight, lumi, XS, sf_btag]\n    bycategory: {}\n  bysample: {}\n",
+        "ctag",
+        "weights:\n  common:\n    inclusive: [genWeight, lumi, XS, sf_ctag]\n    bycategory: {}\n  bysample: {}\n",
     );
     let o = cortado(&["check", "--cfg", cfg.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     assert!(
-        err.contains("btag.yaml:4:")
+        err.contains("ctag.yaml:4:")
             && err.contains(
-                "'sf_btag' is one of PocketCoffea's common weights that cortado does not have yet"
+                "'sf_ctag' is one of PocketCoffea's common weights that cortado does not have yet"
             ),
         "{err}"
     );
