@@ -188,12 +188,16 @@ pub fn plan(
                 return Err(err(
                     &spec.correction_pos,
                     format!(
-                        "{what}: correction '{}' of {file} needs input '{}' ({}: {}); give it \
+                        "{what}: correction '{}' of {file} needs input '{}' ({}{}); give it \
                          under inputs{}",
                         correction.name(),
                         v.name,
                         v.kind.name(),
-                        v.description,
+                        if v.description.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", v.description)
+                        },
                         if is_str {
                             ", or as the variations' input"
                         } else {
