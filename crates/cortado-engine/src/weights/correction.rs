@@ -176,70 +176,14 @@ pub fn plan(
     };
     let mut inputs = Vec::new();
     for s in &summary {
-        let v = &s.variable;
-        let given = spec.inputs.iter().find(|(n, _)| n == &v.name);
-        let is_str = v.kind == VarType::String;
-        let input = match (&spec.variation, given) {
-            (Some(var), None) if var.input == v.name => {
-                check_variation(&what, &file, &correction, s, var)?;
-                CorrInput::Variation
-            }
-            (_, None) => {
-                return Err(err(
-                    &spec.correction_pos,
-                    format!(
-                        "{what}: correction '{}' of {file} needs input '{}' ({}{}); give it \
-                         under inputs{}",
-                        correction.name(),
-                        v.name,
-                        v.kind.name(),
-                        if v.description.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", v.description)
-                        },
-                        if is_str {
-                            ", or as the variations' input"
-                        } else {
-                            ""
-                        }
-                    ),
-                ))
-            }
-            (_, Some((_, CorrInputSrc::Value(src)))) if is_str => {
-                check_key(&what, &correction, s, &src.text, &src.pos)?;
-                CorrInput::Str(src.text.clone())
-            }
-            (_, Some((_, CorrInputSrc::Choice(cases)))) if is_str => {
-                let mut out = Vec::new();
-                for (value, cond) in cases {
-                    check_key(&what, &correction, s, value, &cond.pos)?;
-                    let label = format!("the condition of '{value}' (input '{}')", v.name);
-                    let t = check(cond, &format!("{what}, {label}"))?;
-                    rows.accept(&t, cond, &label, None)?;
-                    out.push((value.clone(), t));
-                }
-                CorrInput::Choice(out)
-            }
-            (_, Some((_, CorrInputSrc::Choice(cases)))) => {
-                return Err(err(
-                    &cases.first().and_then(|(_, c)| c.pos.clone()),
-                    format!(
-                        "{what}: input '{}' is a number ({}): give it as an expression, not as \
-                         values chosen by conditions",
-                        v.name,
-                        v.kind.name()
-                    ),
-                ))
-            }
-            (_, Some((_, CorrInputSrc::Value(src)))) => {
-                let label = format!("input '{}'", v.name);
-                let t = check(src, &format!("{what}, {label}"))?;
-                rows.accept(&t, src, &label, Some(v.kind))?;
-                CorrInput::Expr(t)
-            }
+        let given = spec.inputs.iter().find(|(n, _)| n == &s.variable.name);
+        let cx = InputCx {
+            what: &what,
+            file: &file,
+            correction: &correction,
+            spec,
         };
-        inputs.push(input);
+        inputs.push(plan_input(&cx, s, given.map(|(_, g)| g), &mut rows, check)?);
     }
     for (n, src) in &spec.inputs {
         if !names.contains(&n.as_str()) {
@@ -284,23 +228,11 @@ pub fn plan(
                     ),
                 ));
             }
-            let mut out = Vec::new();
-            for set in &var.sets {
-                let stem = match &set.source {
-                    Some(s) => format!("{name}_{s}"),
-                    None => name.to_string(),
-                };
-                let only = match &set.only {
-                    Some(src) => Some(condition(src, &format!("where of variation {stem}"))?),
-                    None => None,
-                };
-                out.push(CorrVariation {
-                    stem,
-                    up: set.up.clone(),
-                    down: set.down.clone(),
-                    only,
-                });
-            }
+            let out = var
+                .sets
+                .iter()
+                .map(|set| variation(name, set, &mut condition))
+                .collect::<Result<_, _>>()?;
             (Some(var.nominal.clone()), out)
         }
     };
@@ -313,6 +245,109 @@ pub fn plan(
         nominal,
         variations,
         per_object: rows.coll.is_some(),
+    })
+}
+
+/// What planning one input needs to know.
+struct InputCx<'a> {
+    what: &'a str,
+    file: &'a str,
+    correction: &'a Correction,
+    spec: &'a CorrectionWeight,
+}
+
+/// Plans the correction's input `s` from what the configuration gives for it.
+fn plan_input(
+    cx: &InputCx,
+    s: &InputSummary,
+    given: Option<&CorrInputSrc>,
+    rows: &mut Rows,
+    check: &mut dyn FnMut(&ExprSrc, &str) -> Result<TExpr, ConfigError>,
+) -> Result<CorrInput, ConfigError> {
+    let (what, file, correction) = (cx.what, cx.file, cx.correction);
+    let v = &s.variable;
+    let is_str = v.kind == VarType::String;
+    Ok(match (&cx.spec.variation, given) {
+        (Some(var), None) if var.input == v.name => {
+            check_variation(what, file, correction, s, var)?;
+            CorrInput::Variation
+        }
+        (_, None) => {
+            return Err(err(
+                &cx.spec.correction_pos,
+                format!(
+                    "{what}: correction '{}' of {file} needs input '{}' ({}{}); give it \
+                     under inputs{}",
+                    correction.name(),
+                    v.name,
+                    v.kind.name(),
+                    if v.description.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", v.description)
+                    },
+                    if is_str {
+                        ", or as the variations' input"
+                    } else {
+                        ""
+                    }
+                ),
+            ))
+        }
+        (_, Some(CorrInputSrc::Value(src))) if is_str => {
+            check_key(what, correction, s, &src.text, &src.pos)?;
+            CorrInput::Str(src.text.clone())
+        }
+        (_, Some(CorrInputSrc::Choice(cases))) if is_str => {
+            let mut out = Vec::new();
+            for (value, cond) in cases {
+                check_key(what, correction, s, value, &cond.pos)?;
+                let label = format!("the condition of '{value}' (input '{}')", v.name);
+                let t = check(cond, &format!("{what}, {label}"))?;
+                rows.accept(&t, cond, &label, None)?;
+                out.push((value.clone(), t));
+            }
+            CorrInput::Choice(out)
+        }
+        (_, Some(CorrInputSrc::Choice(cases))) => {
+            return Err(err(
+                &cases.first().and_then(|(_, c)| c.pos.clone()),
+                format!(
+                    "{what}: input '{}' is a number ({}): give it as an expression, not as \
+                     values chosen by conditions",
+                    v.name,
+                    v.kind.name()
+                ),
+            ))
+        }
+        (_, Some(CorrInputSrc::Value(src))) => {
+            let label = format!("input '{}'", v.name);
+            let t = check(src, &format!("{what}, {label}"))?;
+            rows.accept(&t, src, &label, Some(v.kind))?;
+            CorrInput::Expr(t)
+        }
+    })
+}
+
+/// One planned up/down pair of weight `name` (`condition` checks its `where`).
+fn variation(
+    name: &str,
+    set: &cortado_config::VariationSet,
+    condition: &mut dyn FnMut(&ExprSrc, &str) -> Result<TExpr, ConfigError>,
+) -> Result<CorrVariation, ConfigError> {
+    let stem = match &set.source {
+        Some(s) => format!("{name}_{s}"),
+        None => name.to_string(),
+    };
+    let only = match &set.only {
+        Some(src) => Some(condition(src, &format!("where of variation {stem}"))?),
+        None => None,
+    };
+    Ok(CorrVariation {
+        stem,
+        up: set.up.clone(),
+        down: set.down.clone(),
+        only,
     })
 }
 

@@ -67,6 +67,26 @@ struct Layout {
 }
 
 impl Layout {
+    /// The rows of `n` events, or of the objects of `offsets`.
+    fn new(n: usize, offsets: Option<Arc<Vec<u32>>>) -> Layout {
+        match offsets {
+            None => Layout {
+                rows: n,
+                offsets: None,
+                event_of: Vec::new(),
+            },
+            Some(o) => Layout {
+                rows: *o.last().unwrap_or(&0) as usize,
+                event_of: o
+                    .windows(2)
+                    .enumerate()
+                    .flat_map(|(e, w)| std::iter::repeat_n(e as u32, (w[1] - w[0]) as usize))
+                    .collect(),
+                offsets: Some(o),
+            },
+        }
+    }
+
     /// A per-row flag from a boolean value (an event's flag for each of its objects).
     fn flags(&self, v: &Val) -> Result<Vec<bool>, String> {
         let bools = |a: &Arr| match a {
@@ -137,22 +157,7 @@ pub fn evaluate(t: &CorrectionTerm, env: &Env) -> Result<TermValues, String> {
         }
         conds.push(v);
     }
-    let layout = match offsets {
-        None => Layout {
-            rows: n,
-            offsets: None,
-            event_of: Vec::new(),
-        },
-        Some(o) => Layout {
-            rows: *o.last().unwrap_or(&0) as usize,
-            event_of: o
-                .windows(2)
-                .enumerate()
-                .flat_map(|(e, w)| std::iter::repeat_n(e as u32, (w[1] - w[0]) as usize))
-                .collect(),
-            offsets: Some(o),
-        },
-    };
+    let layout = Layout::new(n, offsets);
     // per-event numbers as one value per row
     if layout.offsets.is_some() {
         for num in nums.iter_mut().flatten() {
@@ -162,35 +167,7 @@ pub fn evaluate(t: &CorrectionTerm, env: &Env) -> Result<TermValues, String> {
         }
     }
     let mut conds = conds.iter().map(|v| layout.flags(v));
-    // which value of each chosen string input each row takes
-    let mut choice: Vec<Option<Vec<Option<usize>>>> = Vec::new();
-    let mut active = vec![true; layout.rows];
-    for i in &t.inputs {
-        choice.push(match i {
-            CorrInput::Choice(cases) => {
-                let mut pick = vec![None; layout.rows];
-                for k in 0..cases.len() {
-                    let f = conds.next().ok_or("internal error: conditions")??;
-                    for (p, flag) in pick.iter_mut().zip(f) {
-                        if p.is_none() && flag {
-                            *p = Some(k);
-                        }
-                    }
-                }
-                for (a, p) in active.iter_mut().zip(&pick) {
-                    *a &= p.is_some();
-                }
-                Some(pick)
-            }
-            _ => None,
-        });
-    }
-    if t.only.is_some() {
-        let f = conds.next().ok_or("internal error: conditions")??;
-        for (a, b) in active.iter_mut().zip(f) {
-            *a &= b;
-        }
-    }
+    let (choice, active) = choices(t, &layout, &mut conds)?;
     let ev = Eval {
         t,
         nums: &nums,
@@ -227,6 +204,49 @@ pub fn evaluate(t: &CorrectionTerm, env: &Env) -> Result<TermValues, String> {
         nominal: per_event(&layout, factors, groups),
         variations,
     })
+}
+
+/// For a string input chosen per row: the value each row takes (`None`: no
+/// condition holds).
+type Picks = Option<Vec<Option<usize>>>;
+
+/// Which value of each chosen string input each row takes (`None` for the
+/// other inputs), and the rows the weight is evaluated on: a value chosen
+/// and the weight's `where` true. `conds` gives the conditions in the order
+/// of [`CorrectionTerm::exprs`].
+fn choices(
+    t: &CorrectionTerm,
+    layout: &Layout,
+    conds: &mut dyn Iterator<Item = Result<Vec<bool>, String>>,
+) -> Result<(Vec<Picks>, Vec<bool>), String> {
+    let mut next = || conds.next().ok_or("internal error: conditions")?;
+    let mut choice = Vec::new();
+    let mut active = vec![true; layout.rows];
+    for i in &t.inputs {
+        choice.push(match i {
+            CorrInput::Choice(cases) => {
+                let mut pick = vec![None; layout.rows];
+                for k in 0..cases.len() {
+                    for (p, flag) in pick.iter_mut().zip(next()?) {
+                        if p.is_none() && flag {
+                            *p = Some(k);
+                        }
+                    }
+                }
+                for (a, p) in active.iter_mut().zip(&pick) {
+                    *a &= p.is_some();
+                }
+                Some(pick)
+            }
+            _ => None,
+        });
+    }
+    if t.only.is_some() {
+        for (a, b) in active.iter_mut().zip(next()?) {
+            *a &= b;
+        }
+    }
+    Ok((choice, active))
 }
 
 /// The rows where `flags` is true (`None`: all of them).
@@ -277,7 +297,7 @@ fn per_event(layout: &Layout, factors: Vec<f64>, groups: Option<&[Option<usize>]
 struct Eval<'a> {
     t: &'a CorrectionTerm,
     nums: &'a [Option<Num>],
-    choice: &'a [Option<Vec<Option<usize>>>],
+    choice: &'a [Picks],
     layout: &'a Layout,
 }
 
