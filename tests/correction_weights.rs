@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{cortado, root};
+use common::{close, cortado, root};
 use serde_json::Value;
 
 fn toy() -> String {
@@ -38,34 +38,6 @@ variations:
     common: {inclusive: [sf_toy, pu_toy], bycategory: {}}
     bysample: {}
 ";
-
-/// Every number of two dumps, pairwise, within `rtol`.
-fn close(a: &Value, b: &Value, path: &str, rtol: f64, diffs: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                match (x.get(k), y.get(k)) {
-                    (Some(u), Some(v)) => close(u, v, &format!("{path}/{k}"), rtol, diffs),
-                    _ => diffs.push(format!("{path}/{k}: only in one")),
-                }
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (u, v)) in x.iter().zip(y).enumerate() {
-                close(u, v, &format!("{path}[{i}]"), rtol, diffs);
-            }
-        }
-        (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
-            if (x - y).abs() > rtol * x.abs().max(y.abs()) {
-                diffs.push(format!("{path}: {x} vs {y}"));
-            }
-        }
-        (x, y) if x == y => {}
-        _ => diffs.push(format!("{path}: {a} vs {b}")),
-    }
-}
 
 #[test]
 fn a_correction_weight_equals_the_same_weight_as_expressions() {
@@ -241,16 +213,16 @@ fn common_weights_not_there_yet_say_so() {
     let dir = common::tmpdir("corrw", "notyet");
     let cfg = config(
         &dir,
-        "btag",
-        "weights:\n  common:\n    inclusive: [genWeight, lumi, XS, sf_btag]\n    bycategory: {}\n  bysample: {}\n",
+        "ctag",
+        "weights:\n  common:\n    inclusive: [genWeight, lumi, XS, sf_ctag]\n    bycategory: {}\n  bysample: {}\n",
     );
     let o = cortado(&["check", "--cfg", cfg.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     assert!(
-        err.contains("btag.yaml:4:")
+        err.contains("ctag.yaml:4:")
             && err.contains(
-                "'sf_btag' is one of PocketCoffea's common weights that cortado does not have yet"
+                "'sf_ctag' is one of PocketCoffea's common weights that cortado does not have yet"
             ),
         "{err}"
     );

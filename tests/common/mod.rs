@@ -109,3 +109,37 @@ pub fn config_over(
     .unwrap();
     cfg
 }
+
+/// Every number of two dumps, pairwise, within `rtol`.
+pub fn close(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    path: &str,
+    rtol: f64,
+    diffs: &mut Vec<String>,
+) {
+    match (a, b) {
+        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+            let keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => close(u, v, &format!("{path}/{k}"), rtol, diffs),
+                    _ => diffs.push(format!("{path}/{k}: only in one")),
+                }
+            }
+        }
+        (serde_json::Value::Array(x), serde_json::Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                close(u, v, &format!("{path}[{i}]"), rtol, diffs);
+            }
+        }
+        (serde_json::Value::Number(x), serde_json::Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            if (x - y).abs() > rtol * x.abs().max(y.abs()) {
+                diffs.push(format!("{path}: {x} vs {y}"));
+            }
+        }
+        (x, y) if x == y => {}
+        _ => diffs.push(format!("{path}: {a} vs {b}")),
+    }
+}

@@ -48,7 +48,7 @@ fn main() {
                     exprs.extend(up.iter().chain(down).map(|e| e.text.clone()));
                 }
                 cortado_config::WeightKind::Correction(c) => {
-                    exprs.extend(c.inputs.iter().map(|(_, e)| e.text.clone()));
+                    exprs.extend(c.exprs().into_iter().map(|e| e.text.clone()));
                 }
             }
         }

@@ -164,11 +164,22 @@ pub struct CustomWeight {
 }
 
 impl CustomWeight {
-    /// Whether it has up and down variations (`<name>Up`/`<name>Down`).
+    /// Whether it has up and down variations.
     pub fn has_variations(&self) -> bool {
         match &self.kind {
             WeightKind::Expr { up, .. } => up.is_some(),
             WeightKind::Correction(c) => c.variation.is_some(),
+        }
+    }
+
+    /// The stems of its variations' names (`{stem}Up`, `{stem}Down`): the
+    /// weight's name, or `{name}_{source}` for each named source of a
+    /// correction weight (PocketCoffea's `WeightDataMultiVariation`).
+    pub fn variation_stems(&self) -> Vec<String> {
+        match &self.kind {
+            WeightKind::Expr { up: Some(_), .. } => vec![self.name.clone()],
+            WeightKind::Expr { .. } => Vec::new(),
+            WeightKind::Correction(c) => c.variation_stems(&self.name),
         }
     }
 }
@@ -201,28 +212,86 @@ pub struct CorrectionWeight {
     pub correction: String,
     /// Where the name was written.
     pub correction_pos: Option<Pos>,
-    /// The correction's inputs by name: expressions for numeric inputs
-    /// (per event, or per object of one collection), the text itself for
-    /// string inputs.
-    pub inputs: Vec<(String, ExprSrc)>,
-    /// The string input that selects nominal, up and down.
+    /// The correction's inputs by name.
+    pub inputs: Vec<(String, CorrInputSrc)>,
+    /// The rows (events, or objects of the inputs' collection) the weight
+    /// applies to (`where:`); the others count 1 and are not evaluated.
+    pub only: Option<ExprSrc>,
+    /// The string input that selects nominal and the variations.
     pub variation: Option<VariationKeys>,
 }
 
+impl CorrectionWeight {
+    /// Every text it gives as an input's value (expressions, and the fixed
+    /// values of string inputs), condition of a chosen string, and `where`.
+    pub fn exprs(&self) -> Vec<&ExprSrc> {
+        let mut out: Vec<&ExprSrc> = Vec::new();
+        for (_, i) in &self.inputs {
+            match i {
+                CorrInputSrc::Value(e) => out.push(e),
+                CorrInputSrc::Choice(cases) => out.extend(cases.iter().map(|(_, c)| c)),
+            }
+        }
+        out.extend(self.only.iter());
+        let sets = self.variation.iter().flat_map(|v| &v.sets);
+        out.extend(sets.filter_map(|s| s.only.as_ref()));
+        out
+    }
+
+    /// The stems of the variations' names of weight `name`
+    /// ([`CustomWeight::variation_stems`]).
+    pub fn variation_stems(&self, name: &str) -> Vec<String> {
+        self.variation
+            .iter()
+            .flat_map(|v| &v.sets)
+            .map(|s| match &s.source {
+                Some(src) => format!("{name}_{src}"),
+                None => name.to_string(),
+            })
+            .collect()
+    }
+}
+
+/// An input of a correction weight.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CorrInputSrc {
+    /// A number as an expression (per event, or per object of one
+    /// collection), or the text itself for a string input.
+    Value(ExprSrc),
+    /// A string input chosen per row: the first value whose condition (a
+    /// boolean expression) holds; a row where none holds counts 1, as
+    /// PocketCoffea's electron reco SF by pt range.
+    Choice(Vec<(String, ExprSrc)>),
+}
+
 /// The values of a correction's string input for the nominal weight and its
-/// up and down variations (`nominal`/`systup`/`systdown`, `sf`/`sfup`/`sfdown`).
+/// variations (`nominal`/`systup`/`systdown`, `sf`/`sfup`/`sfdown`,
+/// `central`/`up_hf`/`down_hf`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct VariationKeys {
     /// The input's name.
     pub input: String,
     /// Its value for the nominal weight.
     pub nominal: String,
-    /// For the up variation.
+    /// The up/down pairs: one without a source (`{weight}Up`/`Down`), or
+    /// named sources (`{weight}_{source}Up`/`Down`).
+    pub sets: Vec<VariationSet>,
+    /// Where it was written.
+    pub pos: Option<Pos>,
+}
+
+/// One up/down pair of a correction weight's variations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariationSet {
+    /// The source (`hf`, `cferr1`), `None` for the weight's only pair.
+    pub source: Option<String>,
+    /// The input's value for the up variation.
     pub up: String,
     /// For the down variation.
     pub down: String,
-    /// Where it was written.
-    pub pos: Option<Pos>,
+    /// The rows where the varied values apply (`where:`); the others keep
+    /// their nominal value (b-tag: `cferr*` only on c jets).
+    pub only: Option<ExprSrc>,
 }
 
 /// A stored per-event column set (PocketCoffea's `ColOut`).
@@ -299,7 +368,9 @@ pub struct AnalysisConfig {
 
 /// The weights cortado knows without configuration: PocketCoffea's common
 /// weights (those from correction files read their files and correction names
-/// from the parameters, as PocketCoffea's do).
+/// from the parameters, as PocketCoffea's do), and `sf_L1prefiring`,
+/// `sf_qcd_renorm_scale`, `sf_qcd_factor_scale` (defined by PocketCoffea
+/// outside its list of common weights).
 pub const BUILTIN_WEIGHTS: &[&str] = &[
     "genWeight",
     "signOf_genWeight",
@@ -309,29 +380,47 @@ pub const BUILTIN_WEIGHTS: &[&str] = &[
     "sf_mu_id",
     "sf_mu_iso",
     "sf_mu_trigger",
-];
-
-/// The built-in weights with up and down variations.
-pub const BUILTIN_WITH_VARIATIONS: &[&str] = &["pileup", "sf_mu_id", "sf_mu_iso", "sf_mu_trigger"];
-
-/// PocketCoffea's common weights that cortado does not have yet: named in
-/// a configuration, they are an error that says so.
-pub const NOT_YET_WEIGHTS: &[&str] = &[
     "sf_ele_reco",
     "sf_ele_id",
     "sf_ele_trigger",
-    "sf_ele_promptMVA",
-    "sf_mu_promptMVA",
-    "sf_pho_pxseed",
-    "sf_pho_id",
     "sf_btag",
-    "sf_btag_calib",
-    "sf_ctag",
-    "sf_ctag_calib",
     "sf_jet_puId",
     "sf_L1prefiring",
     "sf_partonshower_isr",
     "sf_partonshower_fsr",
     "sf_qcd_renorm_scale",
     "sf_qcd_factor_scale",
+];
+
+/// The built-in weights with variations (all but genWeight,
+/// signOf_genWeight, lumi and XS): `{name}Up`/`Down`, and for `sf_btag`
+/// `sf_btag_{source}Up`/`Down` for each source of the parameters'
+/// `systematic_variations.weight_variations.sf_btag.<year>`.
+pub const BUILTIN_WITH_VARIATIONS: &[&str] = &[
+    "pileup",
+    "sf_mu_id",
+    "sf_mu_iso",
+    "sf_mu_trigger",
+    "sf_ele_reco",
+    "sf_ele_id",
+    "sf_ele_trigger",
+    "sf_btag",
+    "sf_jet_puId",
+    "sf_L1prefiring",
+    "sf_partonshower_isr",
+    "sf_partonshower_fsr",
+    "sf_qcd_renorm_scale",
+    "sf_qcd_factor_scale",
+];
+
+/// PocketCoffea's common weights that cortado does not have yet: named in
+/// a configuration, they are an error that says so.
+pub const NOT_YET_WEIGHTS: &[&str] = &[
+    "sf_ele_promptMVA",
+    "sf_mu_promptMVA",
+    "sf_pho_pxseed",
+    "sf_pho_id",
+    "sf_btag_calib",
+    "sf_ctag",
+    "sf_ctag_calib",
 ];

@@ -9,13 +9,13 @@ use cortado_yaml::{ConfigError, Node, Value};
 
 use crate::load::{expr_src, known_entries, node_path};
 use crate::{
-    CorrectionWeight, CustomWeight, VariationKeys, WeightKind, WeightSet, WeightsConfig,
-    BUILTIN_WEIGHTS, BUILTIN_WITH_VARIATIONS, NOT_YET_WEIGHTS,
+    CorrInputSrc, CorrectionWeight, CustomWeight, VariationKeys, VariationSet, WeightKind,
+    WeightSet, WeightsConfig, BUILTIN_WEIGHTS, BUILTIN_WITH_VARIATIONS, NOT_YET_WEIGHTS,
 };
 
 /// `custom_weights:`: each weight an expression, `{nominal, up, down,
-/// mc_only}`, or `{correction: {file, name}, inputs: {...}, variations:
-/// {input, nominal, up, down}, mc_only}`.
+/// mc_only}`, or `{correction: {file, name}, inputs: {...}, where,
+/// variations: {input, nominal, up, down | sources}, mc_only}`.
 pub(crate) fn custom_weights(raw: &Node) -> Result<BTreeMap<String, CustomWeight>, ConfigError> {
     let mut out = BTreeMap::new();
     let Some(cw) = raw.get("custom_weights").filter(|n| n.value != Value::Null) else {
@@ -31,7 +31,10 @@ pub(crate) fn custom_weights(raw: &Node) -> Result<BTreeMap<String, CustomWeight
         let what = format!("custom weight '{}'", k.name);
         let (kind, mc_only) = match &v.value {
             Value::Map(_) if v.get("correction").is_some() => {
-                v.check_keys(&["correction", "inputs", "variations", "mc_only"], &what)?;
+                v.check_keys(
+                    &["correction", "inputs", "where", "variations", "mc_only"],
+                    &what,
+                )?;
                 (
                     WeightKind::Correction(correction_weight(v, &what)?),
                     mc_only(v)?,
@@ -75,7 +78,7 @@ fn mc_only(v: &Node) -> Result<bool, ConfigError> {
         .unwrap_or(true))
 }
 
-/// `{correction: {file, name}, inputs, variations}`.
+/// `{correction: {file, name}, inputs, where, variations}`.
 fn correction_weight(v: &Node, what: &str) -> Result<CorrectionWeight, ConfigError> {
     let c = v.req("correction")?;
     c.check_keys(&["file", "name"], &format!("{what}: correction"))?;
@@ -84,24 +87,27 @@ fn correction_weight(v: &Node, what: &str) -> Result<CorrectionWeight, ConfigErr
     let mut inputs = Vec::new();
     if let Some(i) = v.get("inputs").filter(|n| n.value != Value::Null) {
         for (k, x) in i.as_map()? {
-            inputs.push((k.name.clone(), expr_src(x)?));
+            let src = match &x.value {
+                // a string chosen per row: {value: condition, ...}
+                Value::Map(m) if !m.is_empty() => CorrInputSrc::Choice(
+                    m.iter()
+                        .map(|(value, cond)| Ok((value.name.clone(), expr_src(cond)?)))
+                        .collect::<Result<_, ConfigError>>()?,
+                ),
+                Value::Map(_) => {
+                    return Err(x.error(format!(
+                        "{what}: input '{}' chooses among no values",
+                        k.name
+                    )))
+                }
+                _ => CorrInputSrc::Value(expr_src(x)?),
+            };
+            inputs.push((k.name.clone(), src));
         }
     }
     let variation = match v.get("variations").filter(|n| n.value != Value::Null) {
         None => None,
-        Some(x) => {
-            x.check_keys(
-                &["input", "nominal", "up", "down"],
-                &format!("{what}: variations"),
-            )?;
-            Some(VariationKeys {
-                input: x.req("input")?.as_text()?,
-                nominal: x.req("nominal")?.as_text()?,
-                up: x.req("up")?.as_text()?,
-                down: x.req("down")?.as_text()?,
-                pos: x.pos.clone(),
-            })
-        }
+        Some(x) => Some(variation_keys(x, what)?),
     };
     if let Some(var) = &variation {
         if inputs.iter().any(|(n, _)| n == &var.input) {
@@ -117,7 +123,53 @@ fn correction_weight(v: &Node, what: &str) -> Result<CorrectionWeight, ConfigErr
         correction: name_node.as_text()?,
         correction_pos: name_node.pos.clone(),
         inputs,
+        only: v.get("where").map(expr_src).transpose()?,
         variation,
+    })
+}
+
+/// `variations: {input, nominal, up, down}` or `{input, nominal, sources:
+/// {name: {up, down, where}}}`.
+fn variation_keys(x: &Node, what: &str) -> Result<VariationKeys, ConfigError> {
+    let what = format!("{what}: variations");
+    x.check_keys(&["input", "nominal", "up", "down", "sources"], &what)?;
+    let sets = match x.get("sources").filter(|n| n.value != Value::Null) {
+        Some(srcs) => {
+            if x.get("up").is_some() || x.get("down").is_some() {
+                return Err(x.error(format!(
+                    "{what}: give either up and down, or sources (each with its up and down)"
+                )));
+            }
+            let mut sets = Vec::new();
+            for (k, s) in srcs.as_map()? {
+                s.check_keys(
+                    &["up", "down", "where"],
+                    &format!("{what}: source '{}'", k.name),
+                )?;
+                sets.push(VariationSet {
+                    source: Some(k.name.clone()),
+                    up: s.req("up")?.as_text()?,
+                    down: s.req("down")?.as_text()?,
+                    only: s.get("where").map(expr_src).transpose()?,
+                });
+            }
+            if sets.is_empty() {
+                return Err(srcs.error(format!("{what}: sources is empty")));
+            }
+            sets
+        }
+        None => vec![VariationSet {
+            source: None,
+            up: x.req("up")?.as_text()?,
+            down: x.req("down")?.as_text()?,
+            only: None,
+        }],
+    };
+    Ok(VariationKeys {
+        input: x.req("input")?.as_text()?,
+        nominal: x.req("nominal")?.as_text()?,
+        sets,
+        pos: x.pos.clone(),
     })
 }
 

@@ -127,7 +127,11 @@ fn variations(cfg: &AnalysisConfig, h: &HistDef, d: &cortado_config::Dataset) ->
         return 1;
     }
     let mut plan = WeightPlan::default();
-    add_variations(cfg, Some(&d.sample), &mut plan, d);
+    // an error here (sf_btag's sources not in the parameters) is reported
+    // when the weight is planned
+    if add_variations(cfg, Some(&d.sample), &mut plan, d).is_err() {
+        return 1;
+    }
     let n = plan
         .variations
         .keys()

@@ -3,6 +3,7 @@
 //! - [`plan`]: the configuration compiled and checked per dataset, with the
 //!   exact list of branches to read;
 //! - [`hist_memory`]: the memory the histograms take, checked when planning;
+//! - [`weights`]: correctionlib weights and PocketCoffea's common weights;
 //! - [`process`]: one chunk of events through PocketCoffea's steps;
 //! - [`output`]: the accumulated result, merging and normalisation;
 //! - [`run`]: the work list (chunks along clusters), one chunk read and processed;
@@ -11,7 +12,6 @@
 
 pub mod batch;
 pub mod checkpoint;
-pub mod corrections;
 pub mod ext;
 pub mod hist_memory;
 pub mod identity;
@@ -21,6 +21,7 @@ pub mod plan;
 pub mod process;
 pub mod run;
 pub mod runner;
+pub mod weights;
 
 pub use output::Output;
 pub use plan::{plan_dataset, DatasetPlan};

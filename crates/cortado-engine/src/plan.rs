@@ -41,8 +41,8 @@ pub enum WeightTerm {
     Const(String, f64),
     /// A correctionlib correction (PocketCoffea's common weights from
     /// correction files, and the configuration's correction weights).
-    Correction(Arc<crate::corrections::CorrectionTerm>),
-    /// A custom weight: nominal and optional up/down.
+    Correction(Arc<crate::weights::CorrectionTerm>),
+    /// A weight from per-event expressions: nominal and optional up/down.
     Custom {
         /// Name.
         name: String,
@@ -50,6 +50,11 @@ pub enum WeightTerm {
         nominal: Box<TExpr>,
         /// Up and down.
         updown: Option<Box<(TExpr, TExpr)>>,
+        /// A built-in weight whose values may be missing (`PSWeight[2]`
+        /// where an event has fewer entries): a missing value is an error,
+        /// as in PocketCoffea. A configuration's weight gives a value for
+        /// every event (checked when planning).
+        builtin: bool,
     },
 }
 
@@ -73,8 +78,22 @@ pub struct WeightPlan {
     pub inclusive: Vec<WeightTerm>,
     /// Extra factors per category.
     pub bycategory: BTreeMap<String, Vec<WeightTerm>>,
-    /// Variation name → (weight name, up?, categories where it applies; `None` = all).
-    pub variations: BTreeMap<String, (String, bool, Option<BTreeSet<String>>)>,
+    /// The variations by name (`pileupUp`, `sf_btag_hfDown`).
+    pub variations: BTreeMap<String, VariationRef>,
+}
+
+/// What a weight variation changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariationRef {
+    /// The weight.
+    pub weight: String,
+    /// The stem of the variation's name: the weight's name, or
+    /// `{weight}_{source}` for a weight with several sources.
+    pub stem: String,
+    /// Up (or down).
+    pub up: bool,
+    /// The categories where it applies (`None`: all).
+    pub categories: Option<BTreeSet<String>>,
 }
 
 /// A histogram compiled for a dataset.
@@ -482,14 +501,7 @@ pub fn plan_dataset(
                 }
                 v
             }
-            WeightTerm::Correction(c) => c
-                .inputs
-                .iter()
-                .filter_map(|i| match i {
-                    crate::corrections::CorrInput::Expr(e) => Some(e.clone()),
-                    _ => None,
-                })
-                .collect(),
+            WeightTerm::Correction(c) => c.exprs().into_iter().cloned().collect(),
             _ => Vec::new(),
         })
         .collect();
@@ -500,14 +512,7 @@ pub fn plan_dataset(
         branches.insert("genWeight".to_string());
     }
     for b in &branches {
-        if !raw_schema.branches.contains_key(b)
-            && !raw_schema.colls.iter().enumerate().any(|(id, info)| {
-                raw_schema.base.get(&id).is_some_and(|(_, prefix)| {
-                    b.strip_prefix(&format!("{prefix}_"))
-                        .is_some_and(|f| info.fields.contains_key(f))
-                })
-            })
-        {
+        if !raw_schema.branches.contains_key(b) && !raw_schema.has_jagged_branch(b) {
             return Err(ConfigError::new(
                 ds.pos.clone(),
                 format!(
@@ -611,10 +616,10 @@ fn weight_terms(
             "XS" => WeightTerm::Const("XS".into(), ds.xsec.unwrap_or(1.0)),
             other => match cfg.custom_weights.get(other) {
                 Some(cw) if cw.is_mc_only && !ds.is_mc => continue,
-                Some(cw) => custom_term(c, ds, cw)?,
+                Some(cw) => kind_term(c, ds, &cw.name, &cw.kind, false)?,
                 None if !ds.is_mc => continue, // the common weights are for simulation
-                None => match crate::corrections::builtin(other, cfg, ds, pos) {
-                    Some(spec) => correction_term(c, other, &spec?)?,
+                None => match crate::weights::builtin(other, cfg, ds, pos) {
+                    Some(kind) => kind_term(c, ds, other, &kind?, true)?,
                     None => {
                         return Err(ConfigError::new(
                             pos.clone(),
@@ -638,24 +643,36 @@ fn weight_terms(
     Ok(out)
 }
 
-/// A weight of the configuration's `custom_weights`.
-fn custom_term(
+/// A weight of the configuration's `custom_weights`, or a built-in one
+/// (whose per-event values may be missing, an error then).
+fn kind_term(
     c: &mut Compiler<'_>,
     ds: &Dataset,
-    cw: &cortado_config::CustomWeight,
+    name: &str,
+    kind: &cortado_config::WeightKind,
+    builtin: bool,
 ) -> Result<WeightTerm, ConfigError> {
-    let (nominal, up, down) = match &cw.kind {
-        cortado_config::WeightKind::Correction(spec) => return correction_term(c, &cw.name, spec),
+    let (nominal, up, down) = match kind {
+        cortado_config::WeightKind::Correction(spec) => return correction_term(c, name, spec),
         cortado_config::WeightKind::Expr { nominal, up, down } => (nominal, up, down),
     };
-    let what = format!("custom weight '{}' (dataset {})", cw.name, ds.name);
+    let what = if builtin {
+        format!("weight '{name}' (dataset {}, year {})", ds.name, ds.year)
+    } else {
+        format!("custom weight '{name}' (dataset {})", ds.name)
+    };
     let nominal_t = c.check(nominal, None, &what)?;
     let updown = match (up, down) {
         (Some(u), Some(d)) => Some((c.check(u, None, &what)?, c.check(d, None, &what)?)),
         _ => None,
     };
     for t in std::iter::once(&nominal_t).chain(updown.iter().flat_map(|(u, d)| [u, d])) {
-        if !matches!(t.ty, Ty::Lit(p) | Ty::Event(p) if p != Prim::Bool) {
+        let fits = match t.ty {
+            Ty::Lit(p) | Ty::Event(p) => p != Prim::Bool,
+            Ty::Opt(p) => builtin && p != Prim::Bool,
+            _ => false,
+        };
+        if !fits {
             return Err(ConfigError::new(
                 nominal.pos.clone(),
                 format!(
@@ -666,20 +683,21 @@ fn custom_term(
         }
     }
     Ok(WeightTerm::Custom {
-        name: cw.name.clone(),
+        name: name.to_string(),
         nominal: Box::new(nominal_t),
         updown: updown.map(Box::new),
+        builtin,
     })
 }
 
-/// A weight from a correctionlib correction ([`crate::corrections`]).
+/// A weight from a correctionlib correction ([`crate::weights::correction`]).
 fn correction_term(
     c: &mut Compiler<'_>,
     name: &str,
     spec: &cortado_config::CorrectionWeight,
 ) -> Result<WeightTerm, ConfigError> {
     let schema = c.schema.clone();
-    let term = crate::corrections::plan(
+    let term = crate::weights::plan(
         name,
         spec,
         &mut |src, what| c.check(src, None, what),
@@ -708,39 +726,51 @@ fn add_set(
     Ok(())
 }
 
+/// The variations of the weights that `variations.weights` names (common,
+/// and of sample or subsample `key`): `{stem}Up`/`{stem}Down` for each stem
+/// of each weight ([`crate::weights::variation_stems`]); none for data.
 pub(crate) fn add_variations(
     cfg: &AnalysisConfig,
     key: Option<&str>,
     plan: &mut WeightPlan,
     ds: &Dataset,
-) {
+) -> Result<(), ConfigError> {
     if !ds.is_mc {
-        return;
+        return Ok(());
     }
     let sets: Vec<&WeightSet> = std::iter::once(&cfg.weight_variations.common)
         .chain(key.and_then(|k| cfg.weight_variations.bysample.get(k)))
         .collect();
     for set in sets {
-        for (name, _) in &set.inclusive {
-            for (suffix, up) in [("Up", true), ("Down", false)] {
-                plan.variations
-                    .insert(format!("{name}{suffix}"), (name.clone(), up, None));
-            }
-        }
-        for (cat, list) in &set.bycategory {
+        let lists = std::iter::once((None, &set.inclusive))
+            .chain(set.bycategory.iter().map(|(cat, l)| (Some(cat), l)));
+        for (cat, list) in lists {
             for (name, _) in list {
-                for (suffix, up) in [("Up", true), ("Down", false)] {
-                    let e = plan
-                        .variations
-                        .entry(format!("{name}{suffix}"))
-                        .or_insert_with(|| (name.clone(), up, Some(BTreeSet::new())));
-                    if let Some(cats) = e.2.as_mut() {
-                        cats.insert(cat.clone());
+                for stem in crate::weights::variation_stems(name, cfg, ds)? {
+                    for (suffix, up) in [("Up", true), ("Down", false)] {
+                        let e = plan
+                            .variations
+                            .entry(format!("{stem}{suffix}"))
+                            .or_insert_with(|| VariationRef {
+                                weight: name.clone(),
+                                stem: stem.clone(),
+                                up,
+                                categories: cat.map(|_| BTreeSet::new()),
+                            });
+                        match (cat, e.categories.as_mut()) {
+                            (Some(cat), Some(cats)) => {
+                                cats.insert(cat.clone());
+                            }
+                            // inclusive: every category
+                            (None, _) => e.categories = None,
+                            (Some(_), None) => {}
+                        }
                     }
                 }
             }
         }
     }
+    Ok(())
 }
 
 fn weight_plan(
@@ -755,7 +785,7 @@ fn weight_plan(
     if let Some(s) = cfg.weights.bysample.get(sample) {
         add_set(c, cfg, ds, s, &mut plan, lumi)?;
     }
-    add_variations(cfg, Some(sample), &mut plan, ds);
+    add_variations(cfg, Some(sample), &mut plan, ds)?;
     Ok(plan)
 }
 
@@ -770,13 +800,13 @@ fn weight_plan_only(
     if let Some(s) = cfg.weights.bysample.get(key) {
         add_set(c, cfg, ds, s, &mut plan, lumi)?;
     }
-    add_variations(cfg, Some(key), &mut plan, ds);
-    plan.variations.retain(|_, (w, _, _)| {
+    add_variations(cfg, Some(key), &mut plan, ds)?;
+    plan.variations.retain(|_, v| {
         cfg.weights.bysample.get(key).is_some_and(|s| {
             s.inclusive
                 .iter()
                 .chain(s.bycategory.values().flatten())
-                .any(|(n, _)| n == w)
+                .any(|(n, _)| n == &v.weight)
         })
     });
     Ok(plan)

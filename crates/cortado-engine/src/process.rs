@@ -14,7 +14,8 @@ use cortado_hist::{Hist, Storage, Sum};
 
 use crate::ext::{ExtraFill, Hook, Workflow};
 use crate::output::{ColumnValues, HistSet, Output};
-use crate::plan::{ColumnPlan, DatasetPlan, HistPlan, WeightPlan, WeightTerm};
+use crate::plan::{ColumnPlan, DatasetPlan, HistPlan};
+use crate::weights::values::compute_weights;
 
 type R<T> = Result<T, String>;
 
@@ -73,137 +74,6 @@ fn and_masks(exprs: &[(String, cortado_expr::check::TExpr)], env: &Env) -> R<Vec
         exprs.iter().map(|(name, e)| (format!("cut '{name}'"), e)),
         env,
     )
-}
-
-fn f64s(v: &Val, n: usize) -> R<Vec<f64>> {
-    Ok(match v {
-        Val::Lit(l) => vec![l.f64(); n],
-        Val::Event(a) => (0..a.len()).map(|i| a.get_f64(i)).collect(),
-        _ => return Err("internal error: a weight did not give one number per event".into()),
-    })
-}
-
-/// Per-event weights of a sample in a chunk.
-struct Weights {
-    /// Product of the inclusive factors.
-    inclusive: Vec<f64>,
-    /// Product of the by-category factors.
-    bycat: BTreeMap<String, Vec<f64>>,
-    /// Per variation: per-event modifier ratio (up/nominal or down/nominal).
-    ratios: BTreeMap<String, Vec<f64>>,
-}
-
-/// Nominal values and, for weights with variations, up and down values.
-type TermValues = (Vec<f64>, Option<(Vec<f64>, Vec<f64>)>);
-
-fn term_values(t: &WeightTerm, env: &Env, n: usize) -> R<TermValues> {
-    Ok(match t {
-        WeightTerm::GenWeight => (
-            f64s(&Val::Event(env.branch("genWeight").map_err(|e| e.0)?), n)?,
-            None,
-        ),
-        WeightTerm::SignOfGenWeight => {
-            let g = f64s(&Val::Event(env.branch("genWeight").map_err(|e| e.0)?), n)?;
-            (
-                g.iter()
-                    .map(|&x| {
-                        if x > 0.0 {
-                            1.0
-                        } else if x < 0.0 {
-                            -1.0
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect(),
-                None,
-            )
-        }
-        WeightTerm::Const(_, c) => (vec![*c; n], None),
-        WeightTerm::Correction(t) => crate::corrections::evaluate(t, env)?,
-        WeightTerm::Custom {
-            name,
-            nominal,
-            updown,
-        } => {
-            let nom = f64s(
-                &eval(nominal, env).map_err(|e| format!("weight '{name}': {e}"))?,
-                n,
-            )?;
-            let ud = match updown {
-                Some(ud) => Some((
-                    f64s(
-                        &eval(&ud.0, env).map_err(|e| format!("weight '{name}': {e}"))?,
-                        n,
-                    )?,
-                    f64s(
-                        &eval(&ud.1, env).map_err(|e| format!("weight '{name}': {e}"))?,
-                        n,
-                    )?,
-                )),
-                None => None,
-            };
-            (nom, ud)
-        }
-    })
-}
-
-fn compute_weights(plan: &WeightPlan, env: &Env, is_mc: bool) -> R<Weights> {
-    let n = env.len();
-    // weight name -> (nominal, up, down)
-    let mut updown: BTreeMap<String, [Vec<f64>; 3]> = BTreeMap::new();
-    let mut inclusive = vec![1.0f64; n];
-    for t in &plan.inclusive {
-        let (v, ud) = term_values(t, env, n)?;
-        for (w, x) in inclusive.iter_mut().zip(&v) {
-            *w *= x;
-        }
-        if let Some((u, d)) = ud {
-            updown.insert(t.name().to_string(), [v, u, d]);
-        }
-    }
-    let mut bycat = BTreeMap::new();
-    for (cat, terms) in &plan.bycategory {
-        let mut w = vec![1.0f64; n];
-        for t in terms {
-            let (v, ud) = term_values(t, env, n)?;
-            for (a, x) in w.iter_mut().zip(&v) {
-                *a *= x;
-            }
-            if let Some((u, d)) = ud {
-                updown.insert(t.name().to_string(), [v, u, d]);
-            }
-        }
-        bycat.insert(cat.clone(), w);
-    }
-    let mut ratios = BTreeMap::new();
-    if is_mc {
-        for (var, (weight, up, _)) in &plan.variations {
-            let Some([nom, u, d]) = updown.get(weight) else {
-                continue;
-            };
-            let src = if *up { u } else { d };
-            ratios.insert(
-                var.clone(),
-                src.iter().zip(nom).map(|(x, y)| x / y).collect(),
-            );
-        }
-    }
-    Ok(Weights {
-        inclusive,
-        bycat,
-        ratios,
-    })
-}
-
-impl Weights {
-    /// The nominal weight of every event in category `cat`.
-    fn nominal(&self, cat: &str) -> Vec<f64> {
-        match self.bycat.get(cat) {
-            Some(c) => self.inclusive.iter().zip(c).map(|(a, b)| a * b).collect(),
-            None => self.inclusive.clone(),
-        }
-    }
 }
 
 /// Values of a histogram axis: per event (with validity) or per object.
@@ -426,8 +296,8 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
         let mut w = match &weights {
             Some(wt) => {
                 let mut w = wt.nominal(cat);
-                if let Some((_, _, cats)) = plan.weights.variations.get(var) {
-                    if cats.as_ref().is_none_or(|c| c.contains(cat)) {
+                if let Some(v) = plan.weights.variations.get(var) {
+                    if v.categories.as_ref().is_none_or(|c| c.contains(cat)) {
                         if let Some(r) = wt.ratios.get(var) {
                             for (a, b) in w.iter_mut().zip(r) {
                                 *a *= b;
@@ -543,8 +413,8 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
                 let w = weight_for(target, cat, "nominal");
                 cols.insert("weight".into(), ColumnValues::Float(compact(&w, &mask)));
                 if is_mc {
-                    for (var, (_, _, cats)) in &plan.weights.variations {
-                        if cats.as_ref().is_none_or(|c| c.contains(cat)) {
+                    for (var, v) in &plan.weights.variations {
+                        if v.categories.as_ref().is_none_or(|c| c.contains(cat)) {
                             let w = weight_for(target, cat, var);
                             cols.insert(
                                 format!("weight_variation_{var}"),

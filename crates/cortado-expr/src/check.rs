@@ -342,6 +342,10 @@ impl<'a> Checker<'a> {
         if let Some(p) = self.schema.branches.get(n) {
             return Ok(t(Ty::Event(*p), TKind::Branch(n.to_string())));
         }
+        // A plain jagged array (PSWeight), values per entry.
+        if let Some((p, id)) = self.schema.plain_array(n) {
+            return Ok(t(Ty::Obj(p, id), TKind::JaggedBranch(n.to_string(), id)));
+        }
         // A jagged branch by its full name (Muon_pt).
         for (id, info) in self.schema.colls.iter().enumerate() {
             if let Some((_, prefix)) = self.schema.base.get(&id) {

@@ -88,7 +88,12 @@ impl CollVal {
         }
         let a: Arc<Arr> = match &self.src {
             CollSrc::Base { prefix, raw } => {
-                let branch = format!("{prefix}_{name}");
+                // a plain jagged array (PSWeight) is its own only field
+                let branch = if name == prefix {
+                    prefix.clone()
+                } else {
+                    format!("{prefix}_{name}")
+                };
                 let (values, offsets) = raw.jagged(&branch)?;
                 // the collection's offsets come from its counter branch
                 if offsets != self.offsets {

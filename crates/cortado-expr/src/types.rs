@@ -146,10 +146,14 @@ impl Schema {
             let field = name.strip_prefix(&format!("{coll}_")).unwrap_or(name);
             s.colls[id].fields.insert(field.to_string(), *prim);
         }
-        for (counter, &id) in &by_counter {
-            let coll = s.colls[id].name.clone();
-            s.names.insert(coll, Ty::Coll(id));
-            let _ = counter;
+        for &id in by_counter.values() {
+            let info = &s.colls[id];
+            // A plain jagged array (`PSWeight[nPSWeight]`) is values per
+            // object by its own name ([`Schema::plain_array`]), not a collection.
+            if info.fields.len() == 1 && info.fields.contains_key(&info.name) {
+                continue;
+            }
+            s.names.insert(info.name.clone(), Ty::Coll(id));
         }
         // flat branches, and records by prefix
         let mut recs: BTreeMap<String, RecId> = BTreeMap::new();
@@ -184,6 +188,36 @@ impl Schema {
             s.names.entry(prefix).or_insert(Ty::Rec(id));
         }
         s
+    }
+
+    /// A plain jagged array of the input (`PSWeight[nPSWeight]`,
+    /// `LHEScaleWeight[nLHEScaleWeight]`: a branch named like its counter
+    /// without the `n`, with no `X_` fields beside it), as coffea's NanoAOD
+    /// schema exposes it: `PSWeight` is one value per entry, `PSWeight[2]`
+    /// the third entry of each event. Its element type and collection id.
+    pub fn plain_array(&self, name: &str) -> Option<(Prim, CollId)> {
+        if self.names.contains_key(name) {
+            return None;
+        }
+        self.base.iter().find_map(|(&id, (_, prefix))| {
+            let info = &self.colls[id];
+            (prefix == name && info.fields.len() == 1)
+                .then(|| info.fields.get(name).map(|p| (*p, id)))
+                .flatten()
+        })
+    }
+
+    /// Whether `branch` is a jagged branch of the input: `X_f` of a
+    /// collection `X`, or a plain jagged array ([`Schema::plain_array`]).
+    pub fn has_jagged_branch(&self, branch: &str) -> bool {
+        self.plain_array(branch).is_some()
+            || self.colls.iter().enumerate().any(|(id, info)| {
+                self.base.get(&id).is_some_and(|(_, prefix)| {
+                    branch
+                        .strip_prefix(&format!("{prefix}_"))
+                        .is_some_and(|f| info.fields.contains_key(f))
+                })
+            })
     }
 
     /// Adds a collection type and returns its id.
@@ -235,6 +269,12 @@ impl Schema {
     pub fn all_names(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.names.keys().map(String::as_str).collect();
         v.extend(self.branches.keys().map(String::as_str));
+        v.extend(
+            self.base
+                .values()
+                .map(|(_, prefix)| prefix.as_str())
+                .filter(|p| self.plain_array(p).is_some()),
+        );
         v
     }
 }

@@ -54,6 +54,20 @@ fn data() -> (Arc<ColumnData>, Schema) {
         Column::flat(Values::F32(vec![10.0, 20.0, 30.0, 40.0])),
     );
     c.insert("run".into(), Column::flat(Values::U32(vec![1, 1, 2, 3])));
+    // a plain jagged array with its own counter (NanoAOD's PSWeight[nPSWeight])
+    c.insert(
+        "nPSWeight".into(),
+        Column::flat(Values::U32(vec![4, 4, 1, 4])),
+    );
+    c.insert(
+        "PSWeight".into(),
+        jag(
+            Values::F32(vec![
+                1.1, 0.9, 1.2, 0.8, 1.3, 0.7, 1.4, 0.6, 1.0, 1.5, 0.5, 1.6, 0.4,
+            ]),
+            vec![0, 4, 8, 9, 13],
+        ),
+    );
     let n = 4;
     let branches: Vec<(String, Prim, Option<String>)> = c
         .iter()
@@ -61,7 +75,14 @@ fn data() -> (Arc<ColumnData>, Schema) {
             (
                 k.clone(),
                 Prim::from_dtype(v.dtype()),
-                v.offsets.as_ref().map(|_| "nMuon".to_string()),
+                v.offsets.as_ref().map(|_| {
+                    if k == "PSWeight" {
+                        "nPSWeight"
+                    } else {
+                        "nMuon"
+                    }
+                    .to_string()
+                }),
             )
         })
         .collect();
@@ -257,4 +278,33 @@ fn comparisons_with_literals_on_either_side() {
         event(run(&[], "2 <= nMuon")),
         Arr::Bool(vec![true, false, true, false])
     );
+}
+
+#[test]
+fn a_plain_jagged_array_is_values_per_entry() {
+    // PSWeight[nPSWeight] has no PSWeight_* fields: `PSWeight` is its values
+    // (coffea's events.PSWeight), `PSWeight[2]` the third entry of each event.
+    assert_eq!(
+        event(run(&[], "fill_none(PSWeight[2], -1)")),
+        Arr::F32(vec![1.2, 1.4, -1.0, 1.6])
+    );
+    assert_eq!(
+        event(run(&[], "count(PSWeight)")),
+        Arr::Int(vec![4, 4, 1, 4])
+    );
+    let (_, mut schema) = data();
+    let meta = Meta::default();
+    let mut ck = Checker {
+        schema: &mut schema,
+        params: None,
+        cut_params: None,
+        meta: &meta,
+        registry: None,
+    };
+    let e = ck
+        .check(&strip_parens(parse("PSWeight.x").unwrap()))
+        .unwrap_err();
+    assert!(e.message.contains("has no fields"), "{e:?}");
+    assert!(schema.has_jagged_branch("PSWeight") && schema.has_jagged_branch("Muon_pt"));
+    assert!(!schema.has_jagged_branch("PSWeight_x") && !schema.has_jagged_branch("Muon"));
 }
