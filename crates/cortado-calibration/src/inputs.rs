@@ -34,7 +34,8 @@ pub enum PtInput<'a> {
 pub struct GenMatch<'a> {
     /// `Jet_genJetIdx`: index of the matched GenJet within the event, or −1.
     /// An index at or beyond the event's number of GenJets (real NanoAOD has
-    /// some: the GenJet collection is cut after matching) counts as no match.
+    /// some: the GenJet collection is cut after matching) counts as no match,
+    /// as in coffea's `matched_gen`.
     pub gen_jet_idx: &'a [i32],
     /// Offsets of the `GenJet` collection.
     pub gen_offsets: &'a [u32],

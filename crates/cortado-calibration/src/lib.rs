@@ -21,7 +21,8 @@
 //!   smearing, each JES source) into a [`Calibration`]; the nominal and each
 //!   variation's jets are then a multiplication and a sort
 //!   ([`Calibration::variation`]), so the engine computes only the
-//!   variations it runs.
+//!   variations it runs; likewise the type-1 MET is prepared once per chunk
+//!   ([`Type1Met::new`]) and computed per variation ([`Type1Met::compute`]).
 //! - *Exactly correctionlib's numbers*: corrections are evaluated by
 //!   `cortado-correction` (bit-identical to the Python correctionlib), the
 //!   JER smearing is PocketCoffea's own `JERSmear` correctionlib document
@@ -67,8 +68,8 @@ pub use error::{Error, Result};
 pub use inputs::{GenMatch, JetInputs, PtInput};
 pub use jets::JetCalibrator;
 pub use met::{
-    type1_met, EmFraction, Met, MetInputs, MetShift, ObjectShift, RawPt, Type1Jets, Unclustered,
-    MET_VARIATIONS,
+    type1_met, EmFraction, Met, MetInputs, MetShift, ObjectShift, RawPt, Type1Collection,
+    Type1Jets, Type1Met, Unclustered, MET_VARIATIONS,
 };
 pub use output::{sort_order, Calibrated, Calibration, JetsOut};
 pub use params::{

@@ -36,7 +36,29 @@ pub enum RawPt<'a> {
     Stored(&'a [f32]),
 }
 
-/// One jet collection entering the type-1 sum.
+/// The fields of one jet collection entering the type-1 sum (everything
+/// but the calibrated pt and rawFactor), in input order (before any
+/// re-sorting).
+#[derive(Debug, Clone, Copy)]
+pub struct Type1Collection<'a> {
+    /// The collection's offsets.
+    pub offsets: &'a [u32],
+    /// The raw pt.
+    pub raw: RawPt<'a>,
+    /// `phi`.
+    pub phi: &'a [f32],
+    /// `muonSubtrFactor`.
+    pub muon_subtr_factor: &'a [f32],
+    /// `muonSubtrDeltaPhi` where stored.
+    pub muon_subtr_delta_phi: Option<&'a [f32]>,
+    /// The electromagnetic-fraction cut.
+    pub em: EmFraction<'a>,
+    /// The L1 factor of each jet, or `None` for 1.
+    pub l1: Option<&'a [f64]>,
+}
+
+/// One jet collection entering the type-1 sum, with its calibrated jets
+/// (for the one-shot [`type1_met`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Type1Jets<'a> {
     /// The calibrated jets (nominal or a variation), possibly re-sorted.
@@ -55,6 +77,21 @@ pub struct Type1Jets<'a> {
     pub em: EmFraction<'a>,
     /// The L1 factor of each jet (input order), or `None` for 1.
     pub l1: Option<&'a [f64]>,
+}
+
+impl<'a> Type1Jets<'a> {
+    /// The fields without the jets.
+    pub fn collection(&self) -> Type1Collection<'a> {
+        Type1Collection {
+            offsets: self.offsets,
+            raw: self.raw,
+            phi: self.phi,
+            muon_subtr_factor: self.muon_subtr_factor,
+            muon_subtr_delta_phi: self.muon_subtr_delta_phi,
+            em: self.em,
+            l1: self.l1,
+        }
+    }
 }
 
 /// A calibrated object collection whose pt change moves the MET (lepton
@@ -144,35 +181,123 @@ pub struct Met {
 
 const CTX: &str = "type-1 MET";
 
-/// The type-1 MET of every event from the calibrated `jets` collections
-/// (summed in their order), the lepton `shifts`, and the unclustered shift.
-/// With no collection this is the raw MET (PocketCoffea's MET when
-/// `apply_MC`/`apply_data` is off).
+/// The one-shot type-1 MET of every event from the calibrated `jets`
+/// collections (summed in their order), the lepton `shifts`, and the
+/// unclustered shift. With no collection this is the raw MET
+/// (PocketCoffea's MET when `apply_MC`/`apply_data` is off). For several
+/// variations of one chunk, prepare a [`Type1Met`] once instead.
 pub fn type1_met(
     met: &MetInputs,
     jets: &[Type1Jets],
     shifts: &[ObjectShift],
     shift: MetShift,
 ) -> Result<Met> {
-    let n = met.raw_pt.len();
-    check_met(met, n)?;
-    let mut x: Vec<f64> = Vec::with_capacity(n);
-    let mut y: Vec<f64> = Vec::with_capacity(n);
-    for (&pt, &phi) in met.raw_pt.iter().zip(met.raw_phi) {
-        let (pt, phi) = (pt as f64, phi as f64);
-        x.push(pt * phi.cos());
-        y.push(pt * phi.sin());
+    let colls: Vec<Type1Collection> = jets.iter().map(Type1Jets::collection).collect();
+    let outs: Vec<&JetsOut> = jets.iter().map(|j| j.jets).collect();
+    Type1Met::new(met, &colls, shifts)?.compute(&outs, shift)
+}
+
+/// What the type-1 MET of a chunk needs besides the calibrated jets,
+/// computed once per chunk (angles, muon fractions, EM cuts, raw MET,
+/// lepton and unclustered shifts): [`Type1Met::compute`] then costs one pass
+/// over the jets per variation.
+#[derive(Debug, Clone)]
+pub struct Type1Met {
+    raw_x: Vec<f64>,
+    raw_y: Vec<f64>,
+    colls: Vec<Prepared>,
+    /// Σ (p_after − p_before) of each lepton shift, per event.
+    shifts: Vec<(Vec<f64>, Vec<f64>)>,
+    /// Up and Down unclustered shifts, per event.
+    unclustered: Option<[(Vec<f64>, Vec<f64>); 2]>,
+}
+
+/// One collection's per-jet quantities (input order).
+#[derive(Debug, Clone)]
+struct Prepared {
+    offsets: Vec<u32>,
+    cos: Vec<f64>,
+    sin: Vec<f64>,
+    one_minus_mu: Vec<f32>,
+    em_ok: Vec<bool>,
+    raw: Option<Vec<f32>>,
+    l1: Option<Vec<f64>>,
+}
+
+impl Type1Met {
+    /// Prepares the type-1 MET of a chunk: `met` per event, the jet
+    /// collections' fields (in input order), the lepton `shifts`.
+    pub fn new(
+        met: &MetInputs,
+        colls: &[Type1Collection],
+        shifts: &[ObjectShift],
+    ) -> Result<Type1Met> {
+        let n = met.raw_pt.len();
+        check_met(met, n)?;
+        let (mut raw_x, mut raw_y) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (&pt, &phi) in met.raw_pt.iter().zip(met.raw_phi) {
+            let (pt, phi) = (pt as f64, phi as f64);
+            raw_x.push(pt * phi.cos());
+            raw_y.push(pt * phi.sin());
+        }
+        let colls = colls
+            .iter()
+            .enumerate()
+            .map(|(c, coll)| prepare(coll, c, n))
+            .collect::<Result<_>>()?;
+        let shifts = shifts
+            .iter()
+            .enumerate()
+            .map(|(c, s)| shift_sum(s, c, n))
+            .collect::<Result<_>>()?;
+        Ok(Type1Met {
+            raw_x,
+            raw_y,
+            colls,
+            shifts,
+            unclustered: unclustered(met, n),
+        })
     }
-    for (c, coll) in jets.iter().enumerate() {
-        subtract_jets(coll, c, &mut x, &mut y)?;
+
+    /// The MET with the calibrated `jets` of each collection (in the order
+    /// of the collections given to [`Type1Met::new`]).
+    pub fn compute(&self, jets: &[&JetsOut], shift: MetShift) -> Result<Met> {
+        if jets.len() != self.colls.len() {
+            return Err(columns(
+                CTX,
+                format!(
+                    "{} jet collections given, {} prepared",
+                    jets.len(),
+                    self.colls.len()
+                ),
+            ));
+        }
+        let (mut x, mut y) = (self.raw_x.clone(), self.raw_y.clone());
+        for (c, (p, j)) in self.colls.iter().zip(jets).enumerate() {
+            subtract_jets(p, j, c, &mut x, &mut y)?;
+        }
+        for (sx, sy) in &self.shifts {
+            for e in 0..x.len() {
+                x[e] -= sx[e];
+                y[e] -= sy[e];
+            }
+        }
+        let which = match shift {
+            MetShift::Nominal => None,
+            MetShift::UnclusteredUp => Some(0),
+            MetShift::UnclusteredDown => Some(1),
+        };
+        if let (Some(i), Some(u)) = (which, &self.unclustered) {
+            let (dx, dy) = &u[i];
+            for e in 0..x.len() {
+                x[e] += dx[e];
+                y[e] += dy[e];
+            }
+        }
+        let pt = x.iter().zip(&y).map(|(a, b)| a.hypot(*b)).collect();
+        let phi = x.iter().zip(&y).map(|(a, b)| b.atan2(*a)).collect();
+        Ok(Met { pt, phi })
     }
-    for (c, s) in shifts.iter().enumerate() {
-        subtract_shift(s, c, &mut x, &mut y)?;
-    }
-    add_unclustered(met, shift, &mut x, &mut y);
-    let pt = x.iter().zip(&y).map(|(a, b)| a.hypot(*b)).collect();
-    let phi = x.iter().zip(&y).map(|(a, b)| b.atan2(*a)).collect();
-    Ok(Met { pt, phi })
 }
 
 fn check_met(met: &MetInputs, n: usize) -> Result<()> {
@@ -198,21 +323,24 @@ fn check_met(met: &MetInputs, n: usize) -> Result<()> {
     }
 }
 
-/// `x, y −= Σ (pt_L1L2L3 − pt_L1)` over the selected jets of `coll`.
-fn subtract_jets(coll: &Type1Jets, c: usize, x: &mut [f64], y: &mut [f64]) -> Result<()> {
+/// Checks a collection's fields and computes its per-jet quantities.
+fn prepare(coll: &Type1Collection, c: usize, n_events: usize) -> Result<Prepared> {
     let what = format!("jet collection {c}");
     check_offsets(CTX, &what, coll.offsets)?;
+    if coll.offsets.len() != n_events + 1 {
+        return Err(columns(
+            CTX,
+            format!(
+                "{what} has offsets for {} events, the MET {n_events}",
+                coll.offsets.len().saturating_sub(1)
+            ),
+        ));
+    }
     let nj = coll.offsets.last().copied().unwrap_or(0) as usize;
-    let j = coll.jets;
     let mut lens = vec![
-        ("pt", j.pt.len()),
-        ("rawFactor", j.raw_factor.len()),
         ("phi", coll.phi.len()),
         ("muonSubtrFactor", coll.muon_subtr_factor.len()),
     ];
-    if let Some(o) = &j.order {
-        lens.push(("order", o.len()));
-    }
     if let RawPt::Stored(r) = coll.raw {
         lens.push(("rawPt", r.len()));
     }
@@ -233,49 +361,78 @@ fn subtract_jets(coll: &Type1Jets, c: usize, x: &mut [f64], y: &mut [f64]) -> Re
             format!("{what}: the field '{name}' has {l} values for {nj} jets"),
         ));
     }
-    if coll.offsets.len() != x.len() + 1 {
+    let (mut sin, mut cos) = (Vec::with_capacity(nj), Vec::with_capacity(nj));
+    for s in 0..nj {
+        let phi = match coll.muon_subtr_delta_phi {
+            Some(d) => d[s] + coll.phi[s],
+            None => coll.phi[s],
+        } as f64;
+        sin.push(phi.sin());
+        cos.push(phi.cos());
+    }
+    // NumPy compares float32 with 0.9 in float32
+    let em_ok = (0..nj)
+        .map(|s| match coll.em {
+            EmFraction::None => true,
+            EmFraction::Sum(a, b) => a[s] + b[s] < 0.9f32,
+            EmFraction::Single(a) => a[s] < 0.9f32,
+        })
+        .collect();
+    Ok(Prepared {
+        offsets: coll.offsets.to_vec(),
+        cos,
+        sin,
+        one_minus_mu: coll.muon_subtr_factor.iter().map(|&m| 1.0f32 - m).collect(),
+        em_ok,
+        raw: match coll.raw {
+            RawPt::FromCalibrated => None,
+            RawPt::Stored(r) => Some(r.to_vec()),
+        },
+        l1: coll.l1.map(<[f64]>::to_vec),
+    })
+}
+
+/// `x, y −= Σ (pt_L1L2L3 − pt_L1)` over the selected jets of one collection.
+fn subtract_jets(p: &Prepared, j: &JetsOut, c: usize, x: &mut [f64], y: &mut [f64]) -> Result<()> {
+    let nj = p.cos.len();
+    let order_len = j.order.as_ref().map_or(nj, Vec::len);
+    if j.pt.len() != nj || j.raw_factor.len() != nj || order_len != nj {
         return Err(columns(
             CTX,
             format!(
-                "{what} has offsets for {} events, the MET {}",
-                coll.offsets.len().saturating_sub(1),
-                x.len()
+                "jet collection {c}: {} calibrated jets ({} rawFactors, {} order indices) for {nj} jets",
+                j.pt.len(),
+                j.raw_factor.len(),
+                order_len
             ),
         ));
     }
     if let Some(bad) = j.order.iter().flatten().find(|&&o| o as usize >= nj) {
         return Err(columns(
             CTX,
-            format!("{what}: order index {bad} is not a jet"),
+            format!("jet collection {c}: order index {bad} is not a jet"),
         ));
     }
-    for (e, w) in coll.offsets.windows(2).enumerate() {
+    for (e, w) in p.offsets.windows(2).enumerate() {
         let (mut sx, mut sy) = (0.0f64, 0.0f64);
         for k in w[0] as usize..w[1] as usize {
             let s = j.source(k);
-            let rf = j.raw_factor[k];
-            let one_minus_mu = 1.0f32 - coll.muon_subtr_factor[s];
-            let raw_nomu = match coll.raw {
-                RawPt::FromCalibrated => j.pt[k] * (1.0 - rf) * one_minus_mu as f64,
-                RawPt::Stored(r) => (r[s] * one_minus_mu) as f64,
-            };
-            let l1l2l3 = raw_nomu * (1.0 / (1.0 - rf));
-            let l1 = raw_nomu * coll.l1.map_or(1.0, |l| l[s]);
-            let em_ok = match coll.em {
-                EmFraction::None => true,
-                EmFraction::Sum(a, b) => a[s] + b[s] < 0.9f32,
-                EmFraction::Single(a) => a[s] < 0.9f32,
-            };
-            if !(l1l2l3 > 15.0 && em_ok) {
+            if !p.em_ok[s] {
                 continue;
             }
-            let phi = match coll.muon_subtr_delta_phi {
-                Some(d) => d[s] + coll.phi[s],
-                None => coll.phi[s],
-            } as f64;
-            let (sin, cos) = phi.sin_cos();
-            sx += l1l2l3 * cos - l1 * cos;
-            sy += l1l2l3 * sin - l1 * sin;
+            let rf = j.raw_factor[k];
+            // PocketCoffea's float types: (1 - muonSubtrFactor) is float32
+            let raw_nomu = match &p.raw {
+                None => j.pt[k] * (1.0 - rf) * p.one_minus_mu[s] as f64,
+                Some(r) => (r[s] * p.one_minus_mu[s]) as f64,
+            };
+            let l1l2l3 = raw_nomu * (1.0 / (1.0 - rf));
+            if l1l2l3 <= 15.0 || l1l2l3.is_nan() {
+                continue;
+            }
+            let l1 = raw_nomu * p.l1.as_ref().map_or(1.0, |l| l[s]);
+            sx += l1l2l3 * p.cos[s] - l1 * p.cos[s];
+            sy += l1l2l3 * p.sin[s] - l1 * p.sin[s];
         }
         x[e] -= sx;
         y[e] -= sy;
@@ -283,21 +440,22 @@ fn subtract_jets(coll: &Type1Jets, c: usize, x: &mut [f64], y: &mut [f64]) -> Re
     Ok(())
 }
 
-/// `x, y −= Σ (p_after − p_before)` over the objects of `s`.
-fn subtract_shift(s: &ObjectShift, c: usize, x: &mut [f64], y: &mut [f64]) -> Result<()> {
+/// Σ (p_after − p_before) over the objects of `s`, per event.
+fn shift_sum(s: &ObjectShift, c: usize, n_events: usize) -> Result<(Vec<f64>, Vec<f64>)> {
     let what = format!("object shift {c}");
     check_offsets(CTX, &what, s.offsets)?;
     let n = s.offsets.last().copied().unwrap_or(0) as usize;
     if s.phi.len() != n || s.pt_before.len() != n || s.pt_after.len() != n {
         return Err(columns(CTX, format!("{what}: fields of unequal lengths")));
     }
-    if s.offsets.len() != x.len() + 1 {
+    if s.offsets.len() != n_events + 1 {
         return Err(columns(
             CTX,
             format!("{what}: offsets for another number of events"),
         ));
     }
-    for (e, w) in s.offsets.windows(2).enumerate() {
+    let (mut xs, mut ys) = (Vec::with_capacity(n_events), Vec::with_capacity(n_events));
+    for w in s.offsets.windows(2) {
         let (mut sx, mut sy) = (0.0f64, 0.0f64);
         for k in w[0] as usize..w[1] as usize {
             let (sin, cos) = (s.phi[k] as f64).sin_cos();
@@ -305,35 +463,37 @@ fn subtract_shift(s: &ObjectShift, c: usize, x: &mut [f64], y: &mut [f64]) -> Re
             sx += s.pt_after[k] * cos - b * cos;
             sy += s.pt_after[k] * sin - b * sin;
         }
-        x[e] -= sx;
-        y[e] -= sy;
+        xs.push(sx);
+        ys.push(sy);
     }
-    Ok(())
+    Ok((xs, ys))
 }
 
-/// Adds the unclustered-energy shift.
-fn add_unclustered(met: &MetInputs, shift: MetShift, x: &mut [f64], y: &mut [f64]) {
-    let sign = match shift {
-        MetShift::Nominal => return,
-        MetShift::UnclusteredUp => 1.0,
-        MetShift::UnclusteredDown => -1.0,
-    };
+/// The Up and Down unclustered shifts (x, y) per event.
+fn unclustered(met: &MetInputs, n: usize) -> Option<[(Vec<f64>, Vec<f64>); 2]> {
     match met.unclustered {
-        Unclustered::None => {}
+        Unclustered::None => None,
         Unclustered::Deltas { dx, dy } => {
-            for e in 0..x.len() {
-                x[e] += sign * dx[e] as f64;
-                y[e] += sign * dy[e] as f64;
-            }
+            let f = |sign: f64| -> (Vec<f64>, Vec<f64>) {
+                (
+                    dx.iter().map(|&d| sign * d as f64).collect(),
+                    dy.iter().map(|&d| sign * d as f64).collect(),
+                )
+            };
+            Some([f(1.0), f(-1.0)])
         }
         Unclustered::Shifted { pt, phi, up, down } => {
-            let (vpt, vphi) = if sign > 0.0 { up } else { down };
-            for e in 0..x.len() {
-                let (s1, c1) = (vphi[e] as f64).sin_cos();
-                let (s0, c0) = (phi[e] as f64).sin_cos();
-                x[e] += vpt[e] as f64 * c1 - pt[e] as f64 * c0;
-                y[e] += vpt[e] as f64 * s1 - pt[e] as f64 * s0;
-            }
+            let f = |(vpt, vphi): (&[f32], &[f32])| -> (Vec<f64>, Vec<f64>) {
+                let (mut xs, mut ys) = (Vec::with_capacity(n), Vec::with_capacity(n));
+                for e in 0..n {
+                    let (s1, c1) = (vphi[e] as f64).sin_cos();
+                    let (s0, c0) = (phi[e] as f64).sin_cos();
+                    xs.push(vpt[e] as f64 * c1 - pt[e] as f64 * c0);
+                    ys.push(vpt[e] as f64 * s1 - pt[e] as f64 * s0);
+                }
+                (xs, ys)
+            };
+            Some([f(up), f(down)])
         }
     }
 }

@@ -20,8 +20,8 @@ use std::process::Command;
 
 use common::{calibrations, jerc, shared, Branches, BRANCHES, SOURCES};
 use cortado_calibration::{
-    type1_met, Calibration, EmFraction, GenMatch, JetCalibSpec, JetCalibrator, JetInputs, JetsOut,
-    Met, MetInputs, MetShift, PtInput, RawPt, Type1Jets, Unclustered,
+    Calibration, EmFraction, GenMatch, JetCalibSpec, JetCalibrator, JetInputs, JetsOut, Met,
+    MetInputs, MetShift, PtInput, RawPt, Type1Collection, Type1Met, Unclustered,
 };
 use serde_json::Value as J;
 
@@ -228,6 +228,8 @@ fn check(case: Case) -> Counts {
         }
         calibs.push((c.collection.clone(), cal));
     }
+    let zeros = vec![0.0f32; b.f32("Jet_pt").len()];
+    let prepared = prepare_met(&b, &calibs, &zeros);
     for (name, _) in want["met"].as_object().unwrap() {
         let shift = MetShift::from_variation(name).unwrap_or(MetShift::Nominal);
         let outs: Vec<JetsOut> = calibs
@@ -237,7 +239,8 @@ fn check(case: Case) -> Counts {
                 _ => cal.nominal(),
             })
             .collect();
-        let met = met_of(&b, &calibs, &outs, shift);
+        let refs: Vec<&JetsOut> = outs.iter().collect();
+        let met = prepared.compute(&refs, shift).unwrap();
         compare_met(
             &format!("MET {name}"),
             &met,
@@ -256,15 +259,15 @@ fn reordered(out: &JetsOut, offsets: &[u32]) -> usize {
         .count()
 }
 
-fn met_of(b: &Branches, calibs: &[(String, Calibration)], outs: &[JetsOut], s: MetShift) -> Met {
-    let zeros = vec![0.0f32; b.f32("Jet_pt").len()];
-    let colls: Vec<Type1Jets> = calibs
+/// The type-1 MET of the chunk, prepared once for every variation. The
+/// synthetic files have no muon fractions and EM fractions: 0 and no cut.
+fn prepare_met(b: &Branches, calibs: &[(String, Calibration)], zeros: &[f32]) -> Type1Met {
+    let colls: Vec<Type1Collection> = calibs
         .iter()
-        .zip(outs)
-        .map(|((coll, cal), jets)| {
+        .map(|(coll, cal)| {
             let jet = coll == "Jet";
             let mu = if jet && !b.has("Jet_muonSubtrFactor") {
-                &zeros[..]
+                zeros
             } else {
                 b.f32(&format!("{coll}_muonSubtrFactor"))
             };
@@ -273,8 +276,7 @@ fn met_of(b: &Branches, calibs: &[(String, Calibration)], outs: &[JetsOut], s: M
             } else {
                 EmFraction::None
             };
-            Type1Jets {
-                jets,
+            Type1Collection {
                 offsets: cal.offsets(),
                 raw: if jet {
                     RawPt::FromCalibrated
@@ -297,7 +299,7 @@ fn met_of(b: &Branches, calibs: &[(String, Calibration)], outs: &[JetsOut], s: M
             dy: b.f32("MET_MetUnclustEnUpDeltaY"),
         },
     };
-    type1_met(&met, &colls, &[], s).unwrap()
+    Type1Met::new(&met, &colls, &[]).unwrap()
 }
 
 fn synthetic(name: &str) -> PathBuf {

@@ -485,6 +485,27 @@ fn type1_met_by_hand() {
     // without jets: the raw MET
     let m = type1_met(&met, &[], &[], MetShift::Nominal).unwrap();
     assert_eq!(m.pt, [10.0]);
+    // prepared once, computed per variation: the same numbers
+    let colls2: Vec<Type1Collection> = with_mu.iter().map(Type1Jets::collection).collect();
+    let prep = Type1Met::new(&met, &colls2, &[shift]).unwrap();
+    close(
+        &prep.compute(&[&jets, &low], MetShift::Nominal).unwrap(),
+        expect(5.0, 2.0),
+    );
+    let e = prep
+        .compute(&[&jets], MetShift::Nominal)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("1 jet collections given, 2 prepared"), "{e}");
+    let short = JetsOut {
+        pt: vec![1.0],
+        ..jets.clone()
+    };
+    let e = prep
+        .compute(&[&short, &low], MetShift::Nominal)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("1 calibrated jets"), "{e}");
     // mismatched columns: an error, no panic
     let bad = [Type1Jets {
         phi: &[0.0],
