@@ -33,7 +33,9 @@ impl JetsOut {
         }
     }
 
-    /// `field` in this order (a copy; unchanged if the order is unchanged).
+    /// `field` (one value per jet, input order) in this order (a copy;
+    /// unchanged if the order is unchanged). Panics if `field` has fewer
+    /// values than there are jets.
     pub fn permute<T: Copy>(&self, field: &[T]) -> Vec<T> {
         match &self.order {
             Some(o) => o.iter().map(|&i| field[i as usize]).collect(),
@@ -121,13 +123,13 @@ impl Calibration {
     /// does for variations of other calibrators).
     pub fn variation(&self, name: &str) -> Option<JetsOut> {
         let i = self.variations.iter().position(|(n, _, _)| n == name)?;
-        Some(self.variation_at(i))
+        self.variation_at(i)
     }
 
     /// The jets of the `i`-th variation (in [`Calibration::variation_names`]
-    /// order). Panics if `i` is out of range.
-    pub fn variation_at(&self, i: usize) -> JetsOut {
-        let (pt, mass) = match &self.variations[i].2 {
+    /// order), `None` if there are not that many.
+    pub fn variation_at(&self, i: usize) -> Option<JetsOut> {
+        let (pt, mass) = match &self.variations.get(i)?.2 {
             Shift::Jes { delta, dir } => {
                 let sign = match dir {
                     Direction::Up => 1.0,
@@ -148,13 +150,13 @@ impl Calibration {
                 (f(&self.jec_pt), f(&self.jec_mass))
             }
         };
-        self.finish(pt, mass)
+        Some(self.finish(pt, mass))
     }
 
     /// The nominal jets and every variation's.
     pub fn into_calibrated(self) -> Calibrated {
         let variations = (0..self.variations.len())
-            .map(|i| (self.variations[i].0.clone(), self.variation_at(i)))
+            .filter_map(|i| Some((self.variations[i].0.clone(), self.variation_at(i)?)))
             .collect();
         Calibrated {
             nominal: self.nominal(),
@@ -287,6 +289,8 @@ mod tests {
         assert_eq!(jer.pt, [44.0, 18.0]);
         assert_eq!(jer.mass, [4.0, 1.5]);
         assert!(c.variation("nominal").is_none());
+        assert_eq!(c.variation_at(1).as_ref(), Some(&jer));
+        assert!(c.variation_at(2).is_none());
         let all = c.clone().into_calibrated();
         assert_eq!(all.variations.len(), 2);
         assert_eq!(all.variations[1].1, jer);
