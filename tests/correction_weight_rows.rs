@@ -23,10 +23,17 @@ fn toy() -> String {
 }
 
 /// The Z->mumu example with `body` appended.
+/// The example with `body` over it; without its weight variations unless
+/// `body` sets its own (the example varies its pileup and muon weights).
 fn config(dir: &Path, name: &str, body: &str) -> PathBuf {
     let p = dir.join(format!("{name}.yaml"));
+    let reset = if body.contains("\nvariations:") || body.starts_with("variations:") {
+        ""
+    } else {
+        "variations:\n  weights:\n    common: {inclusive: []}\n"
+    };
     let text = format!(
-        "extends: {}\n{body}",
+        "extends: {}\n{reset}{body}",
         root().join("examples/zmumu/analysis.yaml").display()
     );
     std::fs::write(&p, text).unwrap();

@@ -117,6 +117,15 @@ impl Builder<'_> {
                 let mut edges = Vec::with_capacity(items.len());
                 for (i, e) in items.iter().enumerate() {
                     let v = match e {
+                        // correctionlib refuses an edge written as an integer
+                        // ("Invalid edge type"): so does cortado
+                        Json::Num(n) if n.int.is_some() => {
+                            return Err(self.err(format!(
+                                "edge {i} is written as an integer ({}); correctionlib accepts \
+                                 only real numbers here: write {}.0",
+                                n.f, n.f
+                            )))
+                        }
                         Json::Num(n) => n.f,
                         Json::Str(s) if s == "inf" || s == "+inf" => f64::INFINITY,
                         Json::Str(s) if s == "-inf" => f64::NEG_INFINITY,

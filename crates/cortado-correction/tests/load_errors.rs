@@ -90,6 +90,11 @@ fn node_errors_name_the_place() {
         r#"{"nodetype": "binning", "input": "pt", "edges": [0.0, 2.0, 1.0], "content": [1.0, 2.0], "flow": "clamp"}"#,
         "data.edges: edges must increase: edge 1 = 2 is followed by 1",
     );
+    // correctionlib: "Invalid edge type"
+    assert_error(
+        r#"{"nodetype": "binning", "input": "pt", "edges": [0.0, 40, "inf"], "content": [1.0, 2.0], "flow": "clamp"}"#,
+        "edge 1 is written as an integer (40); correctionlib accepts only real numbers here: write 40.0",
+    );
     assert_error(
         r#"{"nodetype": "binning", "input": "pt", "edges": [0.0, 1.0], "content": [1.0, 2.0], "flow": "clamp"}"#,
         "1 bins but 2 content items",
