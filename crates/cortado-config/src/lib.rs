@@ -10,6 +10,7 @@
 //! types, references between sections) and reports `file:line:col` with the
 //! closest valid name; expressions are checked later against the input files.
 
+pub mod calibrators;
 pub mod datasets;
 mod files;
 pub mod histograms;
@@ -356,6 +357,14 @@ pub struct AnalysisConfig {
     pub custom_weights: BTreeMap<String, CustomWeight>,
     /// Weight variations (same shape as `weights`).
     pub weight_variations: WeightsConfig,
+    /// The calibrators run on every chunk after the skim (`calibrators:`),
+    /// in order, by PocketCoffea's name (`jet_calibration`,
+    /// `met_type1_calibration`); empty: none.
+    pub calibrators: Vec<String>,
+    /// Shape variations (`variations.shape`): the calibrators whose
+    /// variations run, for every sample or some, inclusively or in some
+    /// categories (same shape as `weights`).
+    pub shape_variations: WeightsConfig,
     /// Histograms, factories expanded, in configuration order.
     pub histograms: Vec<HistDef>,
     /// Stored columns.

@@ -25,6 +25,7 @@ const TOP_KEYS: &[&str] = &[
     "weights",
     "custom_weights",
     "variations",
+    "calibrators",
     "histograms",
     "columns",
     "workflow_options",
@@ -266,6 +267,8 @@ pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> 
         None => WeightsConfig::default(),
     };
     let mut weight_variations = WeightsConfig::default();
+    let mut shape_variations = WeightsConfig::default();
+    let calibrators = crate::calibrators::parse_calibrators(raw.get("calibrators"))?;
     if let Some(v) = raw.get("variations").filter(|n| n.value != Value::Null) {
         v.check_keys(&["weights", "shape"], "'variations'")?;
         if let Some(w) = v.get("weights").filter(|n| n.value != Value::Null) {
@@ -278,18 +281,14 @@ pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> 
             )?;
         }
         if let Some(s) = v.get("shape").filter(|n| n.value != Value::Null) {
-            let any = !parse_weights(s, &[], &cat_names, &all_samples, "variations.shape")
-                .map(|w| {
-                    w.common.inclusive.is_empty()
-                        && w.common.bycategory.values().all(Vec::is_empty)
-                        && w.bysample.is_empty()
-                })
-                .unwrap_or(false);
-            if any {
-                return Err(s.error("shape variations need calibrators (jet energy corrections, ...), which come with the corrections support; remove variations.shape"));
-            }
+            shape_variations = parse_weights(s, &[], &cat_names, &all_samples, "variations.shape")?;
         }
     }
+    crate::calibrators::check_shape_variations(
+        &shape_variations,
+        &calibrators,
+        raw.get("variations"),
+    )?;
     check_weights(
         &weights,
         &weight_variations,
@@ -358,6 +357,8 @@ pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> 
         weights,
         custom_weights,
         weight_variations,
+        calibrators,
+        shape_variations,
         histograms,
         columns,
         workflow_options: raw

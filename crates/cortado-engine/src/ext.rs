@@ -135,12 +135,18 @@ pub trait ExtraFill {
     /// The samples the events are filled into: the dataset's sample (no mask)
     /// or, where it has subsamples, each subsample and its mask.
     fn samples(&self) -> Vec<(String, Option<Vec<bool>>)>;
-    /// The variations histogram `hist` is filled for in this dataset
-    /// (`nominal` first; only `nominal` for data).
+    /// The variations histogram `hist` is filled for in this pass: in the
+    /// nominal pass, `nominal` and the weight variations (only `nominal`
+    /// for data); in a shape variation's pass, that variation.
     fn variations(&self, hist: &str) -> Vec<String>;
     /// The weight of every event for `sample` in `category` and `variation`
-    /// (`nominal`, or a weight variation such as `pileupUp`; 1 for data).
+    /// (`nominal`, or a weight variation such as `pileupUp`; a shape
+    /// variation gets the nominal weights; 1 for data).
     fn weights(&self, sample: &str, category: &str, variation: &str) -> Vec<f64>;
+    /// The pass being filled: `nominal`, or a shape variation's name
+    /// (`AK4PFchs_JES_TotalUp`); `fill_histograms_extra` runs once per pass,
+    /// with that pass's calibrated jets and MET.
+    fn pass(&self) -> &str;
     /// Fills histogram `hist` (declared in the configuration with
     /// `autofill: false`) for `sample` in `category` and `variation`: one slice
     /// of values per axis and one weight per entry.

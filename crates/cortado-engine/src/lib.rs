@@ -11,6 +11,7 @@
 //! - [`checkpoint`]: finished chunks on disk, for resuming interrupted runs.
 
 pub mod batch;
+pub mod calib;
 pub mod checkpoint;
 pub mod ext;
 pub mod hist_memory;

@@ -15,6 +15,7 @@ use cortado_hist::{Axis, AxisKind, Transform};
 use cortado_root::RootFile;
 use cortado_yaml::{ConfigError, Node};
 
+use crate::calib::CalibPlan;
 use crate::ext::{Extensions, Hook, HookDef};
 
 /// A definition compiled: a named value, or a field added to a collection.
@@ -155,6 +156,21 @@ pub struct DatasetPlan {
     pub branches: Vec<String>,
     /// Integrated luminosity (pb⁻¹) of the year.
     pub lumi: f64,
+    /// The calibrators and shape variations (`None`: no calibrators).
+    pub calib: Option<Arc<CalibPlan>>,
+    /// Per definition of `defs`: whether a shape variation can change it
+    /// (it reads a calibrated collection or the MET, maybe through other
+    /// definitions). The others are evaluated once per chunk.
+    pub varying_defs: Vec<bool>,
+}
+
+impl DatasetPlan {
+    /// Whether `name` is one of this dataset's shape variations.
+    pub fn is_shape_variation(&self, name: &str) -> bool {
+        self.calib
+            .as_ref()
+            .is_some_and(|c| c.variations.iter().any(|v| v.name == name))
+    }
 }
 
 /// An expression error located in the configuration: the file, line and
@@ -370,6 +386,9 @@ pub fn plan_dataset(
     for cut in &cfg.skim {
         skim.push((cut.name.clone(), c.cut(cut, &ctx("skim cut"))?));
     }
+    // the calibrators run after the skim: their fields (float64) are seen
+    // by every expression after it
+    let mut calib = crate::calib::plan_calibration(cfg, ds, &mut c.schema)?;
     declare_hook(&mut c, &[Hook::ProcessExtraAfterSkim]);
     for stage in Stage::AFTER_SKIM {
         if stage == Stage::AfterPresel {
@@ -407,7 +426,7 @@ pub fn plan_dataset(
         .require(&format!("lumi.picobarns.{}.tot", ds.year))
         .and_then(|n| n.as_f64())
         .map_err(|e| e.context(format!("dataset {}", ds.name)))?;
-    let weights = weight_plan(&mut c, cfg, ds, &ds.sample, lumi)?;
+    let mut weights = weight_plan(&mut c, cfg, ds, &ds.sample, lumi)?;
     let mut subsample_weights = BTreeMap::new();
     for (sub, _) in &subsamples {
         if cfg.weights.bysample.contains_key(sub) {
@@ -431,7 +450,14 @@ pub fn plan_dataset(
         if h.metadata_hist {
             continue;
         }
-        hists.push(hist_plan(&mut c, h, &cat_names, &weights, ds)?);
+        hists.push(hist_plan(
+            &mut c,
+            h,
+            &cat_names,
+            &weights,
+            calib.as_ref(),
+            ds,
+        )?);
     }
 
     // ---- columns
@@ -471,7 +497,6 @@ pub fn plan_dataset(
 
     // ---- the branches to read
     let mut exprs: Vec<&TExpr> = Vec::new();
-    exprs.extend(skim.iter().map(|(_, t)| t));
     exprs.extend(presel.iter().map(|(_, t)| t));
     exprs.extend(categories.iter().flat_map(|(_, v)| v.iter()));
     exprs.extend(subsamples.iter().flat_map(|(_, v)| v.iter()));
@@ -506,10 +531,39 @@ pub fn plan_dataset(
         })
         .collect();
     exprs.extend(weight_exprs.iter());
-    let mut branches = required_branches(&defs, &exprs, &raw_schema, &hook_defs);
+    let skim_exprs: Vec<&TExpr> = skim.iter().map(|(_, t)| t).collect();
+    let mut branches = required_branches(&defs, &skim_exprs, &exprs, &raw_schema, &hook_defs);
     branches.extend(ext.workflow.branches());
     if ds.is_mc {
         branches.insert("genWeight".to_string());
+    }
+    let mut varying_defs = vec![true; defs.len()];
+    if let Some(cp) = calib.as_mut() {
+        let before: Vec<String> = cp.variations.iter().map(|v| v.name.clone()).collect();
+        crate::calib::finish(cp, &mut branches, &raw_schema, ds)?;
+        // the variations of collections the analysis does not read are not run
+        let dropped: BTreeSet<&String> = before
+            .iter()
+            .filter(|n| !cp.variations.iter().any(|v| &v.name == *n))
+            .collect();
+        for h in &mut hists {
+            if let Some(v) = h.variations.as_mut() {
+                v.retain(|name| !dropped.contains(name));
+            }
+        }
+        let btag_coll = cfg
+            .params
+            .get("jet_scale_factors.jet_collection.btag")
+            .and_then(|n| n.as_text().ok())
+            .unwrap_or_else(|| "JetGood".into());
+        let mut non_c =
+            || c.check_text(&format!("{btag_coll}.hadronFlavour != 4"), None, "sf_btag");
+        crate::calib::btag::add_jes_nominals(&mut weights, cp, &mut non_c)?;
+        for wp in subsample_weights.values_mut() {
+            crate::calib::btag::add_jes_nominals(wp, cp, &mut non_c)?;
+        }
+        let hook_names = hook_defs.iter().map(|d| d.name.clone());
+        varying_defs = crate::calib::deps::varying(&defs, &cp.replaced_names(), hook_names).1;
     }
     for b in &branches {
         if !raw_schema.branches.contains_key(b) && !raw_schema.has_jagged_branch(b) {
@@ -540,6 +594,8 @@ pub fn plan_dataset(
         subsample_columns,
         branches: branches.into_iter().collect(),
         lumi,
+        calib: calib.map(Arc::new),
+        varying_defs,
     })
 }
 
@@ -878,6 +934,7 @@ fn hist_plan(
     h: &HistDef,
     cats: &[String],
     weights: &WeightPlan,
+    calib: Option<&CalibPlan>,
     ds: &Dataset,
 ) -> Result<HistPlan, ConfigError> {
     let what = format!("histogram '{}' (dataset {})", h.name, ds.name);
@@ -944,6 +1001,18 @@ fn hist_plan(
                     .filter(|name| h.only_variations.as_ref().is_none_or(|o| o.contains(name)))
                     .cloned(),
             );
+            // shape variations: `only_variations` may name the calibrator
+            v.extend(
+                calib
+                    .iter()
+                    .flat_map(|c| c.variations.iter())
+                    .filter(|sv| {
+                        h.only_variations
+                            .as_ref()
+                            .is_none_or(|o| o.contains(&sv.name) || o.contains(&sv.calibrator))
+                    })
+                    .map(|sv| sv.name.clone()),
+            );
         }
         v.sort();
         Some(v)
@@ -1007,6 +1076,7 @@ fn column_plans(c: &mut Compiler<'_>, co: &ColOut) -> Result<Vec<ColumnPlan>, Co
 /// through definitions, counters, event-level branches and records.
 fn required_branches(
     defs: &[PlannedDef],
+    skim: &[&TExpr],
     exprs: &[&TExpr],
     raw: &Schema,
     hook_defs: &[HookDef],
@@ -1179,6 +1249,10 @@ fn required_branches(
                 .for_each(|a| walk(a, need, sources, added, base_of, counter_of, raw)),
             _ => {}
         }
+    }
+    // the skim runs before every definition: it reads the files' fields
+    for e in skim {
+        walk(e, &mut need, &sources, &added, &base_of, &counter_of, raw);
     }
     for d in defs {
         walk(

@@ -75,6 +75,10 @@ pub fn eval(e: &TExpr, env: &Env) -> R<Val> {
                     .get(f)
                     .cloned()
                     .ok_or_else(|| ee(format!("record has no field {f}")))?,
+                RecVal::Over(prefix, m) => match m.get(f) {
+                    Some(v) => v.clone(),
+                    None => Val::Event(env.branch(&format!("{prefix}_{f}"))?),
+                },
             },
             _ => return Err(ee("internal error: field of a non-record")),
         },
@@ -391,6 +395,11 @@ fn kin_values(v: &Val, env: &Env) -> R<Kin> {
                     RecVal::Fields(m) => match m.get(f) {
                         Some(Val::Event(a)) | Some(Val::Opt(a, _)) => Ok(f32s(a.clone())),
                         _ => Err(ee(format!("record has no field {f}"))),
+                    },
+                    RecVal::Over(p, m) => match m.get(f) {
+                        Some(Val::Event(a)) | Some(Val::Opt(a, _)) => Ok(f32s(a.clone())),
+                        Some(_) => Err(ee(format!("record field {f} is not one value per event"))),
+                        None => Ok(f32s(env.branch(&format!("{p}_{f}"))?)),
                     },
                 }
             };

@@ -117,7 +117,7 @@ impl Val {
             }
             Val::Rec(r) => match &**r {
                 RecVal::Branches(_) => Ok(()),
-                RecVal::Fields(fields) => {
+                RecVal::Fields(fields) | RecVal::Over(_, fields) => {
                     for (name, v) in fields {
                         v.check(None, events)
                             .map_err(|e| format!("a record field '{name}' with {e}"))?;

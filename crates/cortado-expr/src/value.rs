@@ -342,6 +342,9 @@ pub enum RecVal {
     Branches(String),
     /// Computed fields (each one value, or optional value, per event).
     Fields(BTreeMap<String, Val>),
+    /// The branches `prefix_field`, some of them replaced by computed values
+    /// (one per event): a calibrated MET's pt and phi.
+    Over(String, BTreeMap<String, Val>),
 }
 
 /// A value at run time.
@@ -395,6 +398,12 @@ impl Val {
             Val::Rec(r) => match &**r {
                 RecVal::Branches(_) => self.clone(),
                 RecVal::Fields(f) => Val::Rec(Arc::new(RecVal::Fields(
+                    f.iter()
+                        .map(|(k, v)| (k.clone(), v.filter_events(mask)))
+                        .collect(),
+                ))),
+                RecVal::Over(p, f) => Val::Rec(Arc::new(RecVal::Over(
+                    p.clone(),
                     f.iter()
                         .map(|(k, v)| (k.clone(), v.filter_events(mask)))
                         .collect(),

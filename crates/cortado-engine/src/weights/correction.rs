@@ -17,6 +17,7 @@
 //! correction found, every input checked against the correction's signature
 //! (name, type, the keys of string inputs) before any event is read.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cortado_config::{CorrInputSrc, CorrectionWeight, ExprSrc, VariationKeys};
@@ -72,6 +73,10 @@ pub struct CorrectionTerm {
     pub variations: Vec<CorrVariation>,
     /// Whether the rows are objects (the weight is a product over objects).
     pub per_object: bool,
+    /// Per shape variation, the value that replaces the nominal (`up`) on
+    /// the rows of `only`, the other rows keeping the nominal: `sf_btag`'s
+    /// JES-varied central SF (`up_jesTotal`…) in a JES pass.
+    pub shape_nominal: BTreeMap<String, CorrVariation>,
 }
 
 impl CorrectionTerm {
@@ -92,6 +97,7 @@ impl CorrectionTerm {
         }
         out.extend(self.only.iter());
         out.extend(self.variations.iter().filter_map(|v| v.only.as_ref()));
+        out.extend(self.shape_nominal.values().filter_map(|v| v.only.as_ref()));
         out
     }
 }
@@ -245,6 +251,7 @@ pub fn plan(
         nominal,
         variations,
         per_object: rows.coll.is_some(),
+        shape_nominal: BTreeMap::new(),
     })
 }
 

@@ -122,6 +122,37 @@ impl Layout {
 
 /// Evaluates a correction weight on the events of `env`.
 pub fn evaluate(t: &CorrectionTerm, env: &Env) -> Result<TermValues, String> {
+    evaluate_in(t, env, None)
+}
+
+/// [`evaluate`] in the pass of shape variation `shape` (`None`: nominal):
+/// where the weight has a nominal of its own for that variation
+/// ([`CorrectionTerm::shape_nominal`]), it is the nominal, without variations.
+pub fn evaluate_in(
+    t: &CorrectionTerm,
+    env: &Env,
+    shape: Option<&str>,
+) -> Result<TermValues, String> {
+    if let Some(v) = shape.and_then(|s| t.shape_nominal.get(s)) {
+        let once = CorrectionTerm {
+            variations: vec![v.clone()],
+            shape_nominal: Default::default(),
+            ..t.clone()
+        };
+        let mut out = evaluate_one(&once, env)?;
+        let varied = out
+            .variations
+            .pop()
+            .ok_or("internal error: shape nominal")?;
+        return Ok(TermValues {
+            nominal: varied.up,
+            variations: Vec::new(),
+        });
+    }
+    evaluate_one(t, env)
+}
+
+fn evaluate_one(t: &CorrectionTerm, env: &Env) -> Result<TermValues, String> {
     let n = env.len();
     let at = |e: String| format!("weight '{}' ({}): {e}", t.name, t.file);
     let value = |e: &cortado_expr::check::TExpr| eval(e, env).map_err(|e| at(e.0));

@@ -55,7 +55,7 @@ fn f64s(v: &Val, n: usize, name: &str) -> R<(Vec<f64>, bool)> {
     })
 }
 
-fn term_values(t: &WeightTerm, env: &Env, n: usize) -> R<TermValues> {
+fn term_values(t: &WeightTerm, env: &Env, n: usize, shape: Option<&str>) -> R<TermValues> {
     let genweight = || -> R<Vec<f64>> {
         let g = env.branch("genWeight").map_err(|e| e.0)?;
         Ok((0..g.len()).map(|i| g.get_f64(i)).collect())
@@ -81,7 +81,7 @@ fn term_values(t: &WeightTerm, env: &Env, n: usize) -> R<TermValues> {
                 .collect(),
         ),
         WeightTerm::Const(_, c) => plain(vec![*c; n]),
-        WeightTerm::Correction(t) => super::evaluate(t, env)?,
+        WeightTerm::Correction(t) => super::evaluate::evaluate_in(t, env, shape)?,
         WeightTerm::Custom {
             name,
             nominal,
@@ -110,16 +110,23 @@ fn term_values(t: &WeightTerm, env: &Env, n: usize) -> R<TermValues> {
     })
 }
 
-/// The weights of `plan` for the events of `env`, and (simulation) the
-/// modifier of each of its variations.
-pub(crate) fn compute_weights(plan: &WeightPlan, env: &Env, is_mc: bool) -> R<Weights> {
+/// The weights of `plan` for the events of `env`, and (simulation, in the
+/// nominal pass) the modifier of each of its variations. In the pass of
+/// shape variation `shape`, a weight with a nominal of its own for it
+/// (`sf_btag` in JES passes) takes that.
+pub(crate) fn compute_weights(
+    plan: &WeightPlan,
+    env: &Env,
+    is_mc: bool,
+    shape: Option<&str>,
+) -> R<Weights> {
     let n = env.len();
     // variation stem -> (the weight's nominal values, its variation)
     let mut varied: BTreeMap<String, (Vec<f64>, Varied)> = BTreeMap::new();
     let mut product = |terms: &[WeightTerm]| -> R<Vec<f64>> {
         let mut w = vec![1.0f64; n];
         for t in terms {
-            let v = term_values(t, env, n)?;
+            let v = term_values(t, env, n, shape)?;
             for (a, x) in w.iter_mut().zip(&v.nominal) {
                 *a *= x;
             }

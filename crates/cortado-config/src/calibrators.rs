@@ -1,0 +1,144 @@
+//! `calibrators:` (the calibrator sequence) and `variations.shape` (which
+//! calibrators' variations run), with PocketCoffea's calibrator names.
+
+use cortado_yaml::{ConfigError, Node, Value};
+
+use crate::WeightsConfig;
+
+/// The calibrators cortado runs, by PocketCoffea's `name`, with the class
+/// name PocketCoffea's Python configuration lists.
+pub const CALIBRATORS: &[(&str, &str)] = &[
+    ("jet_calibration", "JetsCalibrator"),
+    ("met_type1_calibration", "METCalibrator"),
+];
+
+/// PocketCoffea's other calibrators, which cortado does not have yet.
+const NOT_YET: &[(&str, &str)] = &[
+    ("msoftdrop_calibration", "MSoftDropCalibrator"),
+    ("electron_scale_and_smearing", "ElectronsScaleCalibrator"),
+    ("muons_scale_and_resolution", "MuonsCalibrator"),
+    ("muons_rochester", "MuonsRochesterCalibrator"),
+    ("jet_calibration_legacy", "JetsCalibratorLegacy"),
+];
+
+/// The `calibrators:` list: names (or PocketCoffea class names) of the
+/// calibrators to run, in order. `met_type1_calibration` needs
+/// `jet_calibration` before it (it sums the calibrated jets).
+pub(crate) fn parse_calibrators(n: Option<&Node>) -> Result<Vec<String>, ConfigError> {
+    let Some(n) = n.filter(|n| n.value != Value::Null) else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<String> = Vec::new();
+    for item in n.as_seq()? {
+        let text = item.as_text()?;
+        let known = CALIBRATORS
+            .iter()
+            .find(|(name, class)| *name == text || *class == text);
+        let Some((name, _)) = known else {
+            if let Some((name, class)) = NOT_YET
+                .iter()
+                .find(|(name, class)| *name == text || *class == text)
+            {
+                return Err(item.error(format!(
+                    "calibrators: '{name}' ({class}) is not in cortado yet; it has {}",
+                    CALIBRATORS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            return Err(item
+                .error(format!("calibrators: unknown calibrator '{text}'"))
+                .with_suggestions(&text, CALIBRATORS.iter().map(|(n, _)| *n)));
+        };
+        if out.iter().any(|x| x == name) {
+            return Err(item.error(format!("calibrators: '{name}' is listed twice")));
+        }
+        if *name == "met_type1_calibration" && !out.iter().any(|x| x == "jet_calibration") {
+            return Err(item.error(
+                "calibrators: met_type1_calibration recomputes the MET from the calibrated \
+                 jets; list jet_calibration before it",
+            ));
+        }
+        out.push(name.to_string());
+    }
+    Ok(out)
+}
+
+/// Every name in `variations.shape` is a calibrator of the sequence.
+pub(crate) fn check_shape_variations(
+    shape: &WeightsConfig,
+    calibrators: &[String],
+    at: Option<&Node>,
+) -> Result<(), ConfigError> {
+    let sets = std::iter::once(&shape.common).chain(shape.bysample.values());
+    for set in sets {
+        for (name, pos) in set
+            .inclusive
+            .iter()
+            .chain(set.bycategory.values().flatten())
+        {
+            if calibrators.contains(name) {
+                continue;
+            }
+            let at_pos = pos.clone().or_else(|| at.and_then(|n| n.pos.clone()));
+            let msg = if CALIBRATORS.iter().any(|(n, _)| n == name) {
+                format!(
+                    "variations.shape: '{name}' is not in the calibrators (`calibrators: [{}]`); \
+                     add it there",
+                    calibrators
+                        .iter()
+                        .map(String::as_str)
+                        .chain([name.as_str()])
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                format!(
+                    "variations.shape: '{name}' is not a calibrator (shape variations name \
+                     the calibrator whose variations run, e.g. jet_calibration)"
+                )
+            };
+            return Err(ConfigError::new(at_pos, msg)
+                .with_suggestions(name, CALIBRATORS.iter().map(|(n, _)| *n)));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(text: &str) -> Node {
+        cortado_yaml::load_str(text, "t.yaml").unwrap()
+    }
+
+    #[test]
+    fn names_and_class_names_are_accepted_in_order() {
+        let n = node("[JetsCalibrator, met_type1_calibration]");
+        assert_eq!(
+            parse_calibrators(Some(&n)).unwrap(),
+            ["jet_calibration", "met_type1_calibration"]
+        );
+    }
+
+    #[test]
+    fn unknown_missing_and_misordered_calibrators_are_refused() {
+        for (text, want) in [
+            (
+                "[jet_calibrations]",
+                "unknown calibrator 'jet_calibrations'",
+            ),
+            ("[electron_scale_and_smearing]", "not in cortado yet"),
+            ("[met_type1_calibration]", "list jet_calibration before it"),
+            ("[jet_calibration, JetsCalibrator]", "listed twice"),
+        ] {
+            let e = parse_calibrators(Some(&node(text)))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+}

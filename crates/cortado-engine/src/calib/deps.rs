@@ -1,0 +1,65 @@
+//! What a shape variation changes: the definitions and cuts that read a
+//! calibrated collection or the MET, directly or through other
+//! definitions. The rest is evaluated once per chunk and shared by every
+//! pass.
+
+use std::collections::BTreeSet;
+
+use cortado_expr::check::{TExpr, TKind};
+
+use crate::plan::PlannedDef;
+
+/// Whether `e` reads any of `names`.
+pub(crate) fn reads_any(e: &TExpr, names: &BTreeSet<String>) -> bool {
+    let here = match &e.kind {
+        TKind::Name(n) => names.contains(n),
+        _ => false,
+    };
+    here || children(e).iter().any(|c| reads_any(c, names))
+}
+
+/// The sub-expressions of `e`.
+fn children(e: &TExpr) -> Vec<&TExpr> {
+    match &e.kind {
+        TKind::List(items) => items.iter().collect(),
+        TKind::Field(x, _)
+        | TKind::RecField(x, _)
+        | TKind::Unary(_, x)
+        | TKind::Cast(_, x)
+        | TKind::Slice(x, _, _)
+        | TKind::Pick(x, _)
+        | TKind::PickValue(x, _) => vec![x],
+        TKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+        TKind::Select(x, m) => vec![x, m],
+        TKind::Call(_, args) => args.iter().collect(),
+        TKind::Lit(_)
+        | TKind::Str(_)
+        | TKind::Branch(_)
+        | TKind::JaggedBranch(_, _)
+        | TKind::Name(_) => Vec::new(),
+    }
+}
+
+/// The names whose values differ between passes: `replaced` (the calibrated
+/// collections and MET), the names a workflow hook defines (a hook may read
+/// anything), and every definition reading one of them, in order. Returns
+/// them and, per definition of `defs`, whether it is one.
+pub(crate) fn varying(
+    defs: &[PlannedDef],
+    replaced: &BTreeSet<String>,
+    hook_names: impl IntoIterator<Item = String>,
+) -> (BTreeSet<String>, Vec<bool>) {
+    let mut tainted: BTreeSet<String> = replaced.clone();
+    tainted.extend(hook_names);
+    let mut flags = Vec::with_capacity(defs.len());
+    for d in defs {
+        // `Coll.field = …` extends a collection: it varies with it too
+        let varies =
+            reads_any(&d.expr, &tainted) || (d.field.is_some() && tainted.contains(&d.name));
+        if varies {
+            tainted.insert(d.name.clone());
+        }
+        flags.push(varies);
+    }
+    (tainted, flags)
+}

@@ -1,0 +1,373 @@
+//! Calibrators in the chunk pipeline (PocketCoffea §9): which collections a
+//! dataset calibrates, which shape variations it runs, and the branches
+//! they read — planned before any event is read ([`plan_calibration`]);
+//! the per-chunk calibration and the calibrated collections of each pass
+//! are in [`chunk`].
+//!
+//! The calibrated `Jet` (and `FatJet`, `CorrT1METJet`) replace the NanoAOD
+//! collections of the same name for everything after the skim: their pt,
+//! mass and rawFactor are float64 (as PocketCoffea's calibrated
+//! collections), their objects re-sorted by pt when the parameters say so.
+//! The MET record's pt and phi are the type-1 MET's.
+
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use cortado_calibration::{
+    jet_calibrations, met_calibration, DatasetKind, JetCalibSpec, JetCalibrator, MetCalibSpec,
+    MET_VARIATIONS,
+};
+use cortado_config::{AnalysisConfig, Dataset};
+use cortado_expr::types::{Prim, Schema, Ty};
+use cortado_yaml::ConfigError;
+
+pub(crate) mod btag;
+pub(crate) mod chunk;
+pub(crate) mod deps;
+
+/// The calibrated fields of a jet collection.
+pub(crate) const JET_FIELDS: [&str; 3] = ["pt", "mass", "rawFactor"];
+
+/// One jet collection to calibrate.
+#[derive(Debug, Clone)]
+pub struct JetColl {
+    /// The collection (`Jet`).
+    pub collection: String,
+    /// Its counter branch (`nJet`).
+    pub counter: String,
+    /// The calibration.
+    pub spec: JetCalibSpec,
+    /// The calibrator (corrections found and checked), built for the
+    /// collections the analysis reads ([`finish`]): a collection it never
+    /// reads needs no correction file.
+    pub calibrator: Option<Arc<JetCalibrator>>,
+    /// The stored pt is raw (`CorrT1METJet_rawPt`) rather than corrected
+    /// with a rawFactor.
+    pub raw_pt: bool,
+    /// `rawMass` is stored (with `raw_pt`).
+    pub raw_mass: bool,
+    /// `muonSubtrDeltaPhi` is stored.
+    pub muon_dphi: bool,
+    /// Jets are matched to `GenJet` through `genJetIdx` (simulation with
+    /// JER smearing).
+    pub gen: bool,
+}
+
+/// The type-1 MET of a dataset.
+#[derive(Debug, Clone)]
+pub struct MetPlan {
+    /// The parameters' `met_calibration[year]`.
+    pub spec: MetCalibSpec,
+    /// Indices in [`CalibPlan::jets`] of the collections summed in the
+    /// type-1 MET (none when the calibration is off: the MET is then the
+    /// raw MET, as PocketCoffea's).
+    pub jets: Vec<usize>,
+    /// Whether the unclustered-energy deltas are stored.
+    pub unclustered: bool,
+}
+
+/// A shape variation a dataset runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapeVariation {
+    /// Its name on the `variation` axis (`AK4PFchs_JES_TotalUp`, `unclust_EnUp`).
+    pub name: String,
+    /// The calibrator providing it.
+    pub calibrator: String,
+    /// The categories it fills (`None`: all).
+    pub categories: Option<BTreeSet<String>>,
+}
+
+/// The calibrations of one dataset.
+#[derive(Debug, Clone, Default)]
+pub struct CalibPlan {
+    /// The jet collections, in the parameters' order.
+    pub jets: Vec<JetColl>,
+    /// The MET, when `met_type1_calibration` runs.
+    pub met: Option<MetPlan>,
+    /// The shape variations, in the order they run (after the nominal pass).
+    pub variations: Vec<ShapeVariation>,
+    /// The rho branch.
+    pub rho: String,
+}
+
+impl CalibPlan {
+    /// The names the calibration replaces (calibrated collections, MET).
+    pub fn replaced_names(&self) -> BTreeSet<String> {
+        let mut s: BTreeSet<String> = self.jets.iter().map(|j| j.collection.clone()).collect();
+        if let Some(m) = &self.met {
+            s.insert(m.spec.met.clone());
+        }
+        s
+    }
+}
+
+/// The calibrators a sample's shape variations ask for, each with the
+/// categories it fills (`None`: every category).
+fn requested(cfg: &AnalysisConfig, sample: &str) -> BTreeMap<String, Option<BTreeSet<String>>> {
+    let mut out: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+    let sets = std::iter::once(&cfg.shape_variations.common)
+        .chain(cfg.shape_variations.bysample.get(sample));
+    for set in sets {
+        for (name, _) in &set.inclusive {
+            out.insert(name.clone(), None);
+        }
+        for (cat, list) in &set.bycategory {
+            for (name, _) in list {
+                match out.entry(name.clone()) {
+                    Entry::Vacant(v) => {
+                        v.insert(Some(BTreeSet::from([cat.clone()])));
+                    }
+                    Entry::Occupied(mut o) => {
+                        if let Some(c) = o.get_mut() {
+                            c.insert(cat.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The calibration of dataset `ds` (`None` without calibrators), with the
+/// calibrated fields' types (float64) set in `schema`. Every correction is
+/// found and checked here; a collection the file lacks is not calibrated.
+pub(crate) fn plan_calibration(
+    cfg: &AnalysisConfig,
+    ds: &Dataset,
+    schema: &mut Schema,
+) -> Result<Option<CalibPlan>, ConfigError> {
+    if cfg.calibrators.is_empty() {
+        return Ok(None);
+    }
+    let ctx = |e: ConfigError| e.context(format!("dataset {}", ds.name));
+    let wanted = requested(cfg, &ds.sample);
+    let mut plan = CalibPlan {
+        rho: if schema.branches.contains_key("Rho_fixedGridRhoFastjetAll") {
+            "Rho_fixedGridRhoFastjetAll".into()
+        } else {
+            "fixedGridRhoFastjetAll".into()
+        },
+        ..CalibPlan::default()
+    };
+    if cfg.calibrators.iter().any(|c| c == "jet_calibration") {
+        let kind = DatasetKind {
+            year: &ds.year,
+            is_mc: ds.is_mc,
+            era: ds.era.as_deref(),
+            do_variations: ds.is_mc && wanted.contains_key("jet_calibration"),
+        };
+        for c in jet_calibrations(&cfg.params, kind).map_err(ctx)? {
+            let Some(Ty::Coll(id)) = schema.names.get(&c.collection).cloned() else {
+                continue; // the files have no such collection
+            };
+            let Some((counter, _)) = schema.base.get(&id).cloned() else {
+                continue;
+            };
+            let fields = &mut schema.colls[id].fields;
+            let raw_pt = !fields.contains_key("pt") && fields.contains_key("rawPt");
+            let gen = ds.is_mc && c.spec.apply_jer && fields.contains_key("genJetIdx");
+            let raw_mass = fields.contains_key("rawMass");
+            let muon_dphi = fields.contains_key("muonSubtrDeltaPhi");
+            for f in JET_FIELDS {
+                fields.insert(f.to_string(), Prim::F64);
+            }
+            plan.jets.push(JetColl {
+                collection: c.collection,
+                counter,
+                spec: c.spec,
+                calibrator: None,
+                raw_pt,
+                raw_mass,
+                muon_dphi,
+                gen,
+            });
+        }
+    }
+    if cfg.calibrators.iter().any(|c| c == "met_type1_calibration") {
+        let spec = met_calibration(&cfg.params, &ds.year, ds.is_mc).map_err(ctx)?;
+        if let Some(Ty::Rec(id)) = schema.names.get(&spec.met).cloned() {
+            let jets = if spec.active {
+                [&spec.jet, &spec.corr_t1_met_jet]
+                    .iter()
+                    .filter_map(|name| plan.jets.iter().position(|j| &j.collection == *name))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let fields = &mut schema.recs[id].fields;
+            let unclustered = fields.contains_key("MetUnclustEnUpDeltaX");
+            for f in ["pt", "phi"] {
+                fields.insert(f.to_string(), Prim::F64);
+            }
+            plan.met = Some(MetPlan {
+                spec,
+                jets,
+                unclustered,
+            });
+        }
+    }
+    if ds.is_mc {
+        plan.variations = variations(&plan, &wanted);
+    }
+    Ok(Some(plan))
+}
+
+/// The shape variations of a dataset, in order: each jet calibrator's
+/// (collections merged for variations share their names), then the MET's.
+fn variations(
+    plan: &CalibPlan,
+    wanted: &BTreeMap<String, Option<BTreeSet<String>>>,
+) -> Vec<ShapeVariation> {
+    let mut out: Vec<ShapeVariation> = Vec::new();
+    let mut push = |name: String, calibrator: &str| {
+        if let Some(cats) = wanted.get(calibrator) {
+            if !out.iter().any(|v| v.name == name) {
+                out.push(ShapeVariation {
+                    name,
+                    calibrator: calibrator.to_string(),
+                    categories: cats.clone(),
+                });
+            }
+        }
+    };
+    for j in &plan.jets {
+        for name in j.spec.variation_names() {
+            push(name, "jet_calibration");
+        }
+    }
+    if plan.met.is_some() {
+        for name in MET_VARIATIONS {
+            push(name.to_string(), "met_type1_calibration");
+        }
+    }
+    out
+}
+
+/// Keeps the calibrations the analysis uses (`branches`: what it reads):
+/// a jet collection it reads, or one the type-1 MET of a MET it reads sums;
+/// then adds the branches the calibrations read. An input branch the files
+/// lack is an error naming it and the calibration.
+pub(crate) fn finish(
+    plan: &mut CalibPlan,
+    branches: &mut BTreeSet<String>,
+    schema: &Schema,
+    ds: &Dataset,
+) -> Result<(), ConfigError> {
+    let reads = |prefix: &str| {
+        let p = format!("{prefix}_");
+        branches.iter().any(|b| b.starts_with(&p))
+    };
+    if plan.met.as_ref().is_some_and(|m| !reads(&m.spec.met)) {
+        plan.met = None;
+    }
+    let met_jets: BTreeSet<usize> = plan.met.iter().flat_map(|m| m.jets.clone()).collect();
+    let keep: Vec<bool> = (0..plan.jets.len())
+        .map(|i| met_jets.contains(&i) || reads(&plan.jets[i].collection))
+        .collect();
+    let new_index: Vec<Option<usize>> = keep
+        .iter()
+        .scan(0usize, |n, &k| {
+            let r = k.then_some(*n);
+            *n += k as usize;
+            Some(r)
+        })
+        .collect();
+    if let Some(m) = plan.met.as_mut() {
+        m.jets = m.jets.iter().filter_map(|&i| new_index[i]).collect();
+    }
+    let mut i = 0;
+    plan.jets.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    let provided: BTreeSet<String> = plan
+        .jets
+        .iter()
+        .flat_map(|j| j.spec.variation_names())
+        .chain(
+            plan.met
+                .iter()
+                .flat_map(|_| MET_VARIATIONS.iter().map(|s| s.to_string())),
+        )
+        .collect();
+    plan.variations.retain(|v| provided.contains(&v.name));
+    for j in &mut plan.jets {
+        let c = JetCalibrator::new(&j.spec)
+            .map_err(|e| ConfigError::new(ds.pos.clone(), format!("dataset {}: {e}", ds.name)))?;
+        j.calibrator = Some(Arc::new(c));
+    }
+    for (name, what) in input_branches(plan) {
+        if !schema.branches.contains_key(&name) && !schema.has_jagged_branch(&name) {
+            return Err(ConfigError::new(
+                ds.pos.clone(),
+                format!(
+                    "dataset {}: {what} needs branch '{name}', which the dataset's files do not have",
+                    ds.name
+                ),
+            ));
+        }
+        branches.insert(name);
+    }
+    Ok(())
+}
+
+/// The branches the calibrations read, each with the calibration reading it.
+fn input_branches(plan: &CalibPlan) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let needs_event = plan.jets.iter().any(|j| j.spec.smears());
+    for j in &plan.jets {
+        let what = j.spec.context();
+        let c = &j.collection;
+        let mut names: Vec<String> = vec![j.counter.clone()];
+        if j.raw_pt {
+            names.push(format!("{c}_rawPt"));
+            if j.raw_mass {
+                names.push(format!("{c}_rawMass"));
+            }
+        } else {
+            names.extend(["pt", "mass", "rawFactor"].map(|f| format!("{c}_{f}")));
+        }
+        names.extend(["eta", "phi", "area"].map(|f| format!("{c}_{f}")));
+        names.push(plan.rho.clone());
+        if j.gen {
+            names.extend([
+                format!("{c}_genJetIdx"),
+                "nGenJet".into(),
+                "GenJet_pt".into(),
+            ]);
+        }
+        names.push("run".into());
+        if needs_event {
+            names.push("event".into());
+        }
+        out.extend(names.into_iter().map(|n| (n, what.clone())));
+    }
+    if let Some(m) = &plan.met {
+        let what = "the type-1 MET calibration (met_type1_calibration)".to_string();
+        let (raw, met) = (&m.spec.raw_met, &m.spec.met);
+        let mut names = vec![format!("{raw}_pt"), format!("{raw}_phi")];
+        let varies = plan
+            .variations
+            .iter()
+            .any(|v| v.calibrator == "met_type1_calibration");
+        if m.unclustered || varies {
+            names.push(format!("{met}_MetUnclustEnUpDeltaX"));
+            names.push(format!("{met}_MetUnclustEnUpDeltaY"));
+        }
+        for &i in &m.jets {
+            let c = &plan.jets[i].collection;
+            names.push(format!("{c}_muonSubtrFactor"));
+            if *c == m.spec.jet {
+                names.push(format!("{c}_chEmEF"));
+                names.push(format!("{c}_neEmEF"));
+            }
+            if plan.jets[i].muon_dphi {
+                names.push(format!("{c}_muonSubtrDeltaPhi"));
+            }
+        }
+        out.extend(names.into_iter().map(|n| (n, what.clone())));
+    }
+    out
+}
