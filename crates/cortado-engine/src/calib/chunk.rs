@@ -86,18 +86,20 @@ impl ChunkCalib {
     /// Calibrates the events of `env` (after the skim): every jet
     /// collection of `plan`, and the type-1 MET's per-chunk inputs.
     pub(crate) fn prepare(plan: &CalibPlan, env: &Env) -> R<ChunkCalib> {
-        let rho = branch(env, &plan.rho)?;
-        let rho = f32s(&rho, &plan.rho)?;
-        let run: Vec<u32> = ints(&*branch(env, "run")?, "run")?;
-        let needs_event = plan.jets.iter().any(|j| j.spec.smears());
-        let event: Vec<u64> = if needs_event {
-            ints(&*branch(env, "event")?, "event")?
-        } else {
-            vec![0; env.len()]
-        };
         let mut jets = Vec::new();
-        for j in &plan.jets {
-            jets.push(calibrate(j, env, rho, &run, &event)?);
+        if !plan.jets.is_empty() {
+            let rho = branch(env, &plan.rho)?;
+            let rho = f32s(&rho, &plan.rho)?;
+            let run: Vec<u32> = ints(&*branch(env, "run")?, "run")?;
+            let needs_event = plan.jets.iter().any(|j| j.spec.smears());
+            let event: Vec<u64> = if needs_event {
+                ints(&*branch(env, "event")?, "event")?
+            } else {
+                vec![0; env.len()]
+            };
+            for j in &plan.jets {
+                jets.push(calibrate(j, env, rho, &run, &event)?);
+            }
         }
         let met = match &plan.met {
             None => None,
