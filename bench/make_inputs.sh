@@ -18,3 +18,13 @@ for c in lzma9 zstd5; do
   mv "$f.tmp.root" "$f"
 done
 ls -l "$out"
+# the systematics benchmark (syst_bench.py): simulated tt̄ with the systematics branches and the
+# type-1 MET inputs, from this repository's copy of the generator
+tt_events=${TT_EVENTS:-100000}
+f="$out/tt_syst_${tt_events}_zstd5.root"
+if [ -s "$f" ]; then echo "exists: $f"; else
+  echo "writing $f"
+  "$ROOTPY" -W ignore "$here/../tools/gen_synthetic_nanoaod.py" --process tt --events "$tt_events" \
+      --seed 202 --compression zstd5 --autoflush 10000 --systematics-branches --met-branches --out "$f.tmp.root"
+  mv "$f.tmp.root" "$f"
+fi

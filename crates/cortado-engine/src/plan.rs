@@ -158,10 +158,11 @@ pub struct DatasetPlan {
     pub lumi: f64,
     /// The calibrators and shape variations (`None`: no calibrators).
     pub calib: Option<Arc<CalibPlan>>,
-    /// Per definition of `defs`: whether a shape variation can change it
-    /// (it reads a calibrated collection or the MET, maybe through other
-    /// definitions). The others are evaluated once per chunk.
-    pub varying_defs: Vec<bool>,
+    /// What a shape variation can change (definitions reading a calibrated
+    /// collection or the MET, maybe through other definitions; cuts,
+    /// weights and histograms reading those): the rest is evaluated once
+    /// per chunk and shared by every pass.
+    pub varies: crate::calib::deps::Varies,
 }
 
 impl DatasetPlan {
@@ -537,7 +538,7 @@ pub fn plan_dataset(
     if ds.is_mc {
         branches.insert("genWeight".to_string());
     }
-    let mut varying_defs = vec![true; defs.len()];
+    let mut varies = crate::calib::deps::Varies::all(defs.len(), hists.len());
     if let Some(cp) = calib.as_mut() {
         let before: Vec<String> = cp.variations.iter().map(|v| v.name.clone()).collect();
         crate::calib::finish(cp, &mut branches, &raw_schema, ds)?;
@@ -563,7 +564,25 @@ pub fn plan_dataset(
             crate::calib::btag::add_jes_nominals(wp, cp, &mut non_c)?;
         }
         let hook_names = hook_defs.iter().map(|d| d.name.clone());
-        varying_defs = crate::calib::deps::varying(&defs, &cp.replaced_names(), hook_names).1;
+        let (tainted, flags) = crate::calib::deps::varying(&defs, &cp.replaced_names(), hook_names);
+        let reads = |e: &TExpr| crate::calib::deps::reads_any(e, &tainted);
+        let own_nominal = std::iter::once(&weights)
+            .chain(subsample_weights.values())
+            .flat_map(|w| w.inclusive.iter().chain(w.bycategory.values().flatten()))
+            .any(|t| matches!(t, WeightTerm::Correction(c) if !c.shape_nominal.is_empty()));
+        varies = crate::calib::deps::Varies {
+            defs: flags,
+            presel: presel.iter().any(|(_, e)| reads(e)),
+            categories: categories
+                .iter()
+                .chain(subsamples.iter())
+                .any(|(_, cuts)| cuts.iter().any(reads)),
+            weights: own_nominal || weight_exprs.iter().any(reads),
+            hists: hists
+                .iter()
+                .map(|h| h.axes.iter().any(|(_, t)| t.as_ref().is_none_or(reads)))
+                .collect(),
+        };
     }
     for b in &branches {
         if !raw_schema.branches.contains_key(b) && !raw_schema.has_jagged_branch(b) {
@@ -595,7 +614,7 @@ pub fn plan_dataset(
         branches: branches.into_iter().collect(),
         lumi,
         calib: calib.map(Arc::new),
-        varying_defs,
+        varies,
     })
 }
 

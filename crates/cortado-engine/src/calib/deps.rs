@@ -63,3 +63,43 @@ pub(crate) fn varying(
     }
     (tainted, flags)
 }
+
+/// What the shape variations of a dataset can change, decided before any
+/// event is read: a pass whose events, categories and weights are the
+/// nominal pass's copies the nominal histograms that read nothing varied,
+/// and is skipped altogether when no histogram reads anything varied.
+#[derive(Clone, Debug, Default)]
+pub struct Varies {
+    /// Per definition: whether a shape variation can change it.
+    pub defs: Vec<bool>,
+    /// Whether the preselection can change.
+    pub presel: bool,
+    /// Whether the categories or subsamples can change.
+    pub categories: bool,
+    /// Whether the weights can change (a weight reads a varied name, or
+    /// takes a nominal of its own in some shape passes: `sf_btag`).
+    pub weights: bool,
+    /// Per histogram of the plan: whether its values can change (a
+    /// histogram the workflow fills itself, `autofill: false`, counts as
+    /// changing).
+    pub hists: Vec<bool>,
+}
+
+impl Varies {
+    /// Everything can change (no dependency analysis: no calibrators).
+    pub fn all(defs: usize, hists: usize) -> Varies {
+        Varies {
+            defs: vec![true; defs],
+            presel: true,
+            categories: true,
+            weights: true,
+            hists: vec![true; hists],
+        }
+    }
+
+    /// Whether every pass has the nominal pass's events, categories and
+    /// weights.
+    pub fn same_events_and_weights(&self) -> bool {
+        !self.presel && !self.categories && !self.weights
+    }
+}

@@ -153,15 +153,22 @@ pub(super) fn fill_hists(
     out: &mut Output,
 ) -> R<()> {
     let (is_mc, ds) = (plan.dataset.is_mc, plan.dataset.name.as_str());
+    // in a shape pass with the nominal events and weights, the histograms
+    // no variation changes were copied from the nominal ones
+    let copied = pass.shape.is_some() && plan.varies.same_events_and_weights();
     let prepared: Vec<Prepared> = plan
         .hists
         .iter()
-        .filter(|h| {
+        .zip(&plan.varies.hists)
+        .filter(|(h, varies)| {
             pass.shape.is_none()
-                || h.variations
+                || (h
+                    .variations
                     .as_ref()
                     .is_some_and(|v| v.iter().any(|x| x == pass.name))
+                    && (**varies || !copied))
         })
+        .map(|(h, _)| h)
         .map(|h| {
             let vals = h
                 .axes

@@ -128,7 +128,7 @@ fn define(plan: &DatasetPlan, env: &mut Env, stage: Stage, shared: &mut Shared) 
         .enumerate()
         .filter(|(_, d)| d.stage == stage)
     {
-        let keep = reusable && !plan.varying_defs.get(i).copied().unwrap_or(true);
+        let keep = reusable && !plan.varies.defs.get(i).copied().unwrap_or(true);
         if keep {
             if let Some(v) = &shared[i] {
                 env.define(&d.name, v.clone());
@@ -208,7 +208,17 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
         name: &v.name,
         shape: Some(v),
     }));
+    let same = plan.varies.same_events_and_weights();
     for pass in passes {
+        if pass.shape.is_some() && same {
+            // the nominal pass's events, categories and weights: the
+            // histograms that read nothing varied are the nominal ones
+            copy_nominal_hists(plan, &pass, &mut out);
+            if !plan.varies.hists.iter().any(|&v| v) {
+                copy_nominal_counts(plan, &pass, &mut out);
+                continue;
+            }
+        }
         let mut penv = env.clone();
         calib
             .apply(cp, pass.name, &mut penv)
@@ -216,6 +226,66 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
         out = run_pass(plan, penv, wf, &pass, &mut shared, out)?;
     }
     Ok(out)
+}
+
+/// Copies, into the bin of shape variation `pass`, the nominal histograms
+/// of this chunk that no shape variation changes (see
+/// [`crate::calib::deps::Varies`]), in the categories the pass fills.
+fn copy_nominal_hists(plan: &DatasetPlan, pass: &Pass, out: &mut Output) {
+    for (h, varies) in plan.hists.iter().zip(&plan.varies.hists) {
+        let has = h
+            .variations
+            .as_ref()
+            .is_some_and(|v| v.iter().any(|x| x == pass.name));
+        if *varies || !has {
+            continue;
+        }
+        let Some(by_target) = out.variables.get_mut(&h.def.name) else {
+            continue;
+        };
+        for by_ds in by_target.values_mut() {
+            let Some(set) = by_ds.get_mut(&plan.dataset.name) else {
+                continue;
+            };
+            for (cat, by_var) in set.hists.iter_mut() {
+                if !pass.fills(cat) {
+                    continue;
+                }
+                if let Some(nominal) = by_var.get("nominal").cloned() {
+                    by_var.insert(pass.name.to_string(), nominal);
+                }
+            }
+        }
+    }
+}
+
+/// Copies the nominal pass's counts (preselection, categories, Σw, Σw²)
+/// of this chunk to shape variation `pass`, whose events, categories and
+/// weights are the nominal ones.
+fn copy_nominal_counts(plan: &DatasetPlan, pass: &Pass, out: &mut Output) {
+    let ds = &plan.dataset.name;
+    let name = pass.name.to_string();
+    if let Some(m) = out.cutflow.presel.get_mut(ds) {
+        if let Some(n) = m.get("nominal").copied() {
+            m.insert(name.clone(), n);
+        }
+    }
+    for by_ds in out.cutflow.categories.values_mut() {
+        for by_var in by_ds.get_mut(ds).into_iter().flat_map(|m| m.values_mut()) {
+            if let Some(n) = by_var.get("nominal").copied() {
+                by_var.insert(name.clone(), n);
+            }
+        }
+    }
+    for sums in [&mut out.sumw, &mut out.sumw2] {
+        for by_ds in sums.values_mut() {
+            for by_var in by_ds.get_mut(ds).into_iter().flat_map(|m| m.values_mut()) {
+                if let Some(s) = by_var.get("nominal").cloned() {
+                    by_var.insert(name.clone(), s);
+                }
+            }
+        }
+    }
 }
 
 /// Object preselection, counts, variables (each stage followed by its
