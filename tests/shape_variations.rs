@@ -248,3 +248,45 @@ fn shape_variations_do_not_depend_on_threads_or_chunking() {
         "the histograms depend on threads or chunking"
     );
 }
+
+#[test]
+#[ignore = "needs ../shared and python3"]
+fn jes_variations_equal_pocketcoffea() {
+    let dir = common::tmpdir("shape", "pocketcoffea");
+    let out_dir = dir.join("out");
+    common::run_ok(
+        "tests/configs/shape/zmumu_jes4.yaml",
+        out_dir.to_str().unwrap(),
+        &[],
+    );
+    let cand = dir.join("cortado.json");
+    std::fs::write(&cand, common::dump(&out_dir)).unwrap();
+    let (ref_adj, cand_adj) = (
+        dir.join("ref_adjusted.json"),
+        dir.join("cand_adjusted.json"),
+    );
+    let adjust = Command::new("python3")
+        .arg(common::root().join("tests/python/pocketcoffea_jes_differences.py"))
+        .arg(common::root().join("tests/reference/pocketcoffea_jes4/output.json.gz"))
+        .args([&cand, &ref_adj, &cand_adj])
+        .arg("JetGood")
+        .output()
+        .expect("python3 runs pocketcoffea_jes_differences.py");
+    assert!(
+        adjust.status.success(),
+        "{}",
+        String::from_utf8_lossy(&adjust.stderr)
+    );
+    let cmp = Command::new("python3")
+        .arg(shared().join("tools/compare_outputs.py"))
+        .args([&ref_adj, &cand_adj])
+        .output()
+        .expect("python3 runs compare_outputs.py");
+    let text = String::from_utf8_lossy(&cmp.stdout);
+    let last = text.lines().last().unwrap_or_default().to_string();
+    assert!(
+        cmp.status.success() && last.ends_with(" 0 failed"),
+        "cortado vs PocketCoffea with JES variations:\n{text}"
+    );
+    eprintln!("{}: {last}", String::from_utf8_lossy(&adjust.stdout).trim());
+}
