@@ -293,11 +293,6 @@ pub(crate) fn finish(
         )
         .collect();
     plan.variations.retain(|v| provided.contains(&v.name));
-    for j in &mut plan.jets {
-        let c = JetCalibrator::new(&j.spec)
-            .map_err(|e| ConfigError::new(ds.pos.clone(), format!("dataset {}: {e}", ds.name)))?;
-        j.calibrator = Some(Arc::new(c));
-    }
     for (name, what) in input_branches(plan) {
         if !schema.branches.contains_key(&name) && !schema.has_jagged_branch(&name) {
             return Err(ConfigError::new(
@@ -309,6 +304,21 @@ pub(crate) fn finish(
             ));
         }
         branches.insert(name);
+    }
+    for j in &mut plan.jets {
+        let c = JetCalibrator::new(&j.spec).map_err(|e| {
+            let hint = if j.spec.file.exists() {
+                String::new()
+            } else {
+                format!(
+                    " (the file is the parameter jets_calibration.jet_types.{}.{}.json_path: set it \
+                     to a local copy when /cvmfs is not mounted)",
+                    j.spec.jet_type, ds.year
+                )
+            };
+            ConfigError::new(ds.pos.clone(), format!("dataset {}: {e}{hint}", ds.name))
+        })?;
+        j.calibrator = Some(Arc::new(c));
     }
     Ok(())
 }

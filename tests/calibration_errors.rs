@@ -1,0 +1,127 @@
+//! A calibration that cannot run is refused by `cortado check` before any
+//! event is read, naming what is wrong: an unknown calibrator, a shape
+//! variation of a calibrator not in the sequence, a missing correction
+//! file, a JES source the file lacks (with the closest names), a JES
+//! variation without its b-tag SF, a branch the files lack. Runs on the tt̄
+//! example.
+
+mod common;
+
+/// Writes a configuration extending the tt̄ example (with `params`, an extra
+/// parameter file, when not empty) and runs `cortado check`.
+fn check(name: &str, body: &str, params: &str, base: &str) -> (bool, String) {
+    let dir = common::tmpdir("calib-errors", name);
+    let ex = common::root().join(base);
+    let mut text = format!("extends: {}\n{body}", ex.join("analysis.yaml").display());
+    if !params.is_empty() {
+        std::fs::write(dir.join("extra.yaml"), params).unwrap();
+        let p = ex.join("params");
+        text += &format!(
+            "parameters:\n  dirs: {{config_dir: {p}}}\n  files: [{p}/object_preselection.yaml, \
+             {p}/lumi.yaml, {p}/corrections.yaml, {}]\n",
+            dir.join("extra.yaml").display(),
+            p = p.display()
+        );
+    }
+    let cfg = dir.join("analysis.yaml");
+    std::fs::write(&cfg, text).unwrap();
+    let o = common::cortado(&["check", "--cfg", cfg.to_str().unwrap()]);
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn fails_with(name: &str, body: &str, params: &str, needles: &[&str]) {
+    let (ok, err) = check(name, body, params, "examples/ttbar");
+    assert!(!ok, "{name}: expected an error");
+    for n in needles {
+        assert!(err.contains(n), "{name}: missing {n:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn the_ttbar_example_is_valid() {
+    let (ok, err) = check("valid", "", "", "examples/ttbar");
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn unknown_and_missing_calibrators() {
+    fails_with(
+        "unknown",
+        "calibrators: [jet_calibrations]\n",
+        "",
+        &[
+            "unknown calibrator 'jet_calibrations'",
+            "did you mean 'jet_calibration'",
+        ],
+    );
+    fails_with(
+        "not-in-sequence",
+        "calibrators: [jet_calibration]\n",
+        "",
+        &["'met_type1_calibration' is not in the calibrators"],
+    );
+    fails_with(
+        "not-yet",
+        "calibrators: [jet_calibration, electron_scale_and_smearing]\n",
+        "",
+        &["'electron_scale_and_smearing'", "not in cortado yet"],
+    );
+}
+
+#[test]
+fn missing_file_and_unknown_jes_source() {
+    fails_with(
+        "missing-file",
+        "",
+        "jets_calibration:\n  jet_types:\n    AK4PFchs:\n      \"2018\":\n        json_path: /nonexistent/jet_jerc.json.gz\n",
+        &["jet calibration AK4PFchs (2018, MC)", "/nonexistent/jet_jerc.json.gz", "jets_calibration.jet_types.AK4PFchs.2018.json_path"],
+    );
+    fails_with(
+        "jes-source",
+        "",
+        "jets_calibration:\n  variations:\n    AK4PFchs:\n      \"2018\": [JES_Totl, JER]\n",
+        &[
+            "Summer19UL18_V5_MC_Totl_AK4PFchs",
+            "Summer19UL18_V5_MC_Total_AK4PFchs",
+        ],
+    );
+    fails_with(
+        "variation-name",
+        "",
+        "jets_calibration:\n  variations:\n    AK4PFchs:\n      \"2018\": [Total]\n",
+        &["unknown jet variation 'Total'", "JES_<source>"],
+    );
+}
+
+#[test]
+fn a_jes_variation_without_its_btag_sf() {
+    fails_with(
+        "btag-jes",
+        "",
+        "jets_calibration:\n  variations:\n    AK4PFchs:\n      \"2018\": [JES_FlavorPureBottom]\n",
+        &[
+            "sf_btag",
+            "AK4PFchs_JES_FlavorPureBottomUp",
+            "up_jesFlavorPureBottom",
+            "deepJet_shape",
+        ],
+    );
+}
+
+#[test]
+fn a_branch_the_files_lack() {
+    // the Z→μμ example's files have no Jet_area
+    let (ok, err) = check(
+        "no-area",
+        "calibrators: [jet_calibration]\n",
+        "",
+        "examples/zmumu",
+    );
+    assert!(!ok);
+    for n in ["Jet_area", "jet calibration AK4PFchs"] {
+        assert!(err.contains(n), "missing {n:?} in:\n{err}");
+    }
+}
