@@ -1,0 +1,220 @@
+//! The raw branches an analysis reads.
+
+use super::*;
+
+/// The raw branches an analysis needs: fields of NanoAOD collections reached
+/// through definitions, counters, event-level branches and records.
+pub(super) fn required_branches(
+    defs: &[PlannedDef],
+    skim: &[&TExpr],
+    exprs: &[&TExpr],
+    raw: &Schema,
+    hook_defs: &[HookDef],
+) -> BTreeSet<String> {
+    let mut need = BTreeSet::new();
+    // defined name -> the NanoAOD collections its objects come from
+    let mut sources: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for h in hook_defs {
+        let prefixes = h
+            .from
+            .iter()
+            .filter_map(|c| match raw.names.get(c) {
+                Some(Ty::Coll(id)) => raw.base.get(id).map(|(_, p)| p.clone()),
+                _ => None,
+            })
+            .collect();
+        sources.insert(h.name.clone(), prefixes);
+    }
+    // (collection, field) added by definitions
+    let mut added: BTreeSet<(String, String)> = BTreeSet::new();
+    let base_of = |name: &str| -> Option<(String, String)> {
+        match raw.names.get(name) {
+            Some(Ty::Coll(id)) => raw
+                .base
+                .get(id)
+                .map(|(counter, prefix)| (counter.clone(), prefix.clone())),
+            _ => None,
+        }
+    };
+    fn srcs(
+        e: &TExpr,
+        sources: &HashMap<String, BTreeSet<String>>,
+        base_of: &dyn Fn(&str) -> Option<(String, String)>,
+    ) -> BTreeSet<String> {
+        match &e.kind {
+            TKind::Name(n) => match sources.get(n) {
+                Some(s) => s.clone(),
+                None => base_of(n)
+                    .map(|(_, p)| BTreeSet::from([p]))
+                    .unwrap_or_default(),
+            },
+            TKind::JaggedBranch(_, _) => BTreeSet::new(),
+            TKind::Select(c, _)
+            | TKind::Slice(c, _, _)
+            | TKind::Pick(c, _)
+            | TKind::Field(c, _)
+            | TKind::PickValue(c, _) => srcs(c, sources, base_of),
+            TKind::Call(Func::Concat(_), parts) => parts
+                .iter()
+                .flat_map(|p| srcs(p, sources, base_of))
+                .collect(),
+            TKind::Call(Func::SortBy(_), args) => srcs(&args[0], sources, base_of),
+            _ => BTreeSet::new(),
+        }
+    }
+    let counter_of = |prefix: &str| -> Option<String> {
+        raw.base
+            .values()
+            .find(|(_, p)| p == prefix)
+            .map(|(c, _)| c.clone())
+    };
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        e: &TExpr,
+        need: &mut BTreeSet<String>,
+        sources: &HashMap<String, BTreeSet<String>>,
+        added: &BTreeSet<(String, String)>,
+        base_of: &dyn Fn(&str) -> Option<(String, String)>,
+        counter_of: &dyn Fn(&str) -> Option<String>,
+        raw: &Schema,
+    ) {
+        let field_of = |x: &TExpr, f: &str, need: &mut BTreeSet<String>| {
+            for s in srcs(x, sources, base_of) {
+                if !added.contains(&(s.clone(), f.to_string())) {
+                    need.insert(format!("{s}_{f}"));
+                }
+                if let Some(c) = counter_of(&s) {
+                    need.insert(c);
+                }
+            }
+        };
+        match &e.kind {
+            TKind::Branch(n) => {
+                need.insert(n.clone());
+            }
+            TKind::JaggedBranch(n, id) => {
+                need.insert(n.clone());
+                if let Some((c, _)) = raw.base.get(id) {
+                    need.insert(c.clone());
+                }
+            }
+            TKind::Name(n) if !sources.contains_key(n) => {
+                if let Some((c, _)) = base_of(n) {
+                    need.insert(c);
+                }
+            }
+            TKind::Field(x, f) => field_of(x, f, need),
+            TKind::RecField(x, f) => {
+                if let TKind::Name(n) = &x.kind {
+                    if !sources.contains_key(n) {
+                        if let Some(Ty::Rec(id)) = raw.names.get(n) {
+                            if let Some(prefix) = raw.rec_prefix.get(id) {
+                                need.insert(format!("{prefix}_{f}"));
+                            }
+                        }
+                    }
+                }
+            }
+            TKind::Call(
+                Func::DeltaR | Func::DeltaPhi | Func::DeltaRClean | Func::MinDeltaR,
+                args,
+            ) => {
+                for a in args.iter().take(2) {
+                    if let TKind::Name(n) = &a.kind {
+                        if let Some(Ty::Rec(id)) = raw.names.get(n) {
+                            if let Some(prefix) = raw.rec_prefix.get(id) {
+                                need.insert(format!("{prefix}_eta"));
+                                need.insert(format!("{prefix}_phi"));
+                            }
+                        }
+                    }
+                    field_of(a, "eta", need);
+                    field_of(a, "phi", need);
+                }
+            }
+            TKind::Call(Func::Dilepton, args) => {
+                for a in args {
+                    for f in ["pt", "eta", "phi", "mass", "charge"] {
+                        field_of(a, f, need);
+                    }
+                }
+            }
+            TKind::Call(Func::User(u), args) => {
+                need.extend(u.1.branches());
+                for a in args {
+                    for f in u.1.fields() {
+                        field_of(a, &f, need);
+                    }
+                }
+            }
+            TKind::Call(Func::SortBy(_), args) => {
+                if let TKind::Str(f) = &args[1].kind {
+                    field_of(&args[0], f, need);
+                }
+            }
+            _ => {}
+        }
+        // children
+        match &e.kind {
+            TKind::List(items) => items
+                .iter()
+                .for_each(|i| walk(i, need, sources, added, base_of, counter_of, raw)),
+            TKind::Field(x, _)
+            | TKind::RecField(x, _)
+            | TKind::Unary(_, x)
+            | TKind::Cast(_, x)
+            | TKind::Slice(x, _, _)
+            | TKind::Pick(x, _)
+            | TKind::PickValue(x, _) => walk(x, need, sources, added, base_of, counter_of, raw),
+            TKind::Binary { lhs, rhs, .. } => {
+                walk(lhs, need, sources, added, base_of, counter_of, raw);
+                walk(rhs, need, sources, added, base_of, counter_of, raw);
+            }
+            TKind::Select(x, m) => {
+                walk(x, need, sources, added, base_of, counter_of, raw);
+                walk(m, need, sources, added, base_of, counter_of, raw);
+            }
+            TKind::Call(_, args) => args
+                .iter()
+                .for_each(|a| walk(a, need, sources, added, base_of, counter_of, raw)),
+            _ => {}
+        }
+    }
+    // the skim runs before every definition: it reads the files' fields
+    for e in skim {
+        walk(e, &mut need, &sources, &added, &base_of, &counter_of, raw);
+    }
+    for d in defs {
+        walk(
+            &d.expr,
+            &mut need,
+            &sources,
+            &added,
+            &base_of,
+            &counter_of,
+            raw,
+        );
+        match &d.field {
+            Some(f) => {
+                // Coll.field: the collection keeps its sources
+                let s = sources.get(&d.name).cloned().unwrap_or_else(|| {
+                    base_of(&d.name)
+                        .map(|(_, p)| BTreeSet::from([p]))
+                        .unwrap_or_default()
+                });
+                for p in &s {
+                    added.insert((p.clone(), f.clone()));
+                }
+                sources.insert(d.name.clone(), s);
+            }
+            None => {
+                let s = srcs(&d.expr, &sources, &base_of);
+                sources.insert(d.name.clone(), s);
+            }
+        }
+    }
+    for e in exprs {
+        walk(e, &mut need, &sources, &added, &base_of, &counter_of, raw);
+    }
+    need
+}
