@@ -9,7 +9,7 @@ mod common;
 
 /// Writes a configuration extending the tt̄ example (with `params`, an extra
 /// parameter file, when not empty) and runs `cortado check`.
-fn check(name: &str, body: &str, params: &str, base: &str) -> (bool, String) {
+fn check(name: &str, body: &str, params: &str, base: &str) -> (bool, String, String) {
     let dir = common::tmpdir("calib-errors", name);
     let ex = common::root().join(base);
     let mut text = format!("extends: {}\n{body}", ex.join("analysis.yaml").display());
@@ -29,11 +29,12 @@ fn check(name: &str, body: &str, params: &str, base: &str) -> (bool, String) {
     (
         o.status.success(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
     )
 }
 
 fn fails_with(name: &str, body: &str, params: &str, needles: &[&str]) {
-    let (ok, err) = check(name, body, params, "examples/ttbar");
+    let (ok, err, _) = check(name, body, params, "examples/ttbar");
     assert!(!ok, "{name}: expected an error");
     for n in needles {
         assert!(err.contains(n), "{name}: missing {n:?} in:\n{err}");
@@ -41,9 +42,19 @@ fn fails_with(name: &str, body: &str, params: &str, needles: &[&str]) {
 }
 
 #[test]
-fn the_ttbar_example_is_valid() {
-    let (ok, err) = check("valid", "", "", "examples/ttbar");
+fn the_ttbar_example_is_valid_and_check_says_what_varies() {
+    let (ok, err, out) = check("valid", "", "", "examples/ttbar");
     assert!(ok, "{err}");
+    for line in [
+        "calibrated: Jet as AK4PFchs: JEC, JER (Summer19UL18_JRV2_MC), re-sorted by pt",
+        "calibrated: MET: type-1 from RawMET and Jet, CorrT1METJet",
+        "shape variations (12): AK4PFchs_JES_TotalUp",
+        "evaluated again in each shape variation: JetGood, BJetGood, nJetGood, nBJetGood, \
+         JetGood_Ht, the preselection",
+        "calibrated: MET: the raw MET (RawMET; the MET calibration is off)",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
 }
 
 #[test]
@@ -114,7 +125,7 @@ fn a_jes_variation_without_its_btag_sf() {
 #[test]
 fn a_branch_the_files_lack() {
     // the Z→μμ example's files have no Jet_area
-    let (ok, err) = check(
+    let (ok, err, _) = check(
         "no-area",
         "calibrators: [jet_calibration]\n",
         "",

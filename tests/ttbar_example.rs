@@ -81,3 +81,47 @@ fn the_ttbar_example_fills_every_variation() {
         "the result depends on the number of threads"
     );
 }
+
+#[test]
+fn data_take_the_jec_of_their_era_when_asked() {
+    // Run-2 data are not recalibrated by default (apply_jec_Data, met_calibration.apply_data);
+    // turned on, the data of era A get Summer19UL18_RunA_V5_DATA and the type-1 MET
+    let dir = common::tmpdir("ttbar", "data-jec");
+    let ex = common::root().join("examples/ttbar");
+    std::fs::write(
+        dir.join("extra.yaml"),
+        "jets_calibration:\n  apply_jec_Data:\n    \"2018\":\n      AK4PFchs: true\n\
+         met_calibration:\n  \"2018\":\n    apply_data: true\n",
+    )
+    .unwrap();
+    let p = ex.join("params");
+    let cfg = dir.join("analysis.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "extends: {}\nparameters:\n  dirs: {{config_dir: {p}}}\n  files: [{p}/object_preselection.yaml, \
+             {p}/lumi.yaml, {p}/corrections.yaml, {}]\n",
+            ex.join("analysis.yaml").display(),
+            dir.join("extra.yaml").display(),
+            p = p.display()
+        ),
+    )
+    .unwrap();
+    let check = common::ok(&["check", "--cfg", cfg.to_str().unwrap()]);
+    let data = check
+        .split("dataset DATA_SingleMuon_2018_EraA")
+        .nth(1)
+        .unwrap();
+    assert!(data.contains("calibrated: Jet as AK4PFchs: JEC"), "{data}");
+    assert!(!data.contains("JER"), "data are not smeared: {data}");
+    assert!(
+        data.contains("calibrated: MET: type-1 from RawMET and Jet"),
+        "{data}"
+    );
+    let out = dir.join("out");
+    common::run_ok(cfg.to_str().unwrap(), out.to_str().unwrap(), &[]);
+    let with: J = serde_json::from_str(&common::dump(&out)).unwrap();
+    let without = run("data-nojec", &[]);
+    let met = |v: &J| v["histograms"]["met_pt"]["DATA_SingleMuon"].clone();
+    assert!(met(&with) != met(&without), "the data's MET did not change");
+}

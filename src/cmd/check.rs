@@ -71,6 +71,41 @@ pub fn run(args: &CheckArgs, ext: &Extensions) -> Result<()> {
             p.branches.len(),
             p.branches.join(" ")
         );
+        if let Some(cp) = &p.calib {
+            for line in cp.describe() {
+                wln!(s, "  calibrated: {line}");
+            }
+            if !cp.variations.is_empty() {
+                let names: Vec<&str> = cp.variations.iter().map(|v| v.name.as_str()).collect();
+                wln!(
+                    s,
+                    "  shape variations ({}): {}",
+                    names.len(),
+                    names.join(", ")
+                );
+                let again: Vec<&str> = p
+                    .defs
+                    .iter()
+                    .zip(&p.varies.defs)
+                    .filter(|(_, v)| **v)
+                    .map(|(d, _)| d.name.as_str())
+                    .collect();
+                wln!(
+                    s,
+                    "  evaluated again in each shape variation: {}{}",
+                    if again.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        again.join(", ")
+                    },
+                    if p.varies.presel {
+                        ", the preselection"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
         if !p.weights.variations.is_empty() {
             wln!(
                 s,

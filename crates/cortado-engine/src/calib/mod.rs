@@ -92,6 +92,46 @@ pub struct CalibPlan {
 }
 
 impl CalibPlan {
+    /// A description for `cortado check`: what is calibrated and how.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .jets
+            .iter()
+            .map(|j| {
+                let s = &j.spec;
+                let mut steps = vec!["JEC".to_string()];
+                if s.smears() {
+                    steps.push(format!("JER ({})", s.jer.as_deref().unwrap_or("?")));
+                }
+                if s.sort_by_pt {
+                    steps.push("re-sorted by pt".into());
+                }
+                format!("{} as {}: {}", j.collection, s.jet_type, steps.join(", "))
+            })
+            .collect();
+        if let Some(m) = &self.met {
+            let from: Vec<&str> = m
+                .jets
+                .iter()
+                .map(|&i| self.jets[i].collection.as_str())
+                .collect();
+            out.push(if from.is_empty() {
+                format!(
+                    "{}: the raw MET ({}; the MET calibration is off)",
+                    m.spec.met, m.spec.raw_met
+                )
+            } else {
+                format!(
+                    "{}: type-1 from {} and {}",
+                    m.spec.met,
+                    m.spec.raw_met,
+                    from.join(", ")
+                )
+            });
+        }
+        out
+    }
+
     /// The names the calibration replaces (calibrated collections, MET).
     pub fn replaced_names(&self) -> BTreeSet<String> {
         let mut s: BTreeSet<String> = self.jets.iter().map(|j| j.collection.clone()).collect();

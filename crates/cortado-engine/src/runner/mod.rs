@@ -305,12 +305,16 @@ pub fn run(req: &RunRequest, ext: &Extensions, ui: &dyn Ui) -> Result<RunReport,
     }
     for p in &plans {
         log.line(&format!(
-            "dataset {} (sample {}, {}, {} files): reads {} branches",
+            "dataset {} (sample {}, {}, {} files): reads {} branches{}",
             p.dataset.name,
             p.dataset.sample,
             if p.dataset.is_mc { "MC" } else { "data" },
             p.dataset.files.len(),
-            p.branches.len()
+            p.branches.len(),
+            match p.calib.as_ref().map(|c| c.variations.len()) {
+                Some(n) if n > 0 => format!(", {n} shape variations"),
+                _ => String::new(),
+            }
         ));
     }
     write_atomic(
