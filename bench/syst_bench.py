@@ -18,6 +18,11 @@ The analyses:
   cannot evaluate the 2018 JRV2 scale factor) and four JES sources as shape variations
   (8 passes more): PocketCoffea's `calibrators=[JetsCalibrator]`, cortado's
   `calibrators: [jet_calibration]` (params: bench/pocketcoffea_syst/params/jets_bench.yaml);
+- `ttbar-weights`, `ttbar-jes4`: a tt̄ → ℓℓ analysis (the tt̄ example's objects and selection
+  without its MET cut, categories 0b/1b/2b, 8 histograms) with pileup, muon ID/isolation, b-tag
+  shape (sources hf, lf, cferr1) and pileup jet ID weights and their 12 variations, without and
+  with the JEC and the same four JES sources (PocketCoffea:
+  bench/pocketcoffea_syst/ttbar_config.py; cortado: the tt̄ example with these settings);
 - cortado only, the tt̄ example (examples/ttbar: 15 weights, 28 weight variations, JEC + JER,
   type-1 MET): `ttbar-nominal` without `variations.shape`, `ttbar-full` with its 12 shape
   variations (4 JES sources, JER, unclustered energy).
@@ -90,6 +95,21 @@ def prepare(file, cortado, shared):
           "calibrators: [jet_calibration]\n"
           "variations:\n  shape:\n    common: {inclusive: [jet_calibration]}\n")
     ttbar = os.path.join(ROOTDIR, "examples/ttbar/analysis.yaml")
+    ex = os.path.join(ROOTDIR, "examples/ttbar/params")
+    weights = "[pileup, sf_mu_id, sf_mu_iso, sf_btag, sf_jet_puId]"
+    tt_common = (
+        f"extends: {ttbar}\n{ds}"
+        "parameters:\n  dirs: {config_dir: " + ex + "}\n"
+        f"  files: [{ex}/object_preselection.yaml, {ex}/lumi.yaml, {ex}/corrections.yaml, {jets}]\n"
+        "preselections:\n  - name: dilepton_2jets\n    expr: >-\n"
+        "      nLeptonGood == 2 and nMuonGood >= 1 and ll.charge == 0\n"
+        "      and first(LeptonGood.pt) > 25 and ll.mass > 20 and nJetGood >= 2\n"
+        f"weights:\n  common:\n    inclusive: [genWeight, lumi, XS, {weights[1:]}\n"
+        f"variations:\n  weights:\n    common:\n      inclusive: {weights}\n"
+    )
+    write("ttbar-weights", tt_common + "  shape: null\ncalibrators: []\n")
+    write("ttbar-jes4", tt_common + "  shape:\n    common: {inclusive: [jet_calibration]}\n"
+          "calibrators: [jet_calibration]\n")
     write("ttbar-nominal", f"extends: {ttbar}\n{ds}variations:\n  shape: null\n")
     write("ttbar-full", f"extends: {ttbar}\n{ds}")
     return fileset, cfgs, events
@@ -132,13 +152,14 @@ def main():
             record(("cortado", name), dt)
         if "pocketcoffea" in skip:
             continue
-        for name, jes in (("weights", "0"), ("jes4", "1")):
+        for name, jes, config in (("weights", "0", "config.py"), ("jes4", "1", "config.py"),
+                                  ("ttbar-weights", "0", "ttbar_config.py"), ("ttbar-jes4", "1", "ttbar_config.py")):
             warm()
             out = os.path.join(WORK, f"pocketcoffea_{name}")
             env = dict(os.environ, ZMUMU_FILESET=fileset, ZMUMU_SAMPLES="TTTo2L2Nu", BENCH_JES=jes,
                        ZMUMU_CORRECTIONS=os.path.join(shared, "data/corrections/2018_UL"), COLUMNS="160")
             dt, _ = sh([a.pocketcoffea_python, "-W", "ignore", os.path.join(shared, "tools/pocket_coffea_offline.py"),
-                        "run", "--cfg", "config.py", "-ro", "run_options.yaml", "-o", out,
+                        "run", "--cfg", config, "-ro", "run_options.yaml", "-o", out,
                         "--executor", "iterative"], cwd=pc_dir, env=env)
             record(("PocketCoffea", name), dt)
 
@@ -148,11 +169,12 @@ def main():
     for (tool, name), t in med.items():
         print(f"{tool:<13} {name:<14} {t:8.2f} {events / t:10.0f} {statistics.median(rss[(tool, name)]):8.0f}")
     print("\ncost of the systematics (wall time with / without):")
-    for tool, (without, with_) in (("cortado", ("weights", "jes4")), ("PocketCoffea", ("weights", "jes4")),
-                                   ("cortado", ("ttbar-nominal", "ttbar-full"))):
+    pairs = [(tool, pair) for pair in (("weights", "jes4"), ("ttbar-weights", "ttbar-jes4"))
+             for tool in ("cortado", "PocketCoffea")] + [("cortado", ("ttbar-nominal", "ttbar-full"))]
+    for tool, (without, with_) in pairs:
         if (tool, with_) in med and (tool, without) in med:
             print(f"  {tool:<13} {with_} / {without}: {med[(tool, with_)] / med[(tool, without)]:.2f}x")
-    for name in ("weights", "jes4"):
+    for name in ("weights", "jes4", "ttbar-weights", "ttbar-jes4"):
         if ("PocketCoffea", name) in med:
             print(f"cortado is {med[('PocketCoffea', name)] / med[('cortado', name)]:.1f}x faster than "
                   f"PocketCoffea on '{name}'")
