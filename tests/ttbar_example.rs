@@ -125,3 +125,39 @@ fn data_take_the_jec_of_their_era_when_asked() {
     let met = |v: &J| v["histograms"]["met_pt"]["DATA_SingleMuon"].clone();
     assert!(met(&with) != met(&without), "the data's MET did not change");
 }
+
+#[test]
+fn shape_variations_by_category_and_by_sample() {
+    // jet variations in the 2b category only, and for tt̄ only; the MET's for every sample
+    let dir = common::tmpdir("ttbar", "bycat");
+    let cfg = dir.join("analysis.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "extends: {}\nvariations:\n  shape:\n    common:\n      inclusive: [met_type1_calibration]\n\
+             \x20   bysample:\n      TTTo2L2Nu:\n        bycategory: {{\"2b\": [jet_calibration]}}\n",
+            common::root().join("examples/ttbar/analysis.yaml").display()
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    common::run_ok(cfg.to_str().unwrap(), out_dir.to_str().unwrap(), &[]);
+    let out: J = serde_json::from_str(&common::dump(&out_dir)).unwrap();
+    let tt = &out["histograms"]["jets_pt"]["TTTo2L2Nu"]["TTTo2L2Nu_2018"];
+    // 2b: filled with the varied jets
+    assert!(sumw(&tt["2b"]["AK4PFchs_JES_TotalUp"]) > 0.0);
+    assert!(tt["2b"]["AK4PFchs_JES_TotalUp"] != tt["2b"]["nominal"]);
+    // 1b: the bin exists and stays empty, as PocketCoffea leaves it
+    assert!(sumw(&tt["1b"]["nominal"]) > 0.0);
+    assert_eq!(sumw(&tt["1b"]["AK4PFchs_JES_TotalUp"]), 0.0);
+    // the MET variations everywhere
+    assert!(sumw(&tt["1b"]["unclust_EnUp"]) > 0.0);
+    // Drell-Yan: its passes are the nominal and the MET's, no jet variation
+    let mut dy: Vec<&String> = out["cutflow"]["presel"]["DYJetsToLL_M-50_2018"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    dy.sort();
+    assert_eq!(dy, ["nominal", "unclust_EnDown", "unclust_EnUp"]);
+}
