@@ -136,3 +136,80 @@ fn a_branch_the_files_lack() {
         assert!(err.contains(n), "missing {n:?} in:\n{err}");
     }
 }
+
+#[test]
+fn raw_branches_of_a_calibrated_collection_after_the_skim() {
+    fails_with(
+        "raw-branch",
+        "workflow:\n  variables:\n    nMis: sum(Jet.eta != Jet_eta)\n",
+        "",
+        &["definition 'nMis' reads 'Jet_eta'", "write Jet.eta"],
+    );
+    // the skim runs before the calibration: there the files' branches are right
+    let (ok, err, _) = check(
+        "raw-skim",
+        "skim:\n  - {name: onejet, expr: \"sum(Jet_pt > 20) >= 1\"}\n",
+        "",
+        "examples/ttbar",
+    );
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn shape_variations_of_a_subsample_are_refused() {
+    fails_with(
+        "subsample",
+        "datasets:\n  subsamples:\n    TTTo2L2Nu:\n      hi: [nJetGood >= 3]\n\
+         variations:\n  shape:\n    bysample:\n      TTTo2L2Nu__hi: {inclusive: [jet_calibration]}\n",
+        "",
+        &["unknown sample 'TTTo2L2Nu__hi'", "did you mean 'TTTo2L2Nu'"],
+    );
+}
+
+#[test]
+fn puppi_met_takes_its_unclustered_shifts() {
+    // PuppiMET stores its unclustered-energy shifts as ptUnclusteredUp/Down (not
+    // MetUnclustEnUpDeltaX/Y): the type-1 PuppiMET varies with them
+    let dir = common::tmpdir("calib-errors", "puppi");
+    let jerc = common::root().join("examples/ttbar/corrections/jet_jerc.json.gz");
+    std::fs::write(
+        dir.join("params.yaml"),
+        format!(
+            "jets_calibration:\n  jet_types:\n    AK4PFchs:\n      \"2018\": &t\n        json_path: {}\n\
+             \x20       jer: Summer19UL18_JRV2_MC\n    AK4CorrT1METJetchs:\n      \"2018\": *t\n\
+             met_calibration:\n  \"2018\":\n    MET_collection: PuppiMET\n    RawMET_collection: RawPuppiMET\n",
+            jerc.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("fileset.json"),
+        format!(
+            "{{\"PF_2018\": {{\"metadata\": {{\"sample\": \"PF\", \"year\": \"2018\", \"isMC\": \"True\", \
+             \"xsec\": \"1.0\"}}, \"files\": [\"{}\"]}}}}",
+            common::root().join("tests/data/nanoaod/pfnano.root").display()
+        ),
+    )
+    .unwrap();
+    let cfg = dir.join("analysis.yaml");
+    std::fs::write(
+        &cfg,
+        "parameters:\n  files: [params.yaml]\ndatasets:\n  jsons: [fileset.json]\n\
+         calibrators: [jet_calibration, met_type1_calibration]\n\
+         workflow:\n  objects:\n    JetGood: Jet[Jet.pt > 30]\n\
+         skim: []\npreselections: []\ncategories: {all: [passthrough]}\n\
+         weights: {common: {inclusive: [genWeight]}}\n\
+         variations: {shape: {common: {inclusive: [met_type1_calibration]}}}\n\
+         histograms:\n  met:\n    axes: [{coll: PuppiMET, field: pt, bins: 5000, start: 0, stop: 500, label: met}]\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    common::run_ok(cfg.to_str().unwrap(), out.to_str().unwrap(), &[]);
+    let v: serde_json::Value = serde_json::from_str(&common::dump(&out)).unwrap();
+    let h = &v["histograms"]["met"]["PF"]["PF_2018"]["all"];
+    assert!(
+        h["unclust_EnUp"]["sumw"] != h["nominal"]["sumw"],
+        "PuppiMET did not vary"
+    );
+    assert!(h["unclust_EnDown"]["sumw"] != h["unclust_EnUp"]["sumw"]);
+}

@@ -161,3 +161,46 @@ fn shape_variations_by_category_and_by_sample() {
     dy.sort();
     assert_eq!(dy, ["nominal", "unclust_EnDown", "unclust_EnUp"]);
 }
+
+#[test]
+fn a_chunk_whose_nominal_selection_is_empty_keeps_every_variation() {
+    // a selection no nominal event passes but some varied ones do (HT in a narrow window)
+    let dir = common::tmpdir("ttbar", "empty-nominal");
+    let cfg = dir.join("analysis.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "extends: {}\ndatasets:\n  filter: {{samples: [TTTo2L2Nu]}}\n\
+             preselections:\n  - {{name: window, expr: \"nJetGood >= 2 and JetGood_Ht >= 224.0 and JetGood_Ht < 224.5\"}}\n",
+            common::root().join("examples/ttbar/analysis.yaml").display()
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    common::run_ok(cfg.to_str().unwrap(), out_dir.to_str().unwrap(), &[]);
+    let out: J = serde_json::from_str(&common::dump(&out_dir)).unwrap();
+    let presel = &out["cutflow"]["presel"]["TTTo2L2Nu_2018"];
+    assert_eq!(presel["nominal"], 0, "{presel}");
+    let passing: Vec<&String> = presel
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, n)| n.as_u64() != Some(0))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        !passing.is_empty(),
+        "no variation passes the window: {presel}"
+    );
+    // every histogram has all 41 variations in every category, the empty ones included
+    let h = &out["histograms"]["jets_pt"]["TTTo2L2Nu"]["TTTo2L2Nu_2018"];
+    for cat in ["0b", "1b", "2b"] {
+        let n = h[cat].as_object().map_or(0, |m| m.len());
+        assert_eq!(n, 41, "{cat}");
+        assert_eq!(sumw(&h[cat]["nominal"]), 0.0);
+    }
+    assert!(out["cutflow"]["2b"]["TTTo2L2Nu_2018"]["TTTo2L2Nu"]["nominal"].is_u64());
+    // and the UHI export has them all on its variation axis
+    let uhi = common::ok(&["dump", out_dir.to_str().unwrap(), "--uhi"]);
+    assert!(uhi.contains("AK4PFchs_JERUp") && uhi.contains("\"nominal\""));
+}

@@ -147,12 +147,14 @@ pub fn run(args: &DumpArgs) -> Result<()> {
 fn uhi_with_categories(hs: &cortado_engine::output::HistSet) -> serde_json::Value {
     use cortado_hist::{Axis, AxisKind, Hist, Storage};
     let cats: Vec<String> = hs.hists.keys().cloned().collect();
+    // every variation of any category (a shape variation may fill some only)
     let vars: Vec<String> = hs
         .hists
         .values()
-        .next()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
+        .flat_map(|m| m.keys().cloned())
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
+        .collect();
     let Some(first) = hs.hists.values().next().and_then(|m| m.values().next()) else {
         return json!(null);
     };

@@ -281,7 +281,7 @@ pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> 
             )?;
         }
         if let Some(s) = v.get("shape").filter(|n| n.value != Value::Null) {
-            shape_variations = parse_weights(s, &[], &cat_names, &all_samples, "variations.shape")?;
+            shape_variations = parse_weights(s, &[], &cat_names, &samples, "variations.shape")?;
         }
     }
     crate::calibrators::check_shape_variations(

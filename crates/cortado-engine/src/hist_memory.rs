@@ -137,7 +137,17 @@ fn variations(cfg: &AnalysisConfig, h: &HistDef, d: &cortado_config::Dataset) ->
         .keys()
         .filter(|name| h.only_variations.as_ref().is_none_or(|o| o.contains(name)))
         .count();
-    1 + n as u128
+    // the shape variations the sample asks for (at most: collections the
+    // files lack are not run)
+    let shape = crate::calib::shape_variation_names(cfg, d)
+        .into_iter()
+        .filter(|(name, calibrator)| {
+            h.only_variations
+                .as_ref()
+                .is_none_or(|o| o.contains(name) || o.contains(calibrator))
+        })
+        .count();
+    1 + n as u128 + shape as u128
 }
 
 /// The limit: `workflow_options.max_histogram_memory` (bytes, or a size such

@@ -163,7 +163,12 @@ impl ChunkCalib {
 /// Calibrates one jet collection of the chunk.
 fn calibrate(j: &JetColl, env: &Env, rho: &[f32], run: &[u32], event: &[u64]) -> R<Jets> {
     let c = &j.collection;
-    let base = env.base_coll(c, &j.counter).map_err(|e| e.0)?;
+    // the collection as the events have it (a hook after the skim may have
+    // redefined it)
+    let base = match env.get(c).map_err(|e| e.0)? {
+        Val::Coll(coll) => coll,
+        _ => return Err(format!("'{c}' is not a collection")),
+    };
     let get = |f: &str| field(&base, c, f);
     let (eta, phi, area) = (get("eta")?, get("phi")?, get("area")?);
     let name = |f: &str| format!("{c}_{f}");
@@ -240,13 +245,17 @@ fn type1(plan: &CalibPlan, m: &super::MetPlan, env: &Env, jets: &[Jets]) -> R<Ty
     let (raw, met) = (&m.spec.raw_met, &m.spec.met);
     let raw_pt = branch(env, &format!("{raw}_pt"))?;
     let raw_phi = branch(env, &format!("{raw}_phi"))?;
-    let deltas = if m.unclustered {
-        Some((
-            branch(env, &format!("{met}_MetUnclustEnUpDeltaX"))?,
-            branch(env, &format!("{met}_MetUnclustEnUpDeltaY"))?,
-        ))
-    } else {
-        None
+    // the unclustered shifts' columns, in UnclusteredKind::fields order
+    let uncl: Vec<(String, Arc<Arr>)> = match m.unclustered {
+        super::UnclusteredKind::None => Vec::new(),
+        kind => kind
+            .fields()
+            .iter()
+            .map(|f| {
+                let name = format!("{met}_{f}");
+                Ok((name.clone(), branch(env, &name)?))
+            })
+            .collect::<R<_>>()?,
     };
     let mut cols: Vec<MetCols> = Vec::new();
     for &i in &m.jets {
@@ -289,12 +298,19 @@ fn type1(plan: &CalibPlan, m: &super::MetPlan, env: &Env, jets: &[Jets]) -> R<Ty
             l1: j.calibration.l1_factor(),
         });
     }
-    let unclustered = match &deltas {
-        Some((dx, dy)) => Unclustered::Deltas {
-            dx: f32s(dx, &format!("{met}_MetUnclustEnUpDeltaX"))?,
-            dy: f32s(dy, &format!("{met}_MetUnclustEnUpDeltaY"))?,
+    let u = |i: usize| f32s(&uncl[i].1, &uncl[i].0);
+    let unclustered = match m.unclustered {
+        super::UnclusteredKind::Deltas => Unclustered::Deltas {
+            dx: u(0)?,
+            dy: u(1)?,
         },
-        None => Unclustered::None,
+        super::UnclusteredKind::Shifted => Unclustered::Shifted {
+            pt: u(0)?,
+            phi: u(1)?,
+            up: (u(2)?, u(3)?),
+            down: (u(4)?, u(5)?),
+        },
+        super::UnclusteredKind::None => Unclustered::None,
     };
     let inputs = MetInputs {
         raw_pt: f32s(&raw_pt, &format!("{raw}_pt"))?,

@@ -18,6 +18,22 @@ pub(crate) fn reads_any(e: &TExpr, names: &BTreeSet<String>) -> bool {
     here || children(e).iter().any(|c| reads_any(c, names))
 }
 
+/// The first jagged branch named by its file name (`Jet_pt`) whose
+/// collection is one of `colls` (the calibrated ones), if `e` reads one.
+pub(crate) fn raw_jagged_branch(
+    e: &TExpr,
+    colls: &BTreeSet<cortado_expr::types::CollId>,
+) -> Option<String> {
+    if let TKind::JaggedBranch(name, id) = &e.kind {
+        if colls.contains(id) {
+            return Some(name.clone());
+        }
+    }
+    children(e)
+        .into_iter()
+        .find_map(|c| raw_jagged_branch(c, colls))
+}
+
 /// The sub-expressions of `e`.
 fn children(e: &TExpr) -> Vec<&TExpr> {
     match &e.kind {

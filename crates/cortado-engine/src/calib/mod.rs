@@ -63,8 +63,39 @@ pub struct MetPlan {
     /// type-1 MET (none when the calibration is off: the MET is then the
     /// raw MET, as PocketCoffea's).
     pub jets: Vec<usize>,
-    /// Whether the unclustered-energy deltas are stored.
-    pub unclustered: bool,
+    /// How the MET collection stores its unclustered-energy shifts.
+    pub unclustered: UnclusteredKind,
+}
+
+/// How a MET collection stores its unclustered-energy shifts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnclusteredKind {
+    /// `MetUnclustEnUpDeltaX/Y` (`MET`).
+    Deltas,
+    /// `ptUnclusteredUp/Down`, `phiUnclusteredUp/Down` beside `pt`, `phi`
+    /// (`PuppiMET`).
+    Shifted,
+    /// Neither (the unclustered variations cannot run).
+    None,
+}
+
+impl UnclusteredKind {
+    /// The MET fields it reads.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            UnclusteredKind::Deltas | UnclusteredKind::None => {
+                &["MetUnclustEnUpDeltaX", "MetUnclustEnUpDeltaY"]
+            }
+            UnclusteredKind::Shifted => &[
+                "pt",
+                "phi",
+                "ptUnclusteredUp",
+                "phiUnclusteredUp",
+                "ptUnclusteredDown",
+                "phiUnclusteredDown",
+            ],
+        }
+    }
 }
 
 /// A shape variation a dataset runs.
@@ -170,6 +201,46 @@ fn requested(cfg: &AnalysisConfig, sample: &str) -> BTreeMap<String, Option<BTre
     out
 }
 
+/// The shape variations dataset `ds` asks for, with their calibrator, from
+/// the configuration and parameters alone (every collection of
+/// `jets_calibration.collection[year]`, whether the files have it or not):
+/// at most what [`plan_calibration`] runs. Empty on a parameter error (it is
+/// reported when the dataset is planned).
+pub(crate) fn shape_variation_names(cfg: &AnalysisConfig, ds: &Dataset) -> Vec<(String, String)> {
+    if !ds.is_mc || cfg.calibrators.is_empty() {
+        return Vec::new();
+    }
+    let wanted = requested(cfg, &ds.sample);
+    let mut out: Vec<(String, String)> = Vec::new();
+    if wanted.contains_key("jet_calibration")
+        && cfg.calibrators.iter().any(|c| c == "jet_calibration")
+    {
+        let kind = DatasetKind {
+            year: &ds.year,
+            is_mc: true,
+            era: ds.era.as_deref(),
+            do_variations: true,
+        };
+        for c in jet_calibrations(&cfg.params, kind).unwrap_or_default() {
+            for name in c.spec.variation_names() {
+                if !out.iter().any(|(n, _)| *n == name) {
+                    out.push((name, "jet_calibration".into()));
+                }
+            }
+        }
+    }
+    if wanted.contains_key("met_type1_calibration")
+        && cfg.calibrators.iter().any(|c| c == "met_type1_calibration")
+    {
+        out.extend(
+            MET_VARIATIONS
+                .iter()
+                .map(|n| (n.to_string(), "met_type1_calibration".into())),
+        );
+    }
+    out
+}
+
 /// The calibration of dataset `ds` (`None` without calibrators), with the
 /// calibrated fields' types (float64) set in `schema`. Every correction is
 /// found and checked here; a collection the file lacks is not calibrated.
@@ -237,7 +308,13 @@ pub(crate) fn plan_calibration(
                 Vec::new()
             };
             let fields = &mut schema.recs[id].fields;
-            let unclustered = fields.contains_key("MetUnclustEnUpDeltaX");
+            let unclustered = if fields.contains_key("MetUnclustEnUpDeltaX") {
+                UnclusteredKind::Deltas
+            } else if fields.contains_key("ptUnclusteredUp") {
+                UnclusteredKind::Shifted
+            } else {
+                UnclusteredKind::None
+            };
             for f in ["pt", "phi"] {
                 fields.insert(f.to_string(), Prim::F64);
             }
@@ -402,9 +479,9 @@ fn input_branches(plan: &CalibPlan) -> Vec<(String, String)> {
             .variations
             .iter()
             .any(|v| v.calibrator == "met_type1_calibration");
-        if m.unclustered || varies {
-            names.push(format!("{met}_MetUnclustEnUpDeltaX"));
-            names.push(format!("{met}_MetUnclustEnUpDeltaY"));
+        if m.unclustered != UnclusteredKind::None || varies {
+            // the unclustered variations need one kind; MET's is required when neither is stored
+            names.extend(m.unclustered.fields().iter().map(|f| format!("{met}_{f}")));
         }
         for &i in &m.jets {
             let c = &plan.jets[i].collection;

@@ -573,6 +573,32 @@ pub fn plan_dataset(
         for wp in subsample_weights.values_mut() {
             crate::calib::btag::add_jes_nominals(wp, cp, &mut non_c)?;
         }
+        check_raw_branches(
+            cp,
+            &raw_schema,
+            defs.iter()
+                .map(|d| (format!("definition '{}'", d.name), &d.expr))
+                .chain(
+                    presel
+                        .iter()
+                        .map(|(n, e)| (format!("preselection '{n}'"), e)),
+                )
+                .chain(
+                    categories
+                        .iter()
+                        .chain(subsamples.iter())
+                        .flat_map(|(n, cuts)| {
+                            cuts.iter().map(move |e| (format!("category '{n}'"), e))
+                        }),
+                )
+                .chain(hists.iter().flat_map(|h| {
+                    h.axes
+                        .iter()
+                        .filter_map(|(_, t)| t.as_ref())
+                        .map(|e| (format!("histogram '{}'", h.def.name), e))
+                }))
+                .chain(weight_exprs.iter().map(|e| ("a weight".to_string(), e))),
+        )?;
         let hook_names = hook_defs.iter().map(|d| d.name.clone());
         let (tainted, flags) = crate::calib::deps::varying(&defs, &cp.replaced_names(), hook_names);
         let reads = |e: &TExpr| crate::calib::deps::reads_any(e, &tainted);
@@ -626,6 +652,40 @@ pub fn plan_dataset(
         calib: calib.map(Arc::new),
         varies,
     })
+}
+
+/// After the skim, a calibrated collection (`Jet`) is re-sorted and has new
+/// pt, mass and rawFactor: its branches read by their file names (`Jet_pt`,
+/// `Jet_eta`) would be the files' jets, in the files' order, and combine
+/// silently with the calibrated ones. They are refused there (the skim,
+/// before the calibration, may use them).
+fn check_raw_branches<'a>(
+    cp: &CalibPlan,
+    raw: &Schema,
+    exprs: impl Iterator<Item = (String, &'a TExpr)>,
+) -> Result<(), ConfigError> {
+    let colls: BTreeSet<cortado_expr::types::CollId> = cp
+        .jets
+        .iter()
+        .filter_map(|j| match raw.names.get(&j.collection) {
+            Some(Ty::Coll(id)) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    for (what, e) in exprs {
+        if let Some(b) = crate::calib::deps::raw_jagged_branch(e, &colls) {
+            let (coll, field) = b.split_once('_').unwrap_or((b.as_str(), ""));
+            return Err(ConfigError::new(
+                None,
+                format!(
+                    "{what} reads '{b}', the files' {coll} — but the jet calibration replaces \
+                     {coll} after the skim (calibrated and re-sorted by pt), so the two would not \
+                     line up: write {coll}.{field}"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Compiles one definition of the workflow and adds its name (or field) to the schema.

@@ -296,6 +296,92 @@ pub(super) fn fill_hists(
     Ok(())
 }
 
+/// An empty histogram of `hp`.
+pub(super) fn empty_hist(hp: &HistPlan) -> Hist {
+    Hist::new(
+        hp.axes.iter().map(|(a, _)| a.clone()).collect(),
+        if hp.def.storage == "double" {
+            Storage::Double
+        } else {
+            Storage::Weight
+        },
+    )
+}
+
+/// Empty histograms and zero counts for pass `pass` when its preselection
+/// keeps no event of the chunk, so that every variation of the dataset has
+/// its entries whatever the chunk (PocketCoffea's histograms have every
+/// variation on their axis).
+pub(super) fn empty_pass(plan: &DatasetPlan, pass: &Pass, out: &mut Output) {
+    let ds = &plan.dataset.name;
+    let targets: Vec<String> = if plan.subsamples.is_empty() {
+        vec![plan.dataset.sample.clone()]
+    } else {
+        plan.subsamples.iter().map(|(n, _)| n.clone()).collect()
+    };
+    let mut counted = vec![plan.dataset.sample.clone()];
+    if !plan.subsamples.is_empty() {
+        counted.extend(targets.iter().cloned());
+    }
+    for (cat, _) in &plan.categories {
+        for t in &counted {
+            let at = |m: &mut Map4<u64>| {
+                m.entry(cat.clone())
+                    .or_default()
+                    .entry(ds.clone())
+                    .or_default()
+                    .entry(t.clone())
+                    .or_default()
+                    .entry(pass.name.to_string())
+                    .or_insert(0);
+            };
+            at(&mut out.cutflow.categories);
+            if plan.dataset.is_mc {
+                for sums in [&mut out.sumw, &mut out.sumw2] {
+                    sums.entry(cat.clone())
+                        .or_default()
+                        .entry(ds.clone())
+                        .or_default()
+                        .entry(t.clone())
+                        .or_default()
+                        .entry(pass.name.to_string())
+                        .or_default();
+                }
+            }
+        }
+    }
+    for hp in &plan.hists {
+        let vars: Vec<String> = match (&hp.variations, pass.shape) {
+            (None, None) => vec!["nominal".into()],
+            (Some(v), None) => v.clone(),
+            (Some(v), Some(s)) if v.contains(&s.name) => vec![s.name.clone()],
+            _ => continue,
+        };
+        for t in &targets {
+            let set = out
+                .variables
+                .entry(hp.def.name.clone())
+                .or_default()
+                .entry(t.clone())
+                .or_default()
+                .entry(ds.clone())
+                .or_insert_with(|| HistSet {
+                    has_variation_axis: hp.variations.is_some(),
+                    hists: BTreeMap::new(),
+                });
+            for cat in hp.categories.iter().filter(|c| pass.fills(c)) {
+                let by_var = set.hists.entry(cat.clone()).or_default();
+                for v in &vars {
+                    by_var.entry(v.clone()).or_insert_with(|| empty_hist(hp));
+                }
+            }
+        }
+    }
+}
+
+/// category → dataset → sample → variation → value.
+type Map4<T> = BTreeMap<String, BTreeMap<String, BTreeMap<String, BTreeMap<String, T>>>>;
+
 /// The chunk's histograms as the workflow's `fill_histograms_extra` sees them.
 pub(super) struct ExtraHists<'a> {
     pub(super) plan: &'a DatasetPlan,
@@ -309,7 +395,12 @@ pub(super) struct ExtraHists<'a> {
 
 impl ExtraFill for ExtraHists<'_> {
     fn categories(&self) -> Vec<(String, Vec<bool>)> {
-        self.cat_masks.to_vec()
+        // a shape variation asked for in some categories fills those only
+        self.cat_masks
+            .iter()
+            .filter(|(c, _)| self.pass.fills(c))
+            .cloned()
+            .collect()
     }
 
     fn samples(&self) -> Vec<(String, Option<Vec<bool>>)> {
@@ -380,20 +471,48 @@ impl ExtraFill for ExtraHists<'_> {
                 weights.len()
             ));
         }
-        let set = self
+        if !self.targets.iter().any(|(t, _)| t == sample) {
+            return Err(format!(
+                "histogram '{hist}': no sample '{sample}' in this chunk"
+            ));
+        }
+        if !hp.categories.iter().any(|c| c == category) || !self.pass.fills(category) {
+            return Err(format!(
+                "histogram '{hist}' is not filled in category '{category}'{}",
+                if self.pass.fills(category) {
+                    String::new()
+                } else {
+                    format!(" in the pass of {} (not asked for there)", self.pass.name)
+                }
+            ));
+        }
+        let known = hp
+            .variations
+            .as_ref()
+            .map_or(variation == "nominal", |v| v.iter().any(|x| x == variation));
+        if !known || self.pass.weight_variation(variation, self.plan).is_none() {
+            return Err(format!(
+                "histogram '{hist}' has no variation '{variation}' for this sample in the {} pass",
+                self.pass.name
+            ));
+        }
+        let h = self
             .out
             .variables
-            .get_mut(hist)
-            .and_then(|m| m.get_mut(sample))
-            .and_then(|m| m.get_mut(self.ds))
-            .ok_or_else(|| format!("histogram '{hist}': no sample '{sample}' in this chunk"))?;
-        let by_var = set
+            .entry(hist.to_string())
+            .or_default()
+            .entry(sample.to_string())
+            .or_default()
+            .entry(self.ds.to_string())
+            .or_insert_with(|| HistSet {
+                has_variation_axis: hp.variations.is_some(),
+                hists: BTreeMap::new(),
+            })
             .hists
-            .get_mut(category)
-            .ok_or_else(|| format!("histogram '{hist}' is not filled in category '{category}'"))?;
-        let h = by_var.get_mut(variation).ok_or_else(|| {
-            format!("histogram '{hist}' has no variation '{variation}' for this sample")
-        })?;
+            .entry(category.to_string())
+            .or_default()
+            .entry(variation.to_string())
+            .or_insert_with(|| empty_hist(hp));
         let mut idx = vec![0isize; values.len()];
         for (i, &w) in weights.iter().enumerate() {
             for (k, v) in values.iter().enumerate() {

@@ -309,6 +309,13 @@ fn select(
                 .or_default()
                 .insert(pass.name.to_string(), env.len() as u64);
             if env.is_empty() {
+                if plan
+                    .calib
+                    .as_ref()
+                    .is_some_and(|c| !c.variations.is_empty())
+                {
+                    hists::empty_pass(plan, pass, out);
+                }
                 return Ok(None);
             }
         }
