@@ -63,6 +63,15 @@ def sh(cmd, cwd=None, env=None, check=True):
     return dt, out
 
 
+def read_through(path):
+    """Reads a file (untimed) so that every measurement starts from a warm page cache: this
+    machine's kernel reclaims idle page cache (DAMON), and a peer's long run could leave the
+    next one reading from disk."""
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
+
+
 def prepare(file, cortado):
     os.makedirs(WORK, exist_ok=True)
     _, info = sh([cortado, "inspect", file, "--json"])
@@ -102,12 +111,7 @@ def main():
         sys.exit(f"{a.cortado} missing: cargo build --release")
     fileset, cfg = prepare(a.file, a.cortado)
     def warm():
-        """Reads the file (untimed) so that every measurement starts from a warm page cache: this
-        machine's kernel reclaims idle page cache (DAMON), and a peer's long run could leave the
-        next one reading from disk."""
-        with open(a.file, "rb") as f:
-            while f.read(1 << 24):
-                pass
+        read_through(a.file)
 
     results = {}  # (tool, threads) -> [wall seconds]
     events = None

@@ -39,7 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTDIR = os.path.dirname(HERE)
 WORK = os.path.join(HERE, "work", "syst")
 sys.path.insert(0, HERE)
-from analysis_bench import PEAK_RSS, sh  # noqa: E402
+from analysis_bench import PEAK_RSS, read_through, sh  # noqa: E402
 
 TT = {"sample": "TTTo2L2Nu", "year": "2018", "isMC": "True", "xsec": "88.29"}
 
@@ -131,9 +131,7 @@ def main():
     fileset, cfgs, events = prepare(a.file, a.cortado, shared)
 
     def warm():
-        with open(a.file, "rb") as f:
-            while f.read(1 << 24):
-                pass
+        read_through(a.file)
 
     times, rss = {}, {}
 

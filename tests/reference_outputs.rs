@@ -7,6 +7,8 @@
 //! `#[ignore]`d (`cargo test -- --include-ignored` runs them, as `.ci/run`
 //! does) and fail when it is missing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -69,23 +71,13 @@ fn check(config: &str, reference: &str, extra_run_args: &[&str]) {
         .map(|f| shared.join("reference").join(reference).join(f))
         .find(|p| p.exists())
         .unwrap();
-    let cmp = Command::new("python3")
-        .arg(shared.join("tools/compare_outputs.py"))
-        .args([
-            refpath.to_str().unwrap(),
-            cand.to_str().unwrap(),
-            "--columns",
-            "--allow-migrations",
-            "2",
-        ])
-        .output()
-        .expect("python3 runs compare_outputs.py");
-    let text = String::from_utf8_lossy(&cmp.stdout);
-    let last = text.lines().last().unwrap_or_default().to_string();
-    assert!(
-        cmp.status.success() && last.ends_with(" 0 failed"),
-        "{config} vs {reference}:\n{text}"
+    let (ok, last, text) = common::compare_outputs(
+        &shared,
+        &refpath,
+        &cand,
+        &["--columns", "--allow-migrations", "2"],
     );
+    assert!(ok, "{config} vs {reference}:\n{text}");
     eprintln!("{config}: {last}");
     std::fs::remove_dir_all(&out).ok();
 }

@@ -277,16 +277,7 @@ fn jes_variations_equal_pocketcoffea() {
         "{}",
         String::from_utf8_lossy(&adjust.stderr)
     );
-    let cmp = Command::new("python3")
-        .arg(shared().join("tools/compare_outputs.py"))
-        .args([&ref_adj, &cand_adj])
-        .output()
-        .expect("python3 runs compare_outputs.py");
-    let text = String::from_utf8_lossy(&cmp.stdout);
-    let last = text.lines().last().unwrap_or_default().to_string();
-    assert!(
-        cmp.status.success() && last.ends_with(" 0 failed"),
-        "cortado vs PocketCoffea with JES variations:\n{text}"
-    );
+    let (ok, last, text) = common::compare_outputs(&shared(), &ref_adj, &cand_adj, &[]);
+    assert!(ok, "cortado vs PocketCoffea with JES variations:\n{text}");
     eprintln!("{}: {last}", String::from_utf8_lossy(&adjust.stdout).trim());
 }

@@ -143,3 +143,26 @@ pub fn close(
         _ => diffs.push(format!("{path}: {a} vs {b}")),
     }
 }
+
+/// `../shared/tools/compare_outputs.py REFERENCE CANDIDATE EXTRA...`: whether
+/// nothing failed, and its last line (`N passed, M failed`) and whole report.
+pub fn compare_outputs(
+    shared: &Path,
+    reference: &Path,
+    candidate: &Path,
+    extra: &[&str],
+) -> (bool, String, String) {
+    let cmp = Command::new("python3")
+        .arg(shared.join("tools/compare_outputs.py"))
+        .args([reference, candidate])
+        .args(extra)
+        .output()
+        .expect("python3 runs compare_outputs.py");
+    let text = String::from_utf8_lossy(&cmp.stdout).into_owned();
+    let last = text.lines().last().unwrap_or_default().to_string();
+    (
+        cmp.status.success() && last.ends_with(" 0 failed"),
+        last,
+        text,
+    )
+}

@@ -102,6 +102,31 @@ pub struct TExpr {
     pub span: Span,
 }
 
+impl TExpr {
+    /// Its direct sub-expressions, in order (for walks over an expression:
+    /// the branches it reads, the names it depends on).
+    pub fn children(&self) -> Vec<&TExpr> {
+        match &self.kind {
+            TKind::List(items) => items.iter().collect(),
+            TKind::Field(x, _)
+            | TKind::RecField(x, _)
+            | TKind::Unary(_, x)
+            | TKind::Cast(_, x)
+            | TKind::Slice(x, _, _)
+            | TKind::Pick(x, _)
+            | TKind::PickValue(x, _) => vec![x],
+            TKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            TKind::Select(x, m) => vec![x, m],
+            TKind::Call(_, args) => args.iter().collect(),
+            TKind::Lit(_)
+            | TKind::Str(_)
+            | TKind::Branch(_)
+            | TKind::JaggedBranch(_, _)
+            | TKind::Name(_) => Vec::new(),
+        }
+    }
+}
+
 /// The kinds of typed expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TKind {

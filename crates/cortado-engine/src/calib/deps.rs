@@ -15,7 +15,7 @@ pub(crate) fn reads_any(e: &TExpr, names: &BTreeSet<String>) -> bool {
         TKind::Name(n) => names.contains(n),
         _ => false,
     };
-    here || children(e).iter().any(|c| reads_any(c, names))
+    here || e.children().iter().any(|c| reads_any(c, names))
 }
 
 /// The first jagged branch named by its file name (`Jet_pt`) whose
@@ -29,31 +29,9 @@ pub(crate) fn raw_jagged_branch(
             return Some(name.clone());
         }
     }
-    children(e)
+    e.children()
         .into_iter()
         .find_map(|c| raw_jagged_branch(c, colls))
-}
-
-/// The sub-expressions of `e`.
-fn children(e: &TExpr) -> Vec<&TExpr> {
-    match &e.kind {
-        TKind::List(items) => items.iter().collect(),
-        TKind::Field(x, _)
-        | TKind::RecField(x, _)
-        | TKind::Unary(_, x)
-        | TKind::Cast(_, x)
-        | TKind::Slice(x, _, _)
-        | TKind::Pick(x, _)
-        | TKind::PickValue(x, _) => vec![x],
-        TKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
-        TKind::Select(x, m) => vec![x, m],
-        TKind::Call(_, args) => args.iter().collect(),
-        TKind::Lit(_)
-        | TKind::Str(_)
-        | TKind::Branch(_)
-        | TKind::JaggedBranch(_, _)
-        | TKind::Name(_) => Vec::new(),
-    }
 }
 
 /// The names whose values differ between passes: `replaced` (the calibrated

@@ -154,30 +154,8 @@ pub(super) fn required_branches(
             }
             _ => {}
         }
-        // children
-        match &e.kind {
-            TKind::List(items) => items
-                .iter()
-                .for_each(|i| walk(i, need, sources, added, base_of, counter_of, raw)),
-            TKind::Field(x, _)
-            | TKind::RecField(x, _)
-            | TKind::Unary(_, x)
-            | TKind::Cast(_, x)
-            | TKind::Slice(x, _, _)
-            | TKind::Pick(x, _)
-            | TKind::PickValue(x, _) => walk(x, need, sources, added, base_of, counter_of, raw),
-            TKind::Binary { lhs, rhs, .. } => {
-                walk(lhs, need, sources, added, base_of, counter_of, raw);
-                walk(rhs, need, sources, added, base_of, counter_of, raw);
-            }
-            TKind::Select(x, m) => {
-                walk(x, need, sources, added, base_of, counter_of, raw);
-                walk(m, need, sources, added, base_of, counter_of, raw);
-            }
-            TKind::Call(_, args) => args
-                .iter()
-                .for_each(|a| walk(a, need, sources, added, base_of, counter_of, raw)),
-            _ => {}
+        for c in e.children() {
+            walk(c, need, sources, added, base_of, counter_of, raw);
         }
     }
     // the skim runs before every definition: it reads the files' fields

@@ -11,7 +11,7 @@ use cortado_expr::value::{Arr, Val};
 use cortado_expr::with_arr;
 use cortado_hist::{Hist, Storage};
 
-use super::{both, Pass};
+use super::{both, slot, Pass};
 use crate::ext::ExtraFill;
 use crate::output::{HistSet, Output};
 use crate::plan::{DatasetPlan, HistPlan};
@@ -325,28 +325,10 @@ pub(super) fn empty_pass(plan: &DatasetPlan, pass: &Pass, out: &mut Output) {
     }
     for (cat, _) in &plan.categories {
         for t in &counted {
-            let at = |m: &mut Map4<u64>| {
-                m.entry(cat.clone())
-                    .or_default()
-                    .entry(ds.clone())
-                    .or_default()
-                    .entry(t.clone())
-                    .or_default()
-                    .entry(pass.name.to_string())
-                    .or_insert(0);
-            };
-            at(&mut out.cutflow.categories);
+            slot(&mut out.cutflow.categories, cat, ds, t, pass.name);
             if plan.dataset.is_mc {
-                for sums in [&mut out.sumw, &mut out.sumw2] {
-                    sums.entry(cat.clone())
-                        .or_default()
-                        .entry(ds.clone())
-                        .or_default()
-                        .entry(t.clone())
-                        .or_default()
-                        .entry(pass.name.to_string())
-                        .or_default();
-                }
+                slot(&mut out.sumw, cat, ds, t, pass.name);
+                slot(&mut out.sumw2, cat, ds, t, pass.name);
             }
         }
     }
@@ -378,9 +360,6 @@ pub(super) fn empty_pass(plan: &DatasetPlan, pass: &Pass, out: &mut Output) {
         }
     }
 }
-
-/// category → dataset → sample → variation → value.
-type Map4<T> = BTreeMap<String, BTreeMap<String, BTreeMap<String, BTreeMap<String, T>>>>;
 
 /// The chunk's histograms as the workflow's `fill_histograms_extra` sees them.
 pub(super) struct ExtraHists<'a> {

@@ -449,6 +449,28 @@ fn run_pass(
     Ok(out)
 }
 
+/// category → dataset → sample → variation → value: the layout of the
+/// cutflow's category counts and of Σw, Σw².
+pub(super) type Map4<T> = BTreeMap<String, BTreeMap<String, BTreeMap<String, BTreeMap<String, T>>>>;
+
+/// The entry `(cat, ds, target, var)` of `m`, made (default) if missing.
+pub(super) fn slot<'a, T: Default>(
+    m: &'a mut Map4<T>,
+    cat: &str,
+    ds: &str,
+    target: &str,
+    var: &str,
+) -> &'a mut T {
+    m.entry(cat.to_string())
+        .or_default()
+        .entry(ds.to_string())
+        .or_default()
+        .entry(target.to_string())
+        .or_default()
+        .entry(var.to_string())
+        .or_default()
+}
+
 /// The cutflow per category, and Σw, Σw² with the nominal weights
 /// (simulation), for the whole sample and each subsample.
 fn count(
@@ -470,15 +492,7 @@ fn count(
         for (target, sm) in &count_targets {
             let mask = both(cm, sm.map(Vec::as_slice));
             let count = mask.iter().filter(|&&b| b).count() as u64;
-            out.cutflow
-                .categories
-                .entry(cat.clone())
-                .or_default()
-                .entry(ds.clone())
-                .or_default()
-                .entry(target.to_string())
-                .or_default()
-                .insert(pass.name.to_string(), count);
+            *slot(&mut out.cutflow.categories, cat, ds, target, pass.name) = count;
             if plan.dataset.is_mc {
                 let w = weight_for(target, cat, "nominal");
                 let (mut s1, mut s2) = (Sum::default(), Sum::default());
@@ -489,14 +503,7 @@ fn count(
                     }
                 }
                 for (which, v) in [(&mut out.sumw, s1), (&mut out.sumw2, s2)] {
-                    which
-                        .entry(cat.clone())
-                        .or_default()
-                        .entry(ds.clone())
-                        .or_default()
-                        .entry(target.to_string())
-                        .or_default()
-                        .insert(pass.name.to_string(), v);
+                    *slot(which, cat, ds, target, pass.name) = v;
                 }
             }
         }
