@@ -25,6 +25,8 @@ mod memory;
 mod output;
 mod progress;
 
+pub use cortado_config as config;
+pub use cortado_correction as correction;
 pub use cortado_engine::ext;
 pub use cortado_engine::runner;
 pub use cortado_expr::{eval, types, user, value};

@@ -20,7 +20,9 @@ pub struct CheckArgs {
 /// Runs the subcommand.
 pub fn run(args: &CheckArgs, ext: &Extensions) -> Result<()> {
     let t0 = std::time::Instant::now();
-    let cfg = cortado_config::load(&args.cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cfg = ext
+        .load_config(&args.cfg)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let plans = cortado_engine::run::plan_all(&cfg, ext).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut s = String::new();
     wln!(

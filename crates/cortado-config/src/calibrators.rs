@@ -23,14 +23,25 @@ const NOT_YET: &[(&str, &str)] = &[
 
 /// The `calibrators:` list: names (or PocketCoffea class names) of the
 /// calibrators to run, in order. `met_type1_calibration` needs
-/// `jet_calibration` before it (it sums the calibrated jets).
-pub(crate) fn parse_calibrators(n: Option<&Node>) -> Result<Vec<String>, ConfigError> {
+/// `jet_calibration` before it (it sums the calibrated jets). `user` names
+/// the calibrators a binary built on cortado adds (written in Rust).
+pub(crate) fn parse_calibrators(
+    n: Option<&Node>,
+    user: &[String],
+) -> Result<Vec<String>, ConfigError> {
     let Some(n) = n.filter(|n| n.value != Value::Null) else {
         return Ok(Vec::new());
     };
     let mut out: Vec<String> = Vec::new();
     for item in n.as_seq()? {
         let text = item.as_text()?;
+        if let Some(u) = user.iter().find(|u| **u == text) {
+            if out.contains(u) {
+                return Err(item.error(format!("calibrators: '{u}' is listed twice")));
+            }
+            out.push(u.clone());
+            continue;
+        }
         let known = CALIBRATORS
             .iter()
             .find(|(name, class)| *name == text || *class == text);
@@ -40,7 +51,9 @@ pub(crate) fn parse_calibrators(n: Option<&Node>) -> Result<Vec<String>, ConfigE
                 .find(|(name, class)| *name == text || *class == text)
             {
                 return Err(item.error(format!(
-                    "calibrators: '{name}' ({class}) is not in cortado yet; it has {}",
+                    "calibrators: '{name}' ({class}) is not in cortado yet; it has {} — or \
+                     write it in Rust as a calibrator of your analysis's binary \
+                     (docs/library-api.md, \"Calibrators\")",
                     CALIBRATORS
                         .iter()
                         .map(|(n, _)| *n)
@@ -50,7 +63,13 @@ pub(crate) fn parse_calibrators(n: Option<&Node>) -> Result<Vec<String>, ConfigE
             }
             return Err(item
                 .error(format!("calibrators: unknown calibrator '{text}'"))
-                .with_suggestions(&text, CALIBRATORS.iter().map(|(n, _)| *n)));
+                .with_suggestions(
+                    &text,
+                    CALIBRATORS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .chain(user.iter().map(String::as_str)),
+                ));
         };
         if out.iter().any(|x| x == name) {
             return Err(item.error(format!("calibrators: '{name}' is listed twice")));
@@ -119,9 +138,30 @@ mod tests {
     fn names_and_class_names_are_accepted_in_order() {
         let n = node("[JetsCalibrator, met_type1_calibration]");
         assert_eq!(
-            parse_calibrators(Some(&n)).unwrap(),
+            parse_calibrators(Some(&n), &[]).unwrap(),
             ["jet_calibration", "met_type1_calibration"]
         );
+    }
+
+    #[test]
+    fn user_calibrators_are_accepted_where_declared() {
+        let user = ["muon_scale".to_string()];
+        let n = node("[jet_calibration, muon_scale]");
+        assert_eq!(
+            parse_calibrators(Some(&n), &user).unwrap(),
+            ["jet_calibration", "muon_scale"]
+        );
+        let e = parse_calibrators(Some(&node("[muon_scal]")), &user)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("did you mean") && e.contains("muon_scale"),
+            "{e}"
+        );
+        let e = parse_calibrators(Some(&node("[muon_scale, muon_scale]")), &user)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("listed twice"), "{e}");
     }
 
     #[test]
@@ -134,8 +174,9 @@ mod tests {
             ("[electron_scale_and_smearing]", "not in cortado yet"),
             ("[met_type1_calibration]", "list jet_calibration before it"),
             ("[jet_calibration, JetsCalibrator]", "listed twice"),
+            ("[muon_scale]", "unknown calibrator 'muon_scale'"),
         ] {
-            let e = parse_calibrators(Some(&node(text)))
+            let e = parse_calibrators(Some(&node(text)), &[])
                 .unwrap_err()
                 .to_string();
             assert!(e.contains(want), "{text}: {e}");

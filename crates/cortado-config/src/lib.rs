@@ -20,7 +20,7 @@ mod weights;
 
 pub use datasets::Dataset;
 pub use histograms::{AxisDef, Bins, HistDef};
-pub use load::{from_node, load};
+pub use load::{from_node, from_node_with, load, load_with};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -79,13 +79,28 @@ fn load_tree(path: &Path, depth: usize) -> Result<Node, ConfigError> {
 
 /// Loads an analysis configuration file.
 pub fn load(path: &Path) -> Result<AnalysisConfig, ConfigError> {
-    from_node(load_tree(path, 0)?, path)
+    load_with(path, &[])
+}
+
+/// Loads an analysis configuration file whose `calibrators:` may also name
+/// `user_calibrators` (calibrators a binary built on cortado adds).
+pub fn load_with(path: &Path, user_calibrators: &[String]) -> Result<AnalysisConfig, ConfigError> {
+    from_node_with(load_tree(path, 0)?, path, user_calibrators)
 }
 
 /// The configuration from a YAML tree already read, as if it were the file at
 /// `path` (paths in it resolve against that file's folder; `extends` is not
 /// followed). For tools, and for fuzzing without files.
 pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> {
+    from_node_with(raw, path, &[])
+}
+
+/// [`from_node`] with the names of user calibrators ([`load_with`]).
+pub fn from_node_with(
+    raw: Node,
+    path: &Path,
+    user_calibrators: &[String],
+) -> Result<AnalysisConfig, ConfigError> {
     raw.check_keys(TOP_KEYS, "the analysis configuration")?;
     let dir = path
         .parent()
@@ -268,7 +283,8 @@ pub fn from_node(raw: Node, path: &Path) -> Result<AnalysisConfig, ConfigError> 
     };
     let mut weight_variations = WeightsConfig::default();
     let mut shape_variations = WeightsConfig::default();
-    let calibrators = crate::calibrators::parse_calibrators(raw.get("calibrators"))?;
+    let calibrators =
+        crate::calibrators::parse_calibrators(raw.get("calibrators"), user_calibrators)?;
     if let Some(v) = raw.get("variations").filter(|n| n.value != Value::Null) {
         v.check_keys(&["weights", "shape"], "'variations'")?;
         if let Some(w) = v.get("weights").filter(|n| n.value != Value::Null) {

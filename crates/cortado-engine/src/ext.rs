@@ -4,16 +4,22 @@
 //!   expressions — custom cuts, weights, variables (see
 //!   [`cortado_expr::user::UserFunction`]);
 //! - [`Workflow`]: PocketCoffea's processor hooks (§5.3), run on the events of
-//!   every chunk at their place in the processing order.
+//!   every chunk at their place in the processing order;
+//! - [`Calibrator`]: calibrators with shape variations (lepton scale and
+//!   smearing, ...), listed in the configuration's `calibrators:`.
 //!
 //! A binary built on cortado calls `cortado::cli::main_with(extensions)` and
 //! gets the whole command line (`run`, `check`, `dump`, ...) with them; see
 //! `examples/custom_workflow/`.
 
+use std::sync::Arc;
+
 use cortado_config::Stage;
 use cortado_expr::eval::Env;
 use cortado_expr::types::{Schema, Ty};
 use cortado_expr::user::Registry;
+
+pub use crate::calibrator::{CalibratedChunk, CalibratedField, Calibrator};
 
 /// The processor hooks that define values, in processing order; a hook's
 /// definitions are visible to everything after it.
@@ -229,6 +235,32 @@ pub struct Extensions {
     pub functions: Registry,
     /// Processor hooks.
     pub workflow: Box<dyn Workflow>,
+    /// Calibrators the configuration may list in `calibrators:`.
+    pub calibrators: Vec<Arc<dyn Calibrator>>,
+}
+
+impl Extensions {
+    /// The names of [`Extensions::calibrators`].
+    pub fn calibrator_names(&self) -> Vec<String> {
+        self.calibrators
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect()
+    }
+
+    /// The calibrator named `name`.
+    pub fn calibrator(&self, name: &str) -> Option<&Arc<dyn Calibrator>> {
+        self.calibrators.iter().find(|c| c.name() == name)
+    }
+
+    /// Loads the analysis configuration at `path`, whose `calibrators:`
+    /// may list these extensions' calibrators.
+    pub fn load_config(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<cortado_config::AnalysisConfig, cortado_yaml::ConfigError> {
+        cortado_config::load_with(path, &self.calibrator_names())
+    }
 }
 
 impl Default for Extensions {
@@ -236,13 +268,19 @@ impl Default for Extensions {
         Extensions {
             functions: Registry::new(),
             workflow: Box::new(NoWorkflow),
+            calibrators: Vec::new(),
         }
     }
 }
 
 impl std::fmt::Debug for Extensions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Extensions({:?})", self.functions)
+        write!(
+            f,
+            "Extensions({:?}, calibrators {:?})",
+            self.functions,
+            self.calibrator_names()
+        )
     }
 }
 

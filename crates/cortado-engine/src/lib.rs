@@ -3,6 +3,7 @@
 //! - [`plan`]: the configuration compiled and checked per dataset, with the
 //!   exact list of branches to read;
 //! - [`hist_memory`]: the memory the histograms take, checked when planning;
+//! - [`calibrator`]: calibrators written in Rust (lepton scale and smearing, ...);
 //! - [`weights`]: correctionlib weights and PocketCoffea's common weights;
 //! - [`process`]: one chunk of events through PocketCoffea's steps;
 //! - [`output`]: the accumulated result, merging and normalisation;
@@ -12,6 +13,7 @@
 
 pub mod batch;
 pub mod calib;
+pub mod calibrator;
 pub mod checkpoint;
 pub mod ext;
 pub mod hist_memory;

@@ -124,6 +124,12 @@ impl Env {
         self.defined.clear();
     }
 
+    /// The names defined since the last [`Env::forget_definitions`] or
+    /// [`Env::check_definitions`].
+    pub fn defined_names(&self) -> impl Iterator<Item = &String> {
+        self.defined.iter()
+    }
+
     /// Checks the values defined since the last call (by a workflow hook):
     /// each must have the shape of the selected events and, when the
     /// schema declares its name, that type ([`Val::check`]). The error names

@@ -9,7 +9,11 @@
 //! - a [`Workflow`] with three of PocketCoffea's processor hooks: it defines a
 //!   collection (`MuonTightIso`) after the object preselection, a variable
 //!   (`dimuon_y`) after the preselection, and fills a 2D histogram
-//!   (`mll_vs_cos_theta_cs`, declared with `autofill: false`) itself.
+//!   (`mll_vs_cos_theta_cs`, declared with `autofill: false`) itself;
+//! - a calibrator, `muon_scale` ([`calibrator::MuonScale`]): a muon momentum
+//!   scale with up/down shape variations (`muon_scale.yaml`).
+
+pub mod calibrator;
 
 use std::sync::Arc;
 
@@ -25,6 +29,7 @@ pub fn extensions() -> Extensions {
     ext.functions.add("cos_theta_cs", CosThetaCs);
     ext.functions.add("muon_id_sf", MuonIdSf);
     ext.workflow = Box::new(ZmumuHooks);
+    ext.calibrators.push(Arc::new(calibrator::MuonScale));
     ext
 }
 

@@ -12,9 +12,13 @@ use cortado_calibration::{
     Type1Collection, Type1Met, Unclustered,
 };
 use cortado_expr::eval::Env;
+use cortado_expr::types::Prim;
 use cortado_expr::value::{Arr, CollVal, RecVal, Val};
 
+use cortado_config::Dataset;
+
 use super::{CalibPlan, JetColl};
+use crate::ext::CalibratedChunk;
 
 type R<T> = Result<T, String>;
 
@@ -70,6 +74,11 @@ struct Jets {
 pub(crate) struct ChunkCalib {
     jets: Vec<Jets>,
     met: Option<Type1Met>,
+    /// The calibrators written in Rust ([`CalibPlan::user`]).
+    user: Vec<Box<dyn CalibratedChunk>>,
+    /// Per calibrator written in Rust that shifts the MET: Σ px, Σ py of
+    /// the objects of its collections as read, per event.
+    met_before: Vec<Option<(Vec<f64>, Vec<f64>)>>,
 }
 
 /// A branch of the selected events.
@@ -85,7 +94,7 @@ fn field(base: &CollVal, coll: &str, f: &str) -> R<Arc<Arr>> {
 impl ChunkCalib {
     /// Calibrates the events of `env` (after the skim): every jet
     /// collection of `plan`, and the type-1 MET's per-chunk inputs.
-    pub(crate) fn prepare(plan: &CalibPlan, env: &Env) -> R<ChunkCalib> {
+    pub(crate) fn prepare(plan: &CalibPlan, ds: &Dataset, env: &Env) -> R<ChunkCalib> {
         let mut jets = Vec::new();
         if !plan.jets.is_empty() {
             let rho = branch(env, &plan.rho)?;
@@ -105,7 +114,32 @@ impl ChunkCalib {
             None => None,
             Some(m) => Some(type1(plan, m, env, &jets)?),
         };
-        Ok(ChunkCalib { jets, met })
+        let user = plan
+            .user
+            .iter()
+            .map(|u| {
+                let name = u.calibrator.name();
+                u.calibrator
+                    .prepare(ds, env)
+                    .map_err(|e| format!("calibrator '{name}': {e}"))
+            })
+            .collect::<R<_>>()?;
+        let met_before = plan
+            .user
+            .iter()
+            .map(|u| {
+                let shifts = plan.met.is_some() && u.calibrator.shifts_met();
+                shifts
+                    .then(|| momentum_sum(env, &u.collections))
+                    .transpose()
+            })
+            .collect::<R<_>>()?;
+        Ok(ChunkCalib {
+            jets,
+            met,
+            user,
+            met_before,
+        })
     }
 
     /// Defines, in `env`, the calibrated collections and MET of pass
@@ -156,8 +190,123 @@ impl ChunkCalib {
             );
         }
         env.forget_definitions();
+        for ((u, c), before) in plan.user.iter().zip(&self.user).zip(&self.met_before) {
+            let name = u.calibrator.name();
+            c.apply(variation, env)
+                .map_err(|e| format!("calibrator '{name}' ({variation}): {e}"))?;
+            if let Some(other) = env.defined_names().find(|n| !u.collections.contains(*n)) {
+                return Err(format!(
+                    "calibrator '{name}' ({variation}) defined '{other}', which is not among \
+                     the collections it calibrates ({})",
+                    u.collections
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            env.check_definitions()
+                .map_err(|e| format!("calibrator '{name}' ({variation}): {e}"))?;
+            for f in &u.fields {
+                let found = field_prim(env, &f.collection, &f.field)?;
+                if found != Some(f.ty) {
+                    return Err(format!(
+                        "calibrator '{name}' ({variation}): {}.{} holds {} where the calibrator \
+                         declares {}",
+                        f.collection,
+                        f.field,
+                        found.map_or("nothing", |p| p.name()),
+                        f.ty.name()
+                    ));
+                }
+            }
+            if let (Some(before), Some(m)) = (before, &plan.met) {
+                let after = momentum_sum(env, &u.collections)?;
+                shift_met(env, &m.spec.met, before, &after)
+                    .map_err(|e| format!("calibrator '{name}' ({variation}): {e}"))?;
+                env.forget_definitions();
+            }
+        }
         Ok(())
     }
+}
+
+/// Σ px and Σ py per event over the objects of the collections `colls`
+/// (records are skipped) in `env`.
+fn momentum_sum(env: &Env, colls: &std::collections::BTreeSet<String>) -> R<(Vec<f64>, Vec<f64>)> {
+    let n = env.len();
+    let (mut x, mut y) = (vec![0.0; n], vec![0.0; n]);
+    for c in colls {
+        let Val::Coll(coll) = env.get(c).map_err(|e| e.0)? else {
+            continue;
+        };
+        let (pt, phi) = (field(&coll, c, "pt")?, field(&coll, c, "phi")?);
+        for e in 0..n {
+            for i in coll.offsets[e] as usize..coll.offsets[e + 1] as usize {
+                let (p, f) = (pt.get_f64(i), phi.get_f64(i));
+                x[e] += p * f.cos();
+                y[e] += p * f.sin();
+            }
+        }
+    }
+    Ok((x, y))
+}
+
+/// Redefines the MET record `met` of `env` (the type-1 MET of the pass) as
+/// `MET − (after − before)` (Σ px, Σ py per event).
+fn shift_met(
+    env: &mut Env,
+    met: &str,
+    before: &(Vec<f64>, Vec<f64>),
+    after: &(Vec<f64>, Vec<f64>),
+) -> R<()> {
+    let Val::Rec(r) = env.get(met).map_err(|e| e.0)? else {
+        return Err(format!("'{met}' is not a record"));
+    };
+    let RecVal::Over(prefix, fields) = &*r else {
+        return Err(format!("'{met}' is not the calibrated MET"));
+    };
+    let get = |f: &str| match fields.get(f) {
+        Some(Val::Event(a)) => Ok(a.clone()),
+        _ => Err(format!("the calibrated {met} has no per-event '{f}'")),
+    };
+    let (pt, phi) = (get("pt")?, get("phi")?);
+    let n = env.len();
+    let (mut new_pt, mut new_phi) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for e in 0..n {
+        let (p, f) = (pt.get_f64(e), phi.get_f64(e));
+        let x = p * f.cos() - (after.0[e] - before.0[e]);
+        let y = p * f.sin() - (after.1[e] - before.1[e]);
+        new_pt.push(x.hypot(y));
+        new_phi.push(y.atan2(x));
+    }
+    let mut fields = fields.clone();
+    fields.insert("pt".into(), Val::Event(Arc::new(Arr::F64(new_pt))));
+    fields.insert("phi".into(), Val::Event(Arc::new(Arr::F64(new_phi))));
+    env.define(
+        met,
+        Val::Rec(Arc::new(RecVal::Over(prefix.clone(), fields))),
+    );
+    Ok(())
+}
+
+/// The element type of field `field` of collection or record `coll` in
+/// `env` (`None`: no such field).
+fn field_prim(env: &Env, coll: &str, field: &str) -> R<Option<Prim>> {
+    Ok(match env.get(coll).map_err(|e| e.0)? {
+        Val::Coll(c) => c.field(field).ok().map(|a| a.prim()),
+        Val::Rec(r) => match &*r {
+            RecVal::Fields(m) | RecVal::Over(_, m) if m.contains_key(field) => match &m[field] {
+                Val::Event(a) | Val::Opt(a, _) => Some(a.prim()),
+                _ => None,
+            },
+            RecVal::Fields(_) => None,
+            RecVal::Branches(p) | RecVal::Over(p, _) => {
+                env.branch(&format!("{p}_{field}")).ok().map(|a| a.prim())
+            }
+        },
+        _ => None,
+    })
 }
 
 /// Calibrates one jet collection of the chunk.

@@ -3,9 +3,13 @@
 //! definitions. The rest is evaluated once per chunk and shared by every
 //! pass.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cortado_expr::check::{TExpr, TKind};
+use cortado_expr::types::{Schema, Ty};
+use cortado_yaml::ConfigError;
+
+use super::CalibPlan;
 
 use crate::plan::PlannedDef;
 
@@ -96,4 +100,50 @@ impl Varies {
     pub fn same_events_and_weights(&self) -> bool {
         !self.presel && !self.categories && !self.weights
     }
+}
+
+/// After the skim, a calibrated collection (`Jet`) is re-sorted and has new
+/// pt, mass and rawFactor: its branches read by their file names (`Jet_pt`,
+/// `Jet_eta`) would be the files' jets, in the files' order, and combine
+/// silently with the calibrated ones. They are refused there (the skim,
+/// before the calibration, may use them).
+pub(crate) fn check_raw_branches<'a>(
+    cp: &CalibPlan,
+    raw: &Schema,
+    exprs: impl Iterator<Item = (String, &'a TExpr)>,
+) -> Result<(), ConfigError> {
+    let by = |name: &str| format!("calibrator '{name}'");
+    let calibrated = cp
+        .jets
+        .iter()
+        .map(|j| (j.collection.as_str(), "the jet calibration".to_string()))
+        .chain(cp.user.iter().flat_map(|u| {
+            let who = by(u.calibrator.name());
+            u.collections.iter().map(move |c| (c.as_str(), who.clone()))
+        }));
+    let mut who: BTreeMap<cortado_expr::types::CollId, String> = BTreeMap::new();
+    for (c, w) in calibrated {
+        if let Some(Ty::Coll(id)) = raw.names.get(c) {
+            who.entry(*id).or_insert(w);
+        }
+    }
+    let colls: BTreeSet<cortado_expr::types::CollId> = who.keys().copied().collect();
+    for (what, e) in exprs {
+        if let Some(b) = raw_jagged_branch(e, &colls) {
+            let (coll, field) = b.split_once('_').unwrap_or((b.as_str(), ""));
+            let calibrator = match raw.names.get(coll) {
+                Some(Ty::Coll(id)) => who.get(id).cloned(),
+                _ => None,
+            }
+            .unwrap_or_else(|| "a calibrator".into());
+            return Err(ConfigError::new(
+                None,
+                format!(
+                    "{what} reads '{b}', the files' {coll} — but {calibrator} replaces {coll} \
+                     after the skim, so the two would not line up: write {coll}.{field}"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

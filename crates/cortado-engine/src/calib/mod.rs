@@ -22,9 +22,15 @@ use cortado_config::{AnalysisConfig, Dataset};
 use cortado_expr::types::{Prim, Schema, Ty};
 use cortado_yaml::ConfigError;
 
+use crate::ext::Extensions;
+
 pub(crate) mod btag;
 pub(crate) mod chunk;
 pub(crate) mod deps;
+mod user;
+
+pub use user::UserCalib;
+use user::{check_unique_variations, plan_user};
 
 /// The calibrated fields of a jet collection.
 pub(crate) const JET_FIELDS: [&str; 3] = ["pt", "mass", "rawFactor"];
@@ -120,6 +126,9 @@ pub struct CalibPlan {
     pub variations: Vec<ShapeVariation>,
     /// The rho branch.
     pub rho: String,
+    /// The calibrators written in Rust, in the configuration's order (they
+    /// run after the built-in ones).
+    pub user: Vec<UserCalib>,
 }
 
 impl CalibPlan {
@@ -160,6 +169,18 @@ impl CalibPlan {
                 )
             });
         }
+        for u in &self.user {
+            let colls: Vec<&str> = u.collections.iter().map(String::as_str).collect();
+            let met = match &self.met {
+                Some(m) if u.calibrator.shifts_met() => format!("; {} follows it", m.spec.met),
+                _ => String::new(),
+            };
+            out.push(format!(
+                "{}: calibrator '{}' (Rust{met})",
+                colls.join(", "),
+                u.calibrator.name()
+            ));
+        }
         out
     }
 
@@ -168,6 +189,9 @@ impl CalibPlan {
         let mut s: BTreeSet<String> = self.jets.iter().map(|j| j.collection.clone()).collect();
         if let Some(m) = &self.met {
             s.insert(m.spec.met.clone());
+        }
+        for u in &self.user {
+            s.extend(u.collections.iter().cloned());
         }
         s
     }
@@ -248,6 +272,7 @@ pub(crate) fn plan_calibration(
     cfg: &AnalysisConfig,
     ds: &Dataset,
     schema: &mut Schema,
+    ext: &Extensions,
 ) -> Result<Option<CalibPlan>, ConfigError> {
     if cfg.calibrators.is_empty() {
         return Ok(None);
@@ -325,8 +350,16 @@ pub(crate) fn plan_calibration(
             });
         }
     }
+    for name in &cfg.calibrators {
+        if let Some(c) = ext.calibrator(name) {
+            if ds.is_mc || !c.mc_only() {
+                plan.user.push(plan_user(c, cfg, ds, schema, &wanted)?);
+            }
+        }
+    }
     if ds.is_mc {
         plan.variations = variations(&plan, &wanted);
+        check_unique_variations(&plan, ds)?;
     }
     Ok(Some(plan))
 }
@@ -340,7 +373,10 @@ fn variations(
     let mut out: Vec<ShapeVariation> = Vec::new();
     let mut push = |name: String, calibrator: &str| {
         if let Some(cats) = wanted.get(calibrator) {
-            if !out.iter().any(|v| v.name == name) {
+            if !out
+                .iter()
+                .any(|v| v.name == name && v.calibrator == calibrator)
+            {
                 out.push(ShapeVariation {
                     name,
                     calibrator: calibrator.to_string(),
@@ -357,6 +393,11 @@ fn variations(
     if plan.met.is_some() {
         for name in MET_VARIATIONS {
             push(name.to_string(), "met_type1_calibration");
+        }
+    }
+    for u in &plan.user {
+        for name in &u.variations {
+            push(name.clone(), u.calibrator.name());
         }
     }
     out
@@ -408,9 +449,10 @@ pub(crate) fn finish(
                 .iter()
                 .flat_map(|_| MET_VARIATIONS.iter().map(|s| s.to_string())),
         )
+        .chain(plan.user.iter().flat_map(|u| u.variations.iter().cloned()))
         .collect();
     plan.variations.retain(|v| provided.contains(&v.name));
-    for (name, what) in input_branches(plan) {
+    for (name, what) in input_branches(plan, schema) {
         if !schema.branches.contains_key(&name) && !schema.has_jagged_branch(&name) {
             return Err(ConfigError::new(
                 ds.pos.clone(),
@@ -441,7 +483,7 @@ pub(crate) fn finish(
 }
 
 /// The branches the calibrations read, each with the calibration reading it.
-fn input_branches(plan: &CalibPlan) -> Vec<(String, String)> {
+fn input_branches(plan: &CalibPlan, schema: &Schema) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let needs_event = plan.jets.iter().any(|j| j.spec.smears());
     for j in &plan.jets {
@@ -492,6 +534,27 @@ fn input_branches(plan: &CalibPlan) -> Vec<(String, String)> {
             }
             if plan.jets[i].muon_dphi {
                 names.push(format!("{c}_muonSubtrDeltaPhi"));
+            }
+        }
+        out.extend(names.into_iter().map(|n| (n, what.clone())));
+    }
+    for u in &plan.user {
+        let what = format!("calibrator '{}'", u.calibrator.name());
+        // the counters of its collections (their objects are made from them)
+        let counters = u
+            .collections
+            .iter()
+            .filter_map(|c| match schema.names.get(c) {
+                Some(Ty::Coll(id)) => schema.base.get(id).map(|(counter, _)| counter.clone()),
+                _ => None,
+            });
+        let mut names: Vec<String> = counters.chain(u.calibrator.branches()).collect();
+        if plan.met.is_some() && u.calibrator.shifts_met() {
+            // the MET follows its objects' momenta
+            for c in &u.collections {
+                if matches!(schema.names.get(c), Some(Ty::Coll(_))) {
+                    names.extend(["pt", "phi"].map(|f| format!("{c}_{f}")));
+                }
             }
         }
         out.extend(names.into_iter().map(|n| (n, what.clone())));

@@ -399,7 +399,7 @@ pub fn plan_dataset(
     }
     // the calibrators run after the skim: their fields (float64) are seen
     // by every expression after it
-    let mut calib = crate::calib::plan_calibration(cfg, ds, &mut c.schema)?;
+    let mut calib = crate::calib::plan_calibration(cfg, ds, &mut c.schema, ext)?;
     declare_hook(&mut c, &[Hook::ProcessExtraAfterSkim]);
     for stage in Stage::AFTER_SKIM {
         if stage == Stage::AfterPresel {
@@ -552,6 +552,20 @@ pub fn plan_dataset(
     if let Some(cp) = calib.as_mut() {
         let before: Vec<String> = cp.variations.iter().map(|v| v.name.clone()).collect();
         crate::calib::finish(cp, &mut branches, &raw_schema, ds)?;
+        if let Some(v) = cp
+            .variations
+            .iter()
+            .find(|v| weights.variations.contains_key(&v.name))
+        {
+            return Err(ConfigError::new(
+                ds.pos.clone(),
+                format!(
+                    "dataset {}: calibrator '{}' has a shape variation '{}', which is also a \
+                     weight variation's name",
+                    ds.name, v.calibrator, v.name
+                ),
+            ));
+        }
         // the variations of collections the analysis does not read are not run
         let dropped: BTreeSet<&String> = before
             .iter()
@@ -573,7 +587,7 @@ pub fn plan_dataset(
         for wp in subsample_weights.values_mut() {
             crate::calib::btag::add_jes_nominals(wp, cp, &mut non_c)?;
         }
-        check_raw_branches(
+        crate::calib::deps::check_raw_branches(
             cp,
             &raw_schema,
             defs.iter()
@@ -652,40 +666,6 @@ pub fn plan_dataset(
         calib: calib.map(Arc::new),
         varies,
     })
-}
-
-/// After the skim, a calibrated collection (`Jet`) is re-sorted and has new
-/// pt, mass and rawFactor: its branches read by their file names (`Jet_pt`,
-/// `Jet_eta`) would be the files' jets, in the files' order, and combine
-/// silently with the calibrated ones. They are refused there (the skim,
-/// before the calibration, may use them).
-fn check_raw_branches<'a>(
-    cp: &CalibPlan,
-    raw: &Schema,
-    exprs: impl Iterator<Item = (String, &'a TExpr)>,
-) -> Result<(), ConfigError> {
-    let colls: BTreeSet<cortado_expr::types::CollId> = cp
-        .jets
-        .iter()
-        .filter_map(|j| match raw.names.get(&j.collection) {
-            Some(Ty::Coll(id)) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    for (what, e) in exprs {
-        if let Some(b) = crate::calib::deps::raw_jagged_branch(e, &colls) {
-            let (coll, field) = b.split_once('_').unwrap_or((b.as_str(), ""));
-            return Err(ConfigError::new(
-                None,
-                format!(
-                    "{what} reads '{b}', the files' {coll} — but the jet calibration replaces \
-                     {coll} after the skim (calibrated and re-sorted by pt), so the two would not \
-                     line up: write {coll}.{field}"
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Compiles one definition of the workflow and adds its name (or field) to the schema.

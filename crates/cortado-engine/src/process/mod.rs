@@ -198,7 +198,8 @@ pub fn process_chunk(plan: &DatasetPlan, raw: Arc<dyn RawData>, wf: &dyn Workflo
         };
         return run_pass(plan, env, wf, &pass, &mut vec![None; plan.defs.len()], out);
     };
-    let calib = ChunkCalib::prepare(cp, &env).map_err(|e| format!("calibration: {e}"))?;
+    let calib =
+        ChunkCalib::prepare(cp, &plan.dataset, &env).map_err(|e| format!("calibration: {e}"))?;
     let mut shared: Shared = vec![None; plan.defs.len()];
     let passes = std::iter::once(Pass {
         name: "nominal",

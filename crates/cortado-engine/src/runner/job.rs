@@ -26,7 +26,7 @@ fn job(outdir: &Path, index: usize, plan: &JobPlan, ext: &Extensions) -> Result<
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(s.threads.max(1))
         .build_global();
-    let mut cfg = cortado_config::load(&plan.config).map_err(|e| e.to_string())?;
+    let mut cfg = ext.load_config(&plan.config).map_err(|e| e.to_string())?;
     filter_datasets(&mut cfg, &plan.filters)?;
     let plans = plan_all(&cfg, ext)?;
     let opts = RunOptions {

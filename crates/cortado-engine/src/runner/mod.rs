@@ -247,7 +247,7 @@ pub fn run(req: &RunRequest, ext: &Extensions, ui: &dyn Ui) -> Result<RunReport,
         abs.outdir = req.outdir.canonicalize().map_err(|e| e.to_string())?;
     }
     let req = &abs;
-    let mut cfg = cortado_config::load(&req.config).map_err(|e| e.to_string())?;
+    let mut cfg = ext.load_config(&req.config).map_err(|e| e.to_string())?;
     setup::filter_datasets(&mut cfg, &req.filters)?;
     let threads = match req.executor {
         crate::runner::Executor::Iterative => Some(1),
