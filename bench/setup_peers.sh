@@ -2,7 +2,8 @@
 # Creates the Python environments of the peers the benchmarks compare cortado with:
 #   work/venv-pocketcoffea  PocketCoffea 0.9.13 (coffea 0.7.29), as ../shared/reference/README.md
 #   work/venv-root          ROOT 6.40 from PyPI (RDataFrame, TTree loops, writing the inputs)
-#   work/venv-uproot        uproot 5 + awkward (read benchmark)
+#   work/venv-uproot        uproot 5 + awkward (read benchmark), with the XRootD Python
+#                           bindings and aiohttp (remote-read benchmark)
 # Needs python3.11 (PocketCoffea 0.9.13 needs numpy < 2). Existing environments are kept.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,4 +19,4 @@ mk() {
 }
 mk pocketcoffea pocket-coffea==0.9.13 'pyarrow<18' zstandard xxhash correctionlib
 mk root root
-mk uproot uproot awkward zstandard xxhash
+mk uproot uproot awkward zstandard xxhash xrootd fsspec-xrootd aiohttp

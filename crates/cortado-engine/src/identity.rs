@@ -3,8 +3,6 @@
 //! from). Paths alone do not: a file replaced by another with the same
 //! entries and cluster layout would otherwise be mixed into a resumed run.
 
-use std::time::UNIX_EPOCH;
-
 use cortado_root::RootFile;
 use serde::{Deserialize, Serialize};
 
@@ -13,21 +11,18 @@ use serde::{Deserialize, Serialize};
 pub struct FileIdentity {
     /// Size in bytes.
     pub size: u64,
-    /// Modification time in nanoseconds since 1970 (local files).
+    /// Modification time in nanoseconds since 1970 (local files, XRootD:
+    /// seconds only).
     pub modified_ns: Option<u64>,
     /// The UUID ROOT wrote into the file header when it created the file.
     pub uuid: Option<String>,
 }
 
 impl FileIdentity {
-    /// The identity of an open file (the modification time is read from the
-    /// filesystem for local paths).
+    /// The identity of an open file (the modification time as its source
+    /// knows it).
     pub fn of(file: &RootFile) -> FileIdentity {
-        let modified_ns = std::fs::metadata(file.location())
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .and_then(|d| u64::try_from(d.as_nanos()).ok());
+        let modified_ns = file.source().modified_ns();
         FileIdentity {
             size: file.source().size(),
             modified_ns,

@@ -184,12 +184,12 @@ pub fn chunks_of_file(
     chunksize: u64,
     retries: u32,
 ) -> Result<(Vec<Range<u64>>, FileIdentity), String> {
-    chunks_of(&|| RootFile::open(path), path, chunksize, retries)
+    chunks_of(&|| RootFile::open_shared(path), path, chunksize, retries)
 }
 
 /// [`chunks_of_file`] of the file `open` opens.
 fn chunks_of(
-    open: &dyn Fn() -> Result<RootFile, cortado_root::Error>,
+    open: &dyn Fn() -> Result<std::sync::Arc<RootFile>, cortado_root::Error>,
     path: &str,
     chunksize: u64,
     retries: u32,
@@ -308,7 +308,7 @@ pub fn run_chunk(
         ),
         transient: e.transient,
     };
-    let f = RootFile::open(&chunk.file).map_err(|e| at(e.into()))?;
+    let f = RootFile::open_shared(&chunk.file).map_err(|e| at(e.into()))?;
     if let Some(d) = chunk.identity.differences(&FileIdentity::of(&f)) {
         return Err(at(ChunkError::permanent(format!(
             "the file changed since the run was planned ({d}); start the run again"
@@ -518,7 +518,7 @@ mod tests {
             bytes: std::fs::read(path).unwrap(),
             fail: AtomicU32::new(2),
         });
-        let open = || RootFile::from_source(flaky.clone());
+        let open = || RootFile::from_source(flaky.clone()).map(Arc::new);
         let (ranges, id) = chunks_of(&open, "flaky.root", 1000, 2).unwrap();
         assert_eq!(ranges.last().unwrap().end, 5000);
         assert!(id.uuid.is_some());

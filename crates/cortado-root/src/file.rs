@@ -244,6 +244,42 @@ impl RootFile {
         RootFile::from_source(source)
     }
 
+    /// Opens `location`, sharing the open file between callers when it is
+    /// remote (`root://`, `https://`): its header, directory and streamers
+    /// are read once per process and its connections reused by every chunk
+    /// (the 16 most recently used remote files are kept). A local file is
+    /// opened afresh (cheap, and no descriptor is held between chunks).
+    pub fn open_shared(location: &str) -> Result<Arc<RootFile>> {
+        if !cortado_source::is_remote(location) {
+            return RootFile::open(location).map(Arc::new);
+        }
+        static OPEN: std::sync::Mutex<Vec<(String, Arc<RootFile>)>> =
+            std::sync::Mutex::new(Vec::new());
+        const KEEP: usize = 16;
+        let cached = {
+            let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
+            let at = open.iter().position(|(l, _)| l == location);
+            at.map(|i| {
+                let entry = open.remove(i);
+                let f = entry.1.clone();
+                open.push(entry); // most recently used last
+                f
+            })
+        };
+        if let Some(f) = cached {
+            return Ok(f);
+        }
+        let f = Arc::new(RootFile::open(location)?);
+        let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
+        if !open.iter().any(|(l, _)| l == location) {
+            if open.len() >= KEEP {
+                open.remove(0);
+            }
+            open.push((location.to_string(), f.clone()));
+        }
+        Ok(f)
+    }
+
     /// Opens a file from any byte source.
     pub fn from_source(source: Arc<dyn Source>) -> Result<RootFile> {
         let loc = source.location().to_string();

@@ -5,10 +5,17 @@
 //! A [`Source`] is shared between threads, so reads take `&self`.
 
 use std::fmt;
-use std::fs::File;
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod http;
+mod local;
+mod remote;
+pub mod xrootd;
+
+pub use http::HttpFile;
+pub use local::{LocalFile, MemorySource};
+pub use remote::{remote_requests, RemoteOptions};
+pub use xrootd::XrdFile;
 
 /// An error while reading bytes from a source.
 ///
@@ -37,6 +44,19 @@ pub enum SourceError {
         /// What it is ("directory", "FIFO (named pipe)", ...).
         kind: &'static str,
     },
+    /// A remote server or the network failed (XRootD, HTTP).
+    #[error("{location}: {what}: {message}")]
+    Remote {
+        /// The URL.
+        location: String,
+        /// What was being done ("open", "read 4096 bytes at offset 100").
+        what: String,
+        /// The server's message, or the network error.
+        message: String,
+        /// Whether trying again may succeed (a dropped connection, an
+        /// overloaded server) rather than not (no such file, permission denied).
+        transient: bool,
+    },
     /// A read asked for bytes beyond the end of the source: the file is truncated
     /// or an offset inside it is corrupt.
     #[error("{location}: cannot read {len} bytes at offset {offset}: the source has only {size} bytes (truncated file or corrupt offset)")]
@@ -63,6 +83,7 @@ impl SourceError {
                 error.kind(),
                 K::NotFound | K::PermissionDenied | K::InvalidInput | K::IsADirectory
             ),
+            SourceError::Remote { transient, .. } => *transient,
             SourceError::OutOfRange { .. } | SourceError::NotAFile { .. } => false,
         }
     }
@@ -82,6 +103,19 @@ pub trait Source: Send + Sync + fmt::Debug {
     fn read_many(&self, ranges: &[(u64, usize)]) -> Result<Vec<Vec<u8>>, SourceError> {
         ranges.iter().map(|&(o, l)| self.read_at(o, l)).collect()
     }
+
+    /// Whether each request costs a round trip worth saving (a remote
+    /// source): readers then fetch what they need with one
+    /// [`Source::read_many`] before decoding, rather than range by range.
+    fn batches_reads(&self) -> bool {
+        false
+    }
+
+    /// The modification time in nanoseconds since 1970, when the source
+    /// knows it.
+    fn modified_ns(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Checks that `offset..offset+len` lies inside a source of `size` bytes.
@@ -98,166 +132,40 @@ pub fn check_range(location: &str, offset: u64, len: usize, size: u64) -> Result
     }
 }
 
-/// A file on the local file system, read with positioned reads (`pread`), so
-/// many threads can read it at once without seeking.
-#[derive(Debug)]
-pub struct LocalFile {
-    path: PathBuf,
-    display: String,
-    file: File,
-    size: u64,
-}
-
-impl LocalFile {
-    /// Opens `path` for reading. Only regular files are accepted: a
-    /// directory, FIFO, device or socket is refused ([`SourceError::NotAFile`]).
-    /// The file is opened without blocking (`O_NONBLOCK`, which does not
-    /// change reads of regular files) and checked with `fstat` on the open
-    /// descriptor, so a FIFO put in the file's place after a check cannot
-    /// make the open hang.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, SourceError> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = path.as_ref().to_path_buf();
-        let display = path.display().to_string();
-        let io = |what: &str, error| SourceError::Io {
-            location: display.clone(),
-            what: what.to_string(),
-            error,
-        };
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&path)
-            .map_err(|e| io("open", e))?;
-        let meta = file.metadata().map_err(|e| io("stat", e))?;
-        if let Some(kind) = not_regular(&meta.file_type()) {
-            return Err(SourceError::NotAFile {
-                location: display,
-                kind,
-            });
-        }
-        let size = meta.len();
-        Ok(LocalFile {
-            path,
-            display,
-            file,
-            size,
-        })
-    }
-
-    /// The path this file was opened with.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-/// What a file type is, when it is not a regular file.
-fn not_regular(t: &std::fs::FileType) -> Option<&'static str> {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_file() {
-        None
-    } else if t.is_dir() {
-        Some("directory")
-    } else if t.is_fifo() {
-        Some("FIFO (named pipe)")
-    } else if t.is_char_device() {
-        Some("character device")
-    } else if t.is_block_device() {
-        Some("block device")
-    } else if t.is_socket() {
-        Some("socket")
-    } else {
-        Some("special file")
-    }
-}
-
-impl Source for LocalFile {
-    fn location(&self) -> &str {
-        &self.display
-    }
-
-    fn size(&self) -> u64 {
-        self.size
-    }
-
-    fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, SourceError> {
-        check_range(&self.display, offset, len, self.size)?;
-        let mut buf = vec![0u8; len];
-        self.file
-            .read_exact_at(&mut buf, offset)
-            .map_err(|source| match source.kind() {
-                // The file shrank after we looked at its size.
-                std::io::ErrorKind::UnexpectedEof => SourceError::OutOfRange {
-                    location: self.display.clone(),
-                    offset,
-                    len: len as u64,
-                    size: self.file.metadata().map(|m| m.len()).unwrap_or(0),
-                },
-                _ => SourceError::Io {
-                    location: self.display.clone(),
-                    what: format!("read {len} bytes at offset {offset}"),
-                    error: source,
-                },
-            })?;
-        Ok(buf)
-    }
-}
-
-/// An in-memory source, for tests, fuzzing and data already fetched.
-#[derive(Debug, Clone)]
-pub struct MemorySource {
-    name: String,
-    data: Arc<Vec<u8>>,
-}
-
-impl MemorySource {
-    /// Wraps `data`, reporting errors under `name`.
-    pub fn new(name: impl Into<String>, data: Vec<u8>) -> Self {
-        MemorySource {
-            name: name.into(),
-            data: Arc::new(data),
-        }
-    }
-}
-
-impl Source for MemorySource {
-    fn location(&self) -> &str {
-        &self.name
-    }
-
-    fn size(&self) -> u64 {
-        self.data.len() as u64
-    }
-
-    fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, SourceError> {
-        check_range(&self.name, offset, len, self.size())?;
-        let start = offset as usize;
-        Ok(self.data[start..start + len].to_vec())
-    }
-}
-
-/// Opens a source for a path or URL. Only local paths are supported for now;
-/// a URL scheme that is not supported gives a clear error.
+/// Opens a source for a path or URL: a local path (or `file://`),
+/// `root://` (XRootD), `http://` or `https://`; another scheme is a clear error.
 pub fn open(location: &str) -> Result<Arc<dyn Source>, SourceError> {
     if let Some((scheme, _)) = location.split_once("://") {
-        if scheme != "file" {
-            return Err(SourceError::Io {
+        return match scheme {
+            "file" => Ok(Arc::new(LocalFile::open(&location["file://".len()..])?)),
+            "root" | "roots" => Ok(Arc::new(XrdFile::open(location)?)),
+            "http" | "https" => Ok(Arc::new(HttpFile::open(location)?)),
+            _ => Err(SourceError::Io {
                 location: location.to_string(),
                 what: "open".to_string(),
                 error: std::io::Error::new(
                     std::io::ErrorKind::Unsupported,
-                    format!("the '{scheme}://' scheme is not supported yet (local files only)"),
+                    format!(
+                        "the '{scheme}://' scheme is not supported (local paths, file://, \
+                         root://, http:// and https://)"
+                    ),
                 ),
-            });
-        }
-        let path = &location["file://".len()..];
-        return Ok(Arc::new(LocalFile::open(path)?));
+            }),
+        };
     }
     Ok(Arc::new(LocalFile::open(location)?))
 }
 
+/// Whether `location` is a URL of a remote source (not a local path).
+pub fn is_remote(location: &str) -> bool {
+    location
+        .split_once("://")
+        .is_some_and(|(scheme, _)| scheme != "file")
+}
+
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
 
     #[test]
     fn only_io_failures_that_may_pass_are_transient() {
@@ -378,5 +286,17 @@ mod tests {
     fn unsupported_scheme_is_an_error() {
         let e = open("gsiftp://host/file.root").unwrap_err().to_string();
         assert!(e.contains("not supported"), "{e}");
+        let e = open("roots://host//file.root").unwrap_err().to_string();
+        assert!(
+            e.contains("roots:// (XRootD over TLS) is not supported yet"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn urls_are_remote_and_paths_are_not() {
+        assert!(is_remote("root://h//a.root") && is_remote("https://h/a.root"));
+        assert!(!is_remote("/data/a.root") && !is_remote("file:///data/a.root"));
+        assert!(!is_remote("relative/a.root"));
     }
 }

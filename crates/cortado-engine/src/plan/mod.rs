@@ -303,7 +303,7 @@ impl<'a> Compiler<'a> {
 
 /// The branches of a tree as the schema sees them.
 pub fn tree_schema(file: &str, tree: &str) -> Result<Schema, String> {
-    let f = RootFile::open(file).map_err(|e| e.to_string())?;
+    let f = RootFile::open_shared(file).map_err(|e| e.to_string())?;
     let t = f.tree(tree).map_err(|e| e.to_string())?;
     let mut branches = Vec::new();
     for b in t.branches() {

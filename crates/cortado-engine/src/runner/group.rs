@@ -83,6 +83,7 @@ pub(super) fn run_groups(plans: &[DatasetPlan], ctx: &Context<'_>) -> Result<Run
         failed_groups: BTreeMap::new(),
         plan_seconds: 0.0,
         summary: String::new(),
+        remote_requests: (0, 0),
     };
     for g in &todo {
         if req.process_separately {

@@ -211,6 +211,9 @@ pub struct RunReport {
     pub plan_seconds: f64,
     /// The closing table (also in the log).
     pub summary: String,
+    /// Remote data requests (XRootD reads and vector reads, HTTP range
+    /// requests) this process made for the run, and the bytes they returned.
+    pub remote_requests: (u64, u64),
 }
 
 /// Log lines go to the user and to `logfile.log`.
@@ -233,6 +236,7 @@ impl Log<'_> {
 /// failed groups of a `process_separately` run are in the report instead.
 pub fn run(req: &RunRequest, ext: &Extensions, ui: &dyn Ui) -> Result<RunReport, String> {
     let t0 = Instant::now();
+    let remote0 = cortado_source::remote_requests();
     req.check()?;
     let (file_opts, opts) = setup::run_options(req)?;
     // Absolute paths: batch jobs start elsewhere, and the fingerprint names them.
@@ -343,6 +347,8 @@ pub fn run(req: &RunRequest, ext: &Extensions, ui: &dyn Ui) -> Result<RunReport,
     };
     let mut report = group::run_groups(&plans, &ctx)?;
     report.plan_seconds = plan_seconds;
+    let remote = cortado_source::remote_requests();
+    report.remote_requests = (remote.0 - remote0.0, remote.1 - remote0.1);
     if report.outcome == Outcome::Finished {
         report.summary = summary::summary(&report, &opts, req);
         log.line(&report.summary);

@@ -82,6 +82,15 @@ pub(super) fn summary(report: &RunReport, opts: &RunOptions, req: &RunRequest) -
             "\n{chunks} chunks on {workers} worker(s); event loop {secs:.2} s, configuration and planning {plan:.3} s"
         )
     };
+    let (requests, bytes) = report.remote_requests;
+    if requests > 0 {
+        let _ = writeln!(
+            t,
+            "remote reads: {requests} requests ({:.1} per chunk), {:.1} MB",
+            requests as f64 / chunks.max(1) as f64,
+            bytes as f64 / 1e6
+        );
+    }
     if s.chunks_resumed > 0 {
         let _ = writeln!(
             t,

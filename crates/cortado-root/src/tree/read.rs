@@ -161,9 +161,11 @@ impl Tree {
             }
         }
         tasks.sort_by_key(|t| (t.column, t.want.start));
+        let fetched = self.fetch(&tasks)?;
         let mut pieces: Vec<Result<Piece>> = tasks
             .par_iter()
-            .map(|t| self.run_task(t, &branches[t.column].1))
+            .zip(fetched.into_par_iter())
+            .map(|(t, bytes)| self.run_task(t, &branches[t.column].1, bytes))
             .collect();
         // Tasks are sorted by column: split them (and their pieces) per column.
         let mut per_column: Vec<ColumnWork<'_, '_>> = Vec::new();
@@ -244,7 +246,41 @@ impl Tree {
         Ok(columns.into_iter().flatten().collect())
     }
 
-    fn run_task(&self, t: &Task<'_>, shape: &BranchShape) -> Result<Piece> {
+    /// The baskets of `tasks` fetched with one
+    /// [`read_many`](cortado_source::Source::read_many) when
+    /// the source batches reads (remote files: few round trips, requests
+    /// in flight at once); otherwise nothing is fetched here and each task
+    /// reads its basket itself, in parallel.
+    fn fetch(&self, tasks: &[Task<'_>]) -> Result<Vec<Option<Vec<u8>>>> {
+        if !self.source.batches_reads() {
+            return Ok(tasks.iter().map(|_| None).collect());
+        }
+        let ranges: Vec<(u64, usize)> = tasks
+            .iter()
+            .filter_map(|t| match t.source {
+                BasketRef::Disk(i) => {
+                    let loc = &t.branch.baskets[i];
+                    Some((loc.seek, loc.bytes as usize))
+                }
+                BasketRef::Embedded(_) => None,
+            })
+            .collect();
+        let mut data = self.source.read_many(&ranges)?.into_iter();
+        Ok(tasks
+            .iter()
+            .map(|t| match t.source {
+                BasketRef::Disk(_) => data.next(),
+                BasketRef::Embedded(_) => None,
+            })
+            .collect())
+    }
+
+    fn run_task(
+        &self,
+        t: &Task<'_>,
+        shape: &BranchShape,
+        fetched: Option<Vec<u8>>,
+    ) -> Result<Piece> {
         let (index, offset) = match t.source {
             BasketRef::Disk(i) => (t.branch.baskets[i].index, Some(t.branch.baskets[i].seek)),
             BasketRef::Embedded(i) => (t.branch.embedded[i].index, None),
@@ -259,10 +295,13 @@ impl Tree {
         let raw = match t.source {
             BasketRef::Disk(i) => {
                 let loc = &t.branch.baskets[i];
-                let bytes = self
-                    .source
-                    .read_at(loc.seek, loc.bytes as usize)
-                    .map_err(|e| locate(e.into()))?;
+                let bytes = match fetched {
+                    Some(b) => b,
+                    None => self
+                        .source
+                        .read_at(loc.seek, loc.bytes as usize)
+                        .map_err(|e| locate(e.into()))?,
+                };
                 basket::unpack(&bytes).map_err(locate)?
             }
             BasketRef::Embedded(i) => {

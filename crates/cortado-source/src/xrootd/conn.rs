@@ -1,0 +1,251 @@
+//! One XRootD connection: TCP, handshake, protocol negotiation, login, then
+//! one request at a time with its (possibly partial, deferred or
+//! redirected) response.
+
+use super::proto::{self, req, status};
+use crate::remote::Timeouts;
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+
+/// What went wrong on a connection.
+#[derive(Debug)]
+pub(crate) enum ConnError {
+    /// The network (refused, reset, timed out): may pass.
+    Io(std::io::Error),
+    /// The server said something this client does not understand.
+    Protocol(String),
+    /// The server wants an authentication this client does not have.
+    Auth(String),
+}
+
+impl std::fmt::Display for ConnError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnError::Io(e) => write!(f, "{e}"),
+            ConnError::Protocol(m) => write!(f, "protocol error: {m}"),
+            ConnError::Auth(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl From<std::io::Error> for ConnError {
+    fn from(e: std::io::Error) -> Self {
+        ConnError::Io(e)
+    }
+}
+
+/// A server's answer to a request.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// Done: the whole response body.
+    Ok(Vec<u8>),
+    /// Go to another server (`kXR_redirect`).
+    Redirect {
+        /// Host (or a whole URL when `port` is negative).
+        host: String,
+        /// Port.
+        port: i32,
+        /// CGI to add to the path there.
+        opaque: Option<String>,
+    },
+    /// Ask again after a while (`kXR_wait`): seconds, and the server's reason.
+    Wait(u32, #[allow(dead_code)] String),
+    /// Refused (`kXR_error`).
+    Error(i32, String),
+}
+
+/// A logged-in connection.
+pub(crate) struct Conn {
+    stream: TcpStream,
+    sid: u16,
+    /// "host:port", for messages.
+    pub(crate) addr: String,
+}
+
+/// The text of a NUL-terminated message.
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .trim_end_matches('\0')
+        .trim()
+        .to_string()
+}
+
+fn be32(b: &[u8]) -> Option<i32> {
+    Some(i32::from_be_bytes(b.get(..4)?.try_into().ok()?))
+}
+
+impl Conn {
+    /// Connects to `host:port`, shakes hands, negotiates the protocol and
+    /// logs in anonymously.
+    pub(crate) fn open(host: &str, port: u16, t: Timeouts) -> Result<Conn, ConnError> {
+        let addr = format!("{host}:{port}");
+        let mut last = None;
+        let mut stream = None;
+        for a in (host, port).to_socket_addrs()? {
+            match TcpStream::connect_timeout(&a, t.connect) {
+                Ok(s) => {
+                    stream = Some(s);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let stream = match (stream, last) {
+            (Some(s), _) => s,
+            (None, Some(e)) => return Err(e.into()),
+            (None, None) => {
+                return Err(ConnError::Io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("no address for {host}"),
+                )))
+            }
+        };
+        stream.set_read_timeout(Some(t.io))?;
+        stream.set_write_timeout(Some(t.io))?;
+        stream.set_nodelay(true)?;
+        let mut c = Conn {
+            stream,
+            sid: 0,
+            addr,
+        };
+        c.handshake()?;
+        Ok(c)
+    }
+
+    fn handshake(&mut self) -> Result<(), ConnError> {
+        self.stream.write_all(&proto::HANDSHAKE)?;
+        let (_, st, body) = self.read_message()?;
+        if st != status::OK || body.len() < 8 {
+            return Err(ConnError::Protocol(format!(
+                "handshake answered with status {st} and {} bytes",
+                body.len()
+            )));
+        }
+        match self.call(req::PROTOCOL, proto::protocol_params(), &[])? {
+            Reply::Ok(_) => {}
+            other => return Err(unexpected("kXR_protocol", other)),
+        }
+        let pid = std::process::id();
+        match self.call(req::LOGIN, proto::login_params(pid, "cortado"), &[])? {
+            Reply::Ok(body) => {
+                let sec = text(body.get(16..).unwrap_or(&[]));
+                if sec.contains("&P=") {
+                    let protocols: Vec<&str> = sec
+                        .split("&P=")
+                        .skip(1)
+                        .map(|p| p.split(',').next().unwrap_or(p))
+                        .collect();
+                    return Err(ConnError::Auth(format!(
+                        "the server requires authentication ({}); cortado's XRootD client \
+                         reads anonymously only (docs/remote.md)",
+                        protocols.join(", ")
+                    )));
+                }
+                Ok(())
+            }
+            other => Err(unexpected("kXR_login", other)),
+        }
+    }
+
+    /// Reads one message: (stream id, status, body).
+    fn read_message(&mut self) -> Result<(u16, u16, Vec<u8>), ConnError> {
+        let mut h = [0u8; 8];
+        self.stream.read_exact(&mut h)?;
+        let sid = u16::from_be_bytes([h[0], h[1]]);
+        let st = u16::from_be_bytes([h[2], h[3]]);
+        let dlen = u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize;
+        if dlen > (256 << 20) {
+            return Err(ConnError::Protocol(format!("a response of {dlen} bytes")));
+        }
+        let mut body = vec![0u8; dlen];
+        self.stream.read_exact(&mut body)?;
+        Ok((sid, st, body))
+    }
+
+    /// Sends request `code` and reads its reply (partial responses
+    /// joined; a deferred response awaited).
+    pub(crate) fn call(
+        &mut self,
+        code: u16,
+        params: [u8; 16],
+        data: &[u8],
+    ) -> Result<Reply, ConnError> {
+        self.sid = self.sid.wrapping_add(1).max(1);
+        let sid = self.sid;
+        self.stream
+            .write_all(&proto::request(sid, code, params, data))?;
+        let mut acc: Vec<u8> = Vec::new();
+        loop {
+            let (rsid, mut st, mut body) = self.read_message()?;
+            if st == status::ATTN {
+                // an asynchronous response: action, 4 reserved bytes, then a
+                // whole response (header and body)
+                if be32(&body) != Some(proto::ATTN_ASYNRESP) || body.len() < 16 {
+                    continue; // other attention messages carry nothing for us
+                }
+                let inner_sid = u16::from_be_bytes([body[8], body[9]]);
+                st = u16::from_be_bytes([body[10], body[11]]);
+                body = body[16..].to_vec();
+                if inner_sid != sid {
+                    return Err(ConnError::Protocol(format!(
+                        "a deferred response for stream {inner_sid}, expected {sid}"
+                    )));
+                }
+            } else if rsid != sid {
+                return Err(ConnError::Protocol(format!(
+                    "a response for stream {rsid}, expected {sid}"
+                )));
+            }
+            match st {
+                status::OKSOFAR => acc.extend_from_slice(&body),
+                status::OK => {
+                    acc.extend_from_slice(&body);
+                    return Ok(Reply::Ok(acc));
+                }
+                status::ERROR => {
+                    let code = be32(&body).unwrap_or(0);
+                    return Ok(Reply::Error(code, text(body.get(4..).unwrap_or(&[]))));
+                }
+                status::REDIRECT => {
+                    let port = be32(&body).ok_or_else(|| short("kXR_redirect"))?;
+                    let target = text(&body[4..]);
+                    let (host, opaque) = match target.split_once('?') {
+                        Some((h, o)) => (h.to_string(), Some(o.to_string())),
+                        None => (target, None),
+                    };
+                    return Ok(Reply::Redirect { host, port, opaque });
+                }
+                status::WAIT => {
+                    let secs = be32(&body).ok_or_else(|| short("kXR_wait"))?;
+                    return Ok(Reply::Wait(
+                        secs.max(0) as u32,
+                        text(body.get(4..).unwrap_or(&[])),
+                    ));
+                }
+                status::WAITRESP => {} // the response follows as kXR_attn
+                status::AUTHMORE => {
+                    return Err(ConnError::Auth(
+                        "the server asks for more authentication".into(),
+                    ))
+                }
+                other => {
+                    return Err(ConnError::Protocol(format!("unknown status {other}")));
+                }
+            }
+        }
+    }
+}
+
+fn short(what: &str) -> ConnError {
+    ConnError::Protocol(format!("a {what} response too short"))
+}
+
+fn unexpected(what: &str, r: Reply) -> ConnError {
+    match r {
+        Reply::Error(code, msg) => ConnError::Protocol(format!(
+            "{what} refused: {msg} ({})",
+            proto::error_kind(code).0
+        )),
+        other => ConnError::Protocol(format!("{what} answered {other:?}")),
+    }
+}
