@@ -72,6 +72,16 @@ enum Command {
     ///   cortado correction eval muon_Z.json.gz NUM_TightID_DEN_TrackerMuons 1.2 40 nominal
     #[command(verbatim_doc_comment)]
     Correction(cmd::correction::CorrectionArgs),
+    /// Build fileset JSONs from a PocketCoffea dataset definition file: the
+    /// files of each part's local folders, globs or root:// directories,
+    /// with their events, under PocketCoffea's dataset names and metadata.
+    ///
+    /// Examples:
+    ///   cortado build-datasets --cfg datasets/datasets_definitions.json
+    ///   cortado build-datasets --cfg defs.json -k DYJetsToLL_M-50 -o
+    ///   cortado build-datasets --cfg defs.json --check
+    #[command(verbatim_doc_comment, name = "build-datasets")]
+    BuildDatasets(cmd::datasets::BuildDatasetsArgs),
     /// One job of a batch run (run by the scheduler).
     #[command(name = "run-job", hide = true)]
     RunJob(cmd::job::JobArgs),
@@ -107,6 +117,7 @@ pub fn main_with(ext: Extensions) -> ExitCode {
         Command::Dump(args) => cmd::dump::run(&args),
         Command::MergeOutputs(args) => cmd::merge::run(&args),
         Command::Correction(args) => cmd::correction::run(&args),
+        Command::BuildDatasets(args) => cmd::datasets::run(&args),
         Command::RunJob(args) => cmd::job::run(&args, &ext),
     };
     match result {

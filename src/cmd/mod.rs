@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod correction;
+pub mod datasets;
 pub mod dump;
 pub mod inspect;
 pub mod job;

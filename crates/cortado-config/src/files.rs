@@ -25,7 +25,7 @@ pub(crate) fn read_yaml(path: &Path) -> Result<Node, ConfigError> {
 /// Reads a JSON file strictly (as JSON, not as the YAML it also is: YAML
 /// accepts trailing commas); the tree keeps positions. A `.yaml` or `.yml`
 /// file is read as YAML.
-pub(crate) fn read_json(path: &Path) -> Result<Node, ConfigError> {
+pub fn read_json(path: &Path) -> Result<Node, ConfigError> {
     let name = path.display().to_string();
     let text = cortado_yaml::read_text(path)?;
     let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");

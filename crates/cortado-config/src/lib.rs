@@ -19,6 +19,7 @@ pub mod run_options;
 mod weights;
 
 pub use datasets::Dataset;
+pub use files::read_json;
 pub use histograms::{AxisDef, Bins, HistDef};
 pub use load::{from_node, from_node_with, load, load_with};
 

@@ -486,6 +486,26 @@ fn err(url: &str, what: &str, message: String, transient: bool) -> SourceError {
     }
 }
 
+/// The HTTP parsers on arbitrary bytes ([`crate::fuzzing`]).
+pub(crate) fn fuzz(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = content_range(&text);
+    let boundary = text.lines().next().unwrap_or("b").trim_start_matches('-');
+    if let Ok(a) = multipart(data, boundary) {
+        let _ = a.slice((3, 5));
+    }
+    let ranges: Vec<(u64, usize)> = data
+        .chunks(3)
+        .map(|c| {
+            (
+                c[0] as u64 * 1000,
+                c.get(1).copied().unwrap_or(0) as usize * 100,
+            )
+        })
+        .collect();
+    let _ = spans_of(&ranges);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

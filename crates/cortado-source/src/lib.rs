@@ -15,7 +15,7 @@ pub mod xrootd;
 pub use http::HttpFile;
 pub use local::{LocalFile, MemorySource};
 pub use remote::{remote_requests, RemoteOptions};
-pub use xrootd::XrdFile;
+pub use xrootd::{list_dir, DirEntry, XrdFile};
 
 /// An error while reading bytes from a source.
 ///
@@ -154,6 +154,21 @@ pub fn open(location: &str) -> Result<Arc<dyn Source>, SourceError> {
         };
     }
     Ok(Arc::new(LocalFile::open(location)?))
+}
+
+/// Entry points for the fuzz targets (`fuzz/fuzz_targets/remote.rs`); not
+/// part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Feeds `data` to every parser of servers' answers: XRootD replies
+    /// (partial, deferred, redirects, waits, errors), vector-read bodies,
+    /// directory listings, stat strings; HTTP multipart bodies and
+    /// `Content-Range` values. Must return (an error or a value) and never
+    /// panic or hang.
+    pub fn remote_responses(data: &[u8]) {
+        crate::xrootd::fuzz(data);
+        crate::http::fuzz(data);
+    }
 }
 
 /// Whether `location` is a URL of a remote source (not a local path).

@@ -150,3 +150,32 @@ fn missing_files_and_closed_ports_are_clear_errors() {
     let e = open(&format!("{dir}/")).unwrap_err().to_string();
     assert!(e.contains("no file path") || e.contains("directory"), "{e}");
 }
+
+#[test]
+#[ignore = "needs an XRootD server (.ci/xrootd_start.sh)"]
+fn directories_are_listed_with_sizes() {
+    let (name, path, _) = put("listed.bin", 1234);
+    let dir =
+        PathBuf::from(var("CORTADO_TEST_XROOTD_DIR")).join(format!("{}-sub", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let entries = cortado_source::list_dir(&var("CORTADO_TEST_XROOTD")).unwrap();
+    let file = entries
+        .iter()
+        .find(|e| e.name == name)
+        .expect("the file is listed");
+    assert_eq!((file.size, file.is_dir), (1234, false));
+    let sub = entries
+        .iter()
+        .find(|e| dir.ends_with(&e.name))
+        .expect("the folder is listed");
+    assert!(sub.is_dir);
+    let e = cortado_source::list_dir(&format!("{}/no-such-dir", var("CORTADO_TEST_XROOTD")))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no-such-dir") && e.contains("kXR_NotFound"),
+        "{e}"
+    );
+    std::fs::remove_file(path).unwrap();
+    std::fs::remove_dir(dir).unwrap();
+}

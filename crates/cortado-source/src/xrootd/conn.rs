@@ -149,17 +149,7 @@ impl Conn {
 
     /// Reads one message: (stream id, status, body).
     fn read_message(&mut self) -> Result<(u16, u16, Vec<u8>), ConnError> {
-        let mut h = [0u8; 8];
-        self.stream.read_exact(&mut h)?;
-        let sid = u16::from_be_bytes([h[0], h[1]]);
-        let st = u16::from_be_bytes([h[2], h[3]]);
-        let dlen = u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize;
-        if dlen > (256 << 20) {
-            return Err(ConnError::Protocol(format!("a response of {dlen} bytes")));
-        }
-        let mut body = vec![0u8; dlen];
-        self.stream.read_exact(&mut body)?;
-        Ok((sid, st, body))
+        read_message(&mut self.stream)
     }
 
     /// Sends request `code` and reads its reply (partial responses
@@ -174,63 +164,92 @@ impl Conn {
         let sid = self.sid;
         self.stream
             .write_all(&proto::request(sid, code, params, data))?;
-        let mut acc: Vec<u8> = Vec::new();
-        loop {
-            let (rsid, mut st, mut body) = self.read_message()?;
-            if st == status::ATTN {
-                // an asynchronous response: action, 4 reserved bytes, then a
-                // whole response (header and body)
-                if be32(&body) != Some(proto::ATTN_ASYNRESP) || body.len() < 16 {
-                    continue; // other attention messages carry nothing for us
-                }
-                let inner_sid = u16::from_be_bytes([body[8], body[9]]);
-                st = u16::from_be_bytes([body[10], body[11]]);
-                body = body[16..].to_vec();
-                if inner_sid != sid {
-                    return Err(ConnError::Protocol(format!(
-                        "a deferred response for stream {inner_sid}, expected {sid}"
-                    )));
-                }
-            } else if rsid != sid {
+        read_reply(&mut self.stream, sid)
+    }
+}
+
+/// Reads one message from `r`: (stream id, status, body). The body grows
+/// as bytes arrive (a length announced but not sent allocates nothing).
+fn read_message(r: &mut impl Read) -> Result<(u16, u16, Vec<u8>), ConnError> {
+    let mut h = [0u8; 8];
+    r.read_exact(&mut h)?;
+    let sid = u16::from_be_bytes([h[0], h[1]]);
+    let st = u16::from_be_bytes([h[2], h[3]]);
+    let dlen = u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as u64;
+    if dlen > (256 << 20) {
+        return Err(ConnError::Protocol(format!("a response of {dlen} bytes")));
+    }
+    let mut body = Vec::new();
+    r.take(dlen).read_to_end(&mut body)?;
+    if body.len() as u64 != dlen {
+        return Err(ConnError::Io(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the connection closed after {} of {dlen} bytes", body.len()),
+        )));
+    }
+    Ok((sid, st, body))
+}
+
+/// Reads the reply to the request of stream `sid` from `r`: partial
+/// responses joined, a deferred response (`kXR_waitresp`, then `kXR_attn`)
+/// awaited; anything else is a protocol error.
+pub(crate) fn read_reply(r: &mut impl Read, sid: u16) -> Result<Reply, ConnError> {
+    let mut acc: Vec<u8> = Vec::new();
+    loop {
+        let (rsid, mut st, mut body) = read_message(r)?;
+        if st == status::ATTN {
+            // an asynchronous response: action, 4 reserved bytes, then a
+            // whole response (header and body)
+            if be32(&body) != Some(proto::ATTN_ASYNRESP) || body.len() < 16 {
+                continue; // other attention messages carry nothing for us
+            }
+            let inner_sid = u16::from_be_bytes([body[8], body[9]]);
+            st = u16::from_be_bytes([body[10], body[11]]);
+            body = body[16..].to_vec();
+            if inner_sid != sid {
                 return Err(ConnError::Protocol(format!(
-                    "a response for stream {rsid}, expected {sid}"
+                    "a deferred response for stream {inner_sid}, expected {sid}"
                 )));
             }
-            match st {
-                status::OKSOFAR => acc.extend_from_slice(&body),
-                status::OK => {
-                    acc.extend_from_slice(&body);
-                    return Ok(Reply::Ok(acc));
-                }
-                status::ERROR => {
-                    let code = be32(&body).unwrap_or(0);
-                    return Ok(Reply::Error(code, text(body.get(4..).unwrap_or(&[]))));
-                }
-                status::REDIRECT => {
-                    let port = be32(&body).ok_or_else(|| short("kXR_redirect"))?;
-                    let target = text(&body[4..]);
-                    let (host, opaque) = match target.split_once('?') {
-                        Some((h, o)) => (h.to_string(), Some(o.to_string())),
-                        None => (target, None),
-                    };
-                    return Ok(Reply::Redirect { host, port, opaque });
-                }
-                status::WAIT => {
-                    let secs = be32(&body).ok_or_else(|| short("kXR_wait"))?;
-                    return Ok(Reply::Wait(
-                        secs.max(0) as u32,
-                        text(body.get(4..).unwrap_or(&[])),
-                    ));
-                }
-                status::WAITRESP => {} // the response follows as kXR_attn
-                status::AUTHMORE => {
-                    return Err(ConnError::Auth(
-                        "the server asks for more authentication".into(),
-                    ))
-                }
-                other => {
-                    return Err(ConnError::Protocol(format!("unknown status {other}")));
-                }
+        } else if rsid != sid {
+            return Err(ConnError::Protocol(format!(
+                "a response for stream {rsid}, expected {sid}"
+            )));
+        }
+        match st {
+            status::OKSOFAR => acc.extend_from_slice(&body),
+            status::OK => {
+                acc.extend_from_slice(&body);
+                return Ok(Reply::Ok(acc));
+            }
+            status::ERROR => {
+                let code = be32(&body).unwrap_or(0);
+                return Ok(Reply::Error(code, text(body.get(4..).unwrap_or(&[]))));
+            }
+            status::REDIRECT => {
+                let port = be32(&body).ok_or_else(|| short("kXR_redirect"))?;
+                let target = text(&body[4..]);
+                let (host, opaque) = match target.split_once('?') {
+                    Some((h, o)) => (h.to_string(), Some(o.to_string())),
+                    None => (target, None),
+                };
+                return Ok(Reply::Redirect { host, port, opaque });
+            }
+            status::WAIT => {
+                let secs = be32(&body).ok_or_else(|| short("kXR_wait"))?;
+                return Ok(Reply::Wait(
+                    secs.max(0) as u32,
+                    text(body.get(4..).unwrap_or(&[])),
+                ));
+            }
+            status::WAITRESP => {} // the response follows as kXR_attn
+            status::AUTHMORE => {
+                return Err(ConnError::Auth(
+                    "the server asks for more authentication".into(),
+                ))
+            }
+            other => {
+                return Err(ConnError::Protocol(format!("unknown status {other}")));
             }
         }
     }
@@ -247,5 +266,63 @@ fn unexpected(what: &str, r: Reply) -> ConnError {
             proto::error_kind(code).0
         )),
         other => ConnError::Protocol(format!("{what} answered {other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(sid: u16, st: u16, body: &[u8]) -> Vec<u8> {
+        let mut m = sid.to_be_bytes().to_vec();
+        m.extend_from_slice(&st.to_be_bytes());
+        m.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    }
+
+    #[test]
+    fn partial_deferred_and_redirected_replies() {
+        let mut bytes = msg(3, status::OKSOFAR, b"ab");
+        bytes.extend(msg(3, status::OK, b"c"));
+        let r = read_reply(&mut std::io::Cursor::new(bytes), 3).unwrap();
+        assert!(matches!(r, Reply::Ok(b) if b == b"abc"));
+        // waitresp, then the answer inside kXR_attn/kXR_asynresp
+        let mut attn = proto::ATTN_ASYNRESP.to_be_bytes().to_vec();
+        attn.extend_from_slice(&[0; 4]);
+        attn.extend(msg(5, status::OK, b"late"));
+        let mut bytes = msg(5, status::WAITRESP, &10i32.to_be_bytes());
+        bytes.extend(msg(0, status::ATTN, &attn));
+        let r = read_reply(&mut std::io::Cursor::new(bytes), 5).unwrap();
+        assert!(matches!(r, Reply::Ok(b) if b == b"late"));
+        let mut body = 1096i32.to_be_bytes().to_vec();
+        body.extend_from_slice(b"data.site?tried=x\0");
+        let r = read_reply(
+            &mut std::io::Cursor::new(msg(1, status::REDIRECT, &body)),
+            1,
+        )
+        .unwrap();
+        assert!(
+            matches!(&r, Reply::Redirect { host, port: 1096, opaque: Some(o) } if host == "data.site" && o == "tried=x"),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn broken_replies_are_errors_not_hangs() {
+        let cases: Vec<Vec<u8>> = vec![
+            msg(2, status::OK, b"x"),                  // another stream
+            msg(1, 9999, b""),                         // unknown status
+            msg(1, status::REDIRECT, b"\0\0"),         // too short
+            msg(1, status::OK, b"abc")[..10].to_vec(), // cut short
+            vec![0, 1, 0, 0, 0xff, 0xff, 0xff, 0xff],  // 4 GiB announced
+            msg(1, status::OKSOFAR, b"a"),             // ends without the final part
+        ];
+        for c in cases {
+            assert!(
+                read_reply(&mut std::io::Cursor::new(c.clone()), 1).is_err(),
+                "{c:?}"
+            );
+        }
     }
 }

@@ -259,6 +259,101 @@ impl XrdFile {
     }
 }
 
+/// An entry of a directory on an XRootD server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// Its name in the directory.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Whether it is a directory.
+    pub is_dir: bool,
+    /// Modification time (seconds since 1970).
+    pub mtime: i64,
+}
+
+/// Lists the directory `url` (`root://host//path/to/dir`), following
+/// redirects and waits, retrying transient failures; entries sorted by name.
+pub fn list_dir(url: &str) -> Result<Vec<DirEntry>, SourceError> {
+    let opts = RemoteOptions::from_env();
+    let u = XrdUrl::parse(url).map_err(|m| err(url, "list", m, false))?;
+    let mut attempt = 0;
+    loop {
+        match list_once(&u, &opts) {
+            Ok(mut v) => {
+                v.sort_by(|a, b| a.name.cmp(&b.name));
+                return Ok(v);
+            }
+            Err(e) if e.transient && attempt < opts.retries => {
+                attempt += 1;
+                std::thread::sleep(remote::backoff(attempt));
+            }
+            Err(e) => return Err(err(url, "list", e.message, e.transient)),
+        }
+    }
+}
+
+/// One listing attempt.
+fn list_once(u: &XrdUrl, opts: &RemoteOptions) -> Result<Vec<DirEntry>, Failure> {
+    let (mut host, mut port, mut opaque) = (u.host.clone(), u.port, None::<String>);
+    for _ in 0..MAX_HOPS {
+        let mut conn = Conn::open(&host, port, opts.timeouts())?;
+        let path = u.path_with(opaque.as_deref());
+        match conn.call(
+            proto::req::DIRLIST,
+            proto::dirlist_params(),
+            path.as_bytes(),
+        )? {
+            Reply::Ok(body) => {
+                let entries = proto::parse_dirlist(&body)
+                    .map_err(|m| Failure::from(ConnError::Protocol(m)))?;
+                return Ok(entries
+                    .into_iter()
+                    .map(|(name, size, flags, mtime)| DirEntry {
+                        name,
+                        size,
+                        is_dir: flags & proto::STAT_IS_DIR != 0,
+                        mtime,
+                    })
+                    .collect());
+            }
+            Reply::Redirect {
+                host: h,
+                port: p,
+                opaque: o,
+            } if p >= 0 => {
+                (host, port, opaque) = (h, p as u16, o);
+            }
+            Reply::Redirect { host: h, .. } => {
+                return Err(Failure {
+                    message: format!("redirected to a URL ({h}), which cortado does not follow"),
+                    transient: false,
+                })
+            }
+            Reply::Wait(secs, _) => {
+                std::thread::sleep(Duration::from_secs(secs.min(opts.max_wait_s) as u64))
+            }
+            Reply::Error(code, msg) => {
+                return Err(server_error(code, &format!("{}: {msg}", conn.addr)))
+            }
+        }
+    }
+    Err(Failure {
+        message: format!("more than {MAX_HOPS} redirects or waits"),
+        transient: true,
+    })
+}
+
+/// The XRootD parsers on arbitrary bytes ([`crate::fuzzing`]).
+pub(crate) fn fuzz(data: &[u8]) {
+    let _ = conn::read_reply(&mut std::io::Cursor::new(data), 1);
+    let split = data.first().map_or(0, |&b| b as usize % 8);
+    let elements: Vec<(u64, usize)> = (0..split).map(|i| (i as u64 * 7, i * 3)).collect();
+    let _ = proto::parse_readv(data, &elements);
+    let _ = proto::parse_dirlist(data);
+    let _ = proto::parse_stat(data);
+}
+
 /// A [`SourceError::Remote`] for `location`.
 fn err(location: &str, what: &str, message: String, transient: bool) -> SourceError {
     SourceError::Remote {

@@ -13,6 +13,7 @@ pub(crate) const PROTOCOL_VERSION: u32 = 0x0000_0511;
 /// Request codes.
 pub(crate) mod req {
     pub const CLOSE: u16 = 3003;
+    pub const DIRLIST: u16 = 3004;
     pub const PROTOCOL: u16 = 3006;
     pub const LOGIN: u16 = 3007;
     pub const OPEN: u16 = 3010;
@@ -39,6 +40,36 @@ pub(crate) const ATTN_ASYNRESP: i32 = 5008;
 pub(crate) const OPEN_READ: u16 = 0x0010;
 /// `kXR_retstat`.
 pub(crate) const OPEN_RETSTAT: u16 = 0x0400;
+/// Parameters of `kXR_dirlist` asking for each entry's stat (`kXR_dstat`).
+pub(crate) fn dirlist_params() -> [u8; 16] {
+    let mut p = [0u8; 16];
+    p[15] = 2; // kXR_dstat
+    p
+}
+
+/// The entries of a `kXR_dirlist` response with `kXR_dstat`: lines of
+/// name and stat ("id size flags mtime"), after a leading "." entry.
+pub(crate) fn parse_dirlist(body: &[u8]) -> Result<Vec<(String, u64, u32, i64)>, String> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim_end_matches('\0');
+    let lines: Vec<&str> = text.split('\n').filter(|l| !l.is_empty()).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    if lines.first() == Some(&".") {
+        i = 2; // the dummy entry of a kXR_dstat listing
+    }
+    while i < lines.len() {
+        let name = lines[i];
+        let stat = lines
+            .get(i + 1)
+            .ok_or_else(|| format!("no stat for '{name}' in the listing"))?;
+        let (size, flags, mtime) = parse_stat(stat.as_bytes())?;
+        out.push((name.to_string(), size, flags, mtime));
+        i += 2;
+    }
+    Ok(out)
+}
+
 /// The login capability version (`kXR_ver005`).
 pub(crate) const LOGIN_CAPVER: u8 = 5;
 
@@ -242,6 +273,18 @@ mod tests {
         let mut longer = body.clone();
         longer.push(0);
         assert!(parse_readv(&longer, &el).is_err());
+    }
+
+    #[test]
+    fn dirlist_responses() {
+        let body = b".\n0 0 0 0\na.root\n1 100 16 5\nsub\n2 4096 19 6\0";
+        let e = parse_dirlist(body).unwrap();
+        assert_eq!(
+            e,
+            vec![("a.root".into(), 100, 16, 5), ("sub".into(), 4096, 19, 6)]
+        );
+        assert!(parse_dirlist(b".\n0 0 0 0\na.root\n").is_err());
+        assert!(parse_dirlist(b"").unwrap().is_empty());
     }
 
     #[test]
