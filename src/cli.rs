@@ -129,32 +129,75 @@ pub fn main_with(ext: Extensions) -> ExitCode {
     }
 }
 
-/// PocketCoffea's single-dash long flags (`-ps`, `-ro`, `-lf`, `-lc`), which
-/// its users type from habit, as cortado's `--` flags.
+/// PocketCoffea's single-dash long flags (`run`: `-ps`, `-ro`, `-lf`, `-lc`;
+/// `build-datasets`: `-as`, `-bs`, `-ps`, `-rs`, `-ir`), which its users
+/// type from habit, as cortado's `--` flags.
 fn pocketcoffea_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    const FLAGS: [(&str, &str); 4] = [
+    const RUN: [(&str, &str); 4] = [
         ("-ps", "--process-separately"),
         ("-ro", "--custom-run-options"),
         ("-lf", "--limit-files"),
         ("-lc", "--limit-chunks"),
     ];
-    args.map(|a| {
-        let Some(s) = a.to_str() else { return a };
-        for (short, long) in FLAGS {
-            if s == short {
-                return long.into();
+    const DATASETS: [(&str, &str); 5] = [
+        ("-as", "--allowlist-sites"),
+        ("-bs", "--blocklist-sites"),
+        ("-ps", "--prioritylist-sites"),
+        ("-rs", "--regex-sites"),
+        ("-ir", "--include-redirector"),
+    ];
+    let args: Vec<std::ffi::OsString> = args.collect();
+    let datasets = args.iter().any(|a| a == "build-datasets");
+    let flags: &[(&str, &str)] = if datasets { &DATASETS } else { &RUN };
+    args.into_iter()
+        .map(|a| {
+            let Some(s) = a.to_str() else { return a };
+            for (short, long) in flags {
+                if s == *short {
+                    return (*long).into();
+                }
+                if let Some(v) = s.strip_prefix(short).and_then(|r| r.strip_prefix('=')) {
+                    return format!("{long}={v}").into();
+                }
             }
-            if let Some(v) = s.strip_prefix(short).and_then(|r| r.strip_prefix('=')) {
-                return format!("{long}={v}").into();
-            }
-        }
-        a
-    })
-    .collect()
+            a
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn build_datasets_site_flags_are_translated() {
+        let args = [
+            "cortado",
+            "build-datasets",
+            "-as",
+            "T2_DE_DESY",
+            "-ps",
+            "T1_US_FNAL",
+            "-ir",
+        ]
+        .iter()
+        .map(std::ffi::OsString::from);
+        let out: Vec<String> = super::pocketcoffea_flags(args)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            out,
+            [
+                "cortado",
+                "build-datasets",
+                "--allowlist-sites",
+                "T2_DE_DESY",
+                "--prioritylist-sites",
+                "T1_US_FNAL",
+                "--include-redirector"
+            ]
+        );
+    }
+
     #[test]
     fn pocketcoffea_flags_are_translated() {
         let args = [

@@ -143,16 +143,16 @@ fn overwrite_replaces_a_key_whole_and_keeps_the_others() {
 fn every_bad_file_is_reported_and_nothing_is_written() {
     let dir = common::tmpdir("datasets", "bad");
     definitions(&dir, "");
-    // two damaged files in the tt̄ folder, and a DAS name
+    // two damaged files in the tt̄ folder, and a folder that does not exist
     let tt = dir.join("tt");
     std::fs::write(tt.join("empty.root"), b"").unwrap();
     let bytes = std::fs::read(tt.join("tt_2018_small.root")).unwrap();
     std::fs::write(tt.join("cut.root"), &bytes[..bytes.len() / 3]).unwrap();
-    let das = r#",
+    let missing = r#",
   "QCD": {"sample": "QCD", "json_output": "datasets/qcd.json",
-    "files": [{"das_names": ["/QCD_Pt-15to7000/RunIISummer20UL18NanoAODv9-106X/NANOAODSIM"],
+    "files": [{"das_names": ["no-such-folder"],
                "metadata": {"year": "2018", "isMC": true, "xsec": 1}}]}"#;
-    let cfg2 = definitions(&dir, das);
+    let cfg2 = definitions(&dir, missing);
     let o = build(&cfg2, &[]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
@@ -161,7 +161,8 @@ fn every_bad_file_is_reported_and_nothing_is_written() {
         "empty.root",
         "cut.root",
         "truncated",
-        "DAS datasets",
+        "QCD_2018",
+        "no-such-folder",
     ] {
         assert!(err.contains(want), "no {want:?} in:\n{err}");
     }

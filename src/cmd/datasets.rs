@@ -30,6 +30,34 @@ pub struct BuildDatasetsArgs {
     /// dataset holds its `nevents`; the bad files are listed.
     #[arg(long)]
     pub check: bool,
+    /// DAS datasets: also write `<json_output>_local.json` with this prefix
+    /// before each LFN (a local copy; the definition's `storage_prefix`
+    /// does the same).
+    #[arg(short = 'l', long = "local-prefix", value_name = "PREFIX")]
+    pub local_prefix: Option<String>,
+    /// DAS datasets: take replicas only from these sites (`-as`; repeatable
+    /// or comma-separated).
+    #[arg(long = "allowlist-sites", value_delimiter = ',', value_name = "SITE")]
+    pub allowlist_sites: Vec<String>,
+    /// DAS datasets: never from these sites (`-bs`; `T1_US_FNAL` also blocks
+    /// `T1_US_FNAL_Disk`).
+    #[arg(long = "blocklist-sites", value_delimiter = ',', value_name = "SITE")]
+    pub blocklist_sites: Vec<String>,
+    /// DAS datasets: these sites first, in this order (`-ps`).
+    #[arg(
+        long = "prioritylist-sites",
+        value_delimiter = ',',
+        value_name = "SITE"
+    )]
+    pub prioritylist_sites: Vec<String>,
+    /// DAS datasets: only sites whose name this regular expression finds
+    /// (`-rs`, e.g. 'T[123]_(DE|IT|CH)_\w+').
+    #[arg(long = "regex-sites", value_name = "REGEX")]
+    pub regex_sites: Option<String>,
+    /// DAS datasets: a file no allowed site has is read through the global
+    /// redirector instead of failing (`-ir`).
+    #[arg(long = "include-redirector")]
+    pub include_redirector: bool,
 }
 
 fn report(bad: &[BadFile]) -> String {
@@ -47,6 +75,19 @@ pub fn run(args: &BuildDatasetsArgs) -> Result<()> {
         overwrite: args.overwrite,
         split_by_year: args.split_by_year,
         parallelize: args.parallelize,
+        local_prefix: args.local_prefix.clone(),
+        sites: cortado_datasets::SiteFilter {
+            allow: args.allowlist_sites.clone(),
+            block: args.blocklist_sites.clone(),
+            priority: args.prioritylist_sites.clone(),
+            regex: args
+                .regex_sites
+                .as_deref()
+                .map(regex::Regex::new)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--regex-sites: {e}"))?,
+            include_redirector: args.include_redirector,
+        },
     };
     if args.check {
         let mut all_bad = Vec::new();

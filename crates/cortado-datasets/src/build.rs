@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::das::{self, Services, SiteFilter};
 use crate::definition::{self, py_quote, Definition, Part};
 use crate::listing::{self, FileInfo, Source};
 
@@ -21,11 +22,28 @@ pub struct Options {
     pub split_by_year: bool,
     /// Threads listing and reading files.
     pub parallelize: usize,
+    /// `-l`: the prefix of a local copy of DAS datasets (`_local.json`).
+    pub local_prefix: Option<String>,
+    /// The site choice for DAS datasets.
+    pub sites: SiteFilter,
 }
 
-/// One dataset built.
+/// Which of a dataset's filesets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `json_output`: the files where they are read (a site's PFNs for DAS).
+    Main,
+    /// `_redirector.json`: the global redirector and the LFNs.
+    Redirector,
+    /// `_local.json`: the `-l` prefix and the LFNs.
+    Local,
+}
+
+/// One dataset built (for one of its filesets).
 #[derive(Debug, Clone)]
 pub struct Built {
+    /// Which fileset.
+    pub kind: Kind,
     /// The definition key it comes from.
     pub key: String,
     /// Its name in the fileset.
@@ -101,6 +119,94 @@ pub fn outputs(opts: &Options) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// The files of one part: where they are read, the LFNs of its DAS
+/// datasets (for the redirector and local outputs), events and bytes.
+#[derive(Default)]
+struct Listed {
+    files: Vec<FileInfo>,
+    lfns: Vec<String>,
+    events: u64,
+    size: u64,
+}
+
+/// Lists the files of every `das_names` entry of `part`; what fails is
+/// added to `bad` under dataset `name`.
+fn list_part(
+    part: &Part,
+    name: &str,
+    base: &Path,
+    pool: &rayon::ThreadPool,
+    opts: &Options,
+    bad: &mut Vec<BadFile>,
+) -> Listed {
+    let services = Services::from_env();
+    let mut l = Listed::default();
+    for das in &part.das_names {
+        let src = Source::of(das, base);
+        let listed = match &src {
+            Source::Das(dataset) => das::resolve(
+                dataset,
+                part.dbs_instance.as_deref(),
+                &services,
+                &opts.sites,
+            )
+            .map(|r| {
+                l.events += r.files.iter().map(|f| f.events).sum::<u64>();
+                l.size += r.files.iter().map(|f| f.size).sum::<u64>();
+                l.lfns.extend(r.files.iter().map(|f| f.lfn.clone()));
+                r.replicas
+                    .into_iter()
+                    .map(|(pfn, _)| FileInfo {
+                        location: pfn,
+                        size: 0,
+                        events: 0,
+                    })
+                    .collect()
+            })
+            .map_err(|e| vec![(dataset.clone(), e)]),
+            _ => listing::list(&src, pool).inspect(|f| {
+                l.events += f.iter().map(|x| x.events).sum::<u64>();
+                l.size += f.iter().map(|x| x.size).sum::<u64>();
+            }),
+        };
+        match listed {
+            Ok(f) => l.files.extend(f),
+            Err(reasons) => bad.extend(reasons.into_iter().map(|(file, reason)| BadFile {
+                dataset: name.to_string(),
+                file,
+                reason,
+            })),
+        }
+    }
+    l
+}
+
+/// The metadata PocketCoffea writes: `das_names`, `sample`, the part's
+/// metadata, `nevents`, `size`.
+fn metadata_of(d: &Definition, part: &Part, l: &Listed) -> Vec<(String, String)> {
+    let das_list = format!(
+        "[{}]",
+        part.das_names
+            .iter()
+            .map(|s| py_quote(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut metadata = vec![
+        ("das_names".to_string(), das_list),
+        ("sample".to_string(), d.sample.clone()),
+    ];
+    metadata.extend(
+        part.metadata
+            .iter()
+            .filter(|(k, _)| !["das_names", "sample", "nevents", "size"].contains(&k.as_str()))
+            .cloned(),
+    );
+    metadata.push(("nevents".into(), l.events.to_string()));
+    metadata.push(("size".into(), l.size.to_string()));
+    metadata
+}
+
 /// Lists every part's files and counts their events; every file that
 /// cannot be read is reported (all of them, not only the first).
 pub fn build_all(opts: &Options) -> Result<(Vec<Built>, Vec<BadFile>), String> {
@@ -115,49 +221,45 @@ pub fn build_all(opts: &Options) -> Result<(Vec<Built>, Vec<BadFile>), String> {
     for d in &defs {
         for part in &d.parts {
             let name = part.dataset_name(&d.key);
-            let mut files = Vec::new();
-            for das in &part.das_names {
-                let src = Source::of(das, &base);
-                match listing::list(&src, &pool) {
-                    Ok(f) => files.extend(f),
-                    Err(reasons) => bad.extend(reasons.into_iter().map(|(file, reason)| BadFile {
-                        dataset: name.clone(),
-                        file,
-                        reason,
-                    })),
+            let l = list_part(part, &name, &base, &pool, opts, &mut bad);
+            let metadata = metadata_of(d, part, &l);
+            let main = output_of(d, part, &base, opts.split_by_year);
+            let one = |kind, output, files| Built {
+                kind,
+                key: d.key.clone(),
+                name: name.clone(),
+                output,
+                metadata: metadata.clone(),
+                files,
+            };
+            if !l.lfns.is_empty() {
+                let with_suffix = |suffix: &str| {
+                    let stem = main
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    main.with_file_name(format!("{stem}_{suffix}.json"))
+                };
+                let at = |prefix: &str| -> Vec<FileInfo> {
+                    l.lfns
+                        .iter()
+                        .map(|lfn| FileInfo {
+                            location: das::join_prefix(prefix, lfn),
+                            size: 0,
+                            events: 0,
+                        })
+                        .collect()
+                };
+                built.push(one(
+                    Kind::Redirector,
+                    with_suffix("redirector"),
+                    at(das::REDIRECTOR),
+                ));
+                if let Some(p) = opts.local_prefix.as_deref().or(d.storage_prefix.as_deref()) {
+                    built.push(one(Kind::Local, with_suffix("local"), at(p)));
                 }
             }
-            let nevents: u64 = files.iter().map(|f| f.events).sum();
-            let size: u64 = files.iter().map(|f| f.size).sum();
-            let das_list = format!(
-                "[{}]",
-                part.das_names
-                    .iter()
-                    .map(|s| py_quote(s))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let mut metadata = vec![
-                ("das_names".to_string(), das_list),
-                ("sample".to_string(), d.sample.clone()),
-            ];
-            metadata.extend(
-                part.metadata
-                    .iter()
-                    .filter(|(k, _)| {
-                        !["das_names", "sample", "nevents", "size"].contains(&k.as_str())
-                    })
-                    .cloned(),
-            );
-            metadata.push(("nevents".into(), nevents.to_string()));
-            metadata.push(("size".into(), size.to_string()));
-            built.push(Built {
-                key: d.key.clone(),
-                name,
-                output: output_of(d, part, &base, opts.split_by_year),
-                metadata,
-                files,
-            });
+            built.push(one(Kind::Main, main.clone(), l.files));
         }
     }
     Ok((built, bad))

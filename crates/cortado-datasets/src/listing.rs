@@ -70,9 +70,7 @@ pub fn list(
     let listed = match src {
         Source::Das(name) => Err((
             name.clone(),
-            "DAS datasets (DBS and Rucio) are not in cortado build-datasets yet: list the files' \
-             folder, glob or root:// directory instead"
-                .to_string(),
+            "a DAS dataset is resolved through DBS and Rucio (crate::das), not listed".to_string(),
         )),
         Source::Local(p) => local_files(p).map_err(|e| (p.display().to_string(), e)),
         Source::Xrootd(url) => xrootd_files(url).map_err(|e| (url.clone(), e)),

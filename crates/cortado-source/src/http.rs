@@ -97,8 +97,11 @@ fn content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
     ))
 }
 
-/// The TLS settings: CA certificates and the X509 proxy.
-fn tls_config() -> Result<TlsConfig, String> {
+/// The TLS settings of cortado's HTTPS clients: the CA certificates of
+/// `X509_CERT_DIR` and `SSL_CERT_FILE` (else Mozilla's roots) and, as
+/// client certificate, the X509 proxy of `X509_USER_PROXY` (or
+/// `/tmp/x509up_u<uid>`) when there is one.
+pub fn tls_config() -> Result<TlsConfig, String> {
     let mut roots: Vec<Certificate<'static>> = Vec::new();
     let mut pem_files: Vec<std::path::PathBuf> = Vec::new();
     if let Ok(dir) = std::env::var("X509_CERT_DIR") {
@@ -154,6 +157,21 @@ fn tls_config() -> Result<TlsConfig, String> {
     Ok(b.build())
 }
 
+/// An HTTP(S) agent with `opts`' timeouts and [`tls_config`]; statuses
+/// are answers, not errors (the caller reads them).
+pub fn agent(opts: &RemoteOptions) -> Result<ureq::Agent, String> {
+    let t = Some(Duration::from_secs(opts.timeout_s));
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(opts.connect_s)))
+        .timeout_recv_response(t)
+        .timeout_recv_body(t)
+        .max_idle_connections_per_host(opts.streams.max(1))
+        .tls_config(tls_config()?)
+        .build();
+    Ok(ureq::Agent::new_with_config(config))
+}
+
 impl HttpFile {
     /// Opens `url` with options from the environment.
     pub fn open(url: &str) -> Result<HttpFile, SourceError> {
@@ -163,20 +181,11 @@ impl HttpFile {
     /// Opens `url` with `opts`: asks for its first byte, which gives the
     /// size and proves that the server answers range requests.
     pub fn open_with(url: &str, opts: RemoteOptions) -> Result<HttpFile, SourceError> {
-        let tls = tls_config().map_err(|m| err(url, "open", m, false))?;
-        let t = Some(Duration::from_secs(opts.timeout_s));
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(opts.connect_s)))
-            .timeout_recv_response(t)
-            .timeout_recv_body(t)
-            .max_idle_connections_per_host(opts.streams.max(1))
-            .tls_config(tls)
-            .build();
+        let agent = agent(&opts).map_err(|m| err(url, "open", m, false))?;
         let mut f = HttpFile {
             url: url.to_string(),
             size: 0,
-            agent: ureq::Agent::new_with_config(config),
+            agent,
             opts,
             multi: AtomicU8::new(MULTI_UNKNOWN),
             requests: Default::default(),

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-mod http;
+pub mod http;
 mod local;
 mod remote;
 pub mod xrootd;
@@ -15,6 +15,7 @@ pub mod xrootd;
 pub use http::HttpFile;
 pub use local::{LocalFile, MemorySource};
 pub use remote::{remote_requests, RemoteOptions};
+pub use ureq;
 pub use xrootd::{list_dir, DirEntry, XrdFile};
 
 /// An error while reading bytes from a source.
