@@ -20,6 +20,7 @@ const TT: &str = "/TTTo2L2Nu_TuneCP5_13TeV-powheg-pythia8/RunIISummer20UL18NanoA
 const PRIV: &str = "/TTTo2L2Nu/user-private-v1/USER";
 const GONE: &str = "/QCD_Pt-15to7000/RunIISummer20UL18NanoAODv9-106X/NANOAODSIM";
 const BROKEN: &str = "/WJetsToLNu/RunIISummer20UL18NanoAODv9-106X/NANOAODSIM";
+const WRONGSUM: &str = "/DYJetsToLL_M-10to50/RunIISummer20UL18NanoAODv9-106X/NANOAODSIM";
 
 /// The fake services, stopped when dropped.
 struct Fake {
@@ -45,18 +46,22 @@ fn replica(rse: &str, state: &str) -> Value {
 fn start(dir: &Path) -> Fake {
     let dy_lfn = "/store/mc/RunIISummer20UL18NanoAODv9/DYJetsToLL/dy_2018_small.root";
     let tt_lfn = "/store/mc/RunIISummer20UL18NanoAODv9/TTTo2L2Nu/tt_2018_small.root";
+    let data = common::root().join("examples/zmumu/data");
+    let adler = |f: &str| cortado_datasets::download::adler32_of(&data.join(f)).unwrap();
     let world = json!({"datasets": {
         DY: {"files": [
-                {"lfn": dy_lfn, "events": 5000, "size": 681078},
+                {"lfn": dy_lfn, "events": 5000, "size": 681078, "adler32": adler("dy_2018_small.root")},
                 {"lfn": "/store/mc/RunIISummer20UL18NanoAODv9/DYJetsToLL/invalid.root", "events": 7, "size": 9, "valid": 0}],
              "replicas": {dy_lfn: [replica("T1_US_FNAL_Disk", "AVAILABLE"), replica("T2_XX_Test", "AVAILABLE")]}},
-        TT: {"files": [{"lfn": tt_lfn, "events": 5000, "size": 954443}],
+        TT: {"files": [{"lfn": tt_lfn, "events": 5000, "size": 954443, "adler32": adler("tt_2018_small.root")}],
              "replicas": {tt_lfn: [replica("T2_XX_Test", "AVAILABLE")]}},
         PRIV: {"files": [{"lfn": "/store/user/someone/tt.root", "events": 12, "size": 34}],
                "blocks": [{"name": format!("{PRIV}#abc"), "site": "T2_XX_Test", "files": ["/store/user/someone/tt.root"]}]},
         GONE: {"files": [{"lfn": "/store/mc/QCD/q.root", "events": 1, "size": 1}],
                "replicas": {"/store/mc/QCD/q.root": [replica("T2_YY_Down", "TEMPORARY_UNAVAILABLE")]}},
-        BROKEN: {"files": [], "dbs_error": "database connection lost"}
+        BROKEN: {"files": [], "dbs_error": "database connection lost"},
+        WRONGSUM: {"files": [{"lfn": dy_lfn, "events": 5000, "size": 681078, "adler32": "0badc0de"}],
+                   "replicas": {dy_lfn: [replica("T2_XX_Test", "AVAILABLE")]}}
     }});
     std::fs::write(dir.join("world.json"), world.to_string()).unwrap();
     let mut child = Command::new("python3")
@@ -312,6 +317,7 @@ fn the_example_runs_from_a_fileset_built_from_das() {
         std::fs::copy(data.join(f), served.join(f)).unwrap();
     }
     let fake = start(&dir);
+    std::fs::create_dir_all(dir.join("wrongsum")).unwrap();
     let sc = siteconf(&dir, &format!("{}/{sub}", var("CORTADO_TEST_XROOTD")));
     let cfg = definitions(
         &dir,
@@ -353,6 +359,73 @@ fn the_example_runs_from_a_fileset_built_from_das() {
     )
     .status
     .success());
+    // --download: the files copied under the local prefix, from the site
+    let local = dir.join("copies");
+    let lp = local.to_str().unwrap();
+    let down = |extra: &[&str]| {
+        let mut args = vec!["-as", "T2_XX_Test", "-o", "-l", lp, "--download"];
+        args.extend_from_slice(extra);
+        build(&fake, &sc, &cfg, "tester", &args)
+    };
+    let o = down(&[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains("DYJetsToLL_M-50_2018: 1 copied, 0 resumed, 0 already there, 0 failed"),
+        "{out}"
+    );
+    let copy = local.join("store/mc/RunIISummer20UL18NanoAODv9/DYJetsToLL/dy_2018_small.root");
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(data.join("dy_2018_small.root")).unwrap()
+    );
+    // again: kept; after an interruption: resumed from the partial copy
+    let out = String::from_utf8_lossy(&down(&[]).stdout).into_owned();
+    assert!(
+        out.contains("DYJetsToLL_M-50_2018: 0 copied, 0 resumed, 1 already there"),
+        "{out}"
+    );
+    let bytes = std::fs::read(&copy).unwrap();
+    std::fs::remove_file(&copy).unwrap();
+    std::fs::write(
+        copy.with_file_name("dy_2018_small.root.part"),
+        &bytes[..bytes.len() / 2],
+    )
+    .unwrap();
+    let out = String::from_utf8_lossy(&down(&[]).stdout).into_owned();
+    assert!(
+        out.contains("DYJetsToLL_M-50_2018: 0 copied, 1 resumed"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+    // the local fileset names the copies
+    let lj = read(&dir.join("datasets/DYJetsToLL_M-50_local.json"));
+    assert_eq!(
+        lj["DYJetsToLL_M-50_2018"]["files"][0],
+        copy.display().to_string()
+    );
+    // a checksum DBS does not agree with: refused, nothing left behind
+    let bad_cfg = definitions(&dir.join("wrongsum"), &[("WRONG", WRONGSUM, mc())]);
+    let o = build(
+        &fake,
+        &sc,
+        &bad_cfg,
+        "tester",
+        &["-l", dir.join("wrong").to_str().unwrap(), "--download"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && err.contains("checksum mismatch")
+            && err.contains("DBS says 0badc0de"),
+        "{err}"
+    );
+    assert!(!dir
+        .join("wrong/store/mc/RunIISummer20UL18NanoAODv9/DYJetsToLL/dy_2018_small.root")
+        .exists());
+    assert!(!dir
+        .join("wrong/store/mc/RunIISummer20UL18NanoAODv9/DYJetsToLL/dy_2018_small.root.part")
+        .exists());
     let (a, b) = (dir.join("das"), dir.join("local"));
     common::run_ok(yaml.to_str().unwrap(), a.to_str().unwrap(), &[]);
     common::run_ok("examples/zmumu/analysis.yaml", b.to_str().unwrap(), &[]);

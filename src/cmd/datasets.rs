@@ -58,6 +58,11 @@ pub struct BuildDatasetsArgs {
     /// redirector instead of failing (`-ir`).
     #[arg(long = "include-redirector")]
     pub include_redirector: bool,
+    /// DAS datasets: copy the files into the local prefix (`-l` or the
+    /// definition's `storage_prefix`) as `<prefix>/<LFN>`, from the sites
+    /// chosen; resumable, and checked against DBS's Adler-32.
+    #[arg(short = 'd', long)]
+    pub download: bool,
 }
 
 fn report(bad: &[BadFile]) -> String {
@@ -129,6 +134,47 @@ pub fn run(args: &BuildDatasetsArgs) -> Result<()> {
     }
     for w in written {
         println!("wrote {}", w.display());
+    }
+    if args.download {
+        download(&built, args.parallelize)?;
+    }
+    Ok(())
+}
+
+/// `--download`: every DAS file of `built` under its local prefix.
+fn download(built: &[cortado_datasets::Built], threads: usize) -> Result<()> {
+    use cortado_datasets::download::Copy;
+    let mut all_bad = Vec::new();
+    for b in built.iter().filter(|b| !b.downloads.is_empty()) {
+        let Some(prefix) = &b.local_prefix else {
+            bail!(
+                "--download of {}: no local prefix (give -l PREFIX or the definition's storage_prefix)",
+                b.name
+            );
+        };
+        let (done, bad) = cortado_datasets::download::download(&b.downloads, prefix, threads)
+            .map_err(anyhow::Error::msg)?;
+        let count = |c: Copy| done.iter().filter(|&&d| d == c).count();
+        println!(
+            "{}: {} copied, {} resumed, {} already there, {} failed (into {prefix})",
+            b.name,
+            count(Copy::Copied),
+            count(Copy::Resumed),
+            count(Copy::Kept),
+            bad.len()
+        );
+        all_bad.extend(bad.into_iter().map(|(file, reason)| BadFile {
+            dataset: b.name.clone(),
+            file,
+            reason,
+        }));
+    }
+    if !all_bad.is_empty() {
+        bail!(
+            "{} file(s) were not copied:\n{}",
+            all_bad.len(),
+            report(&all_bad)
+        );
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ the server on a free port with the client certificate required, and prints
 
 Endpoints (the real services' paths and answers):
 - GET  /dbs/<instance>/DBSReader/files?dataset=D&detail=True  (or block_name=B): a JSON
-  list of {logical_file_name, event_count, file_size, is_file_valid, block_name}; an
+  list of {logical_file_name, event_count, file_size, is_file_valid, block_name, adler32}; an
   unknown dataset gives [] as DBS does; "dbs_error" makes it answer HTTP 500 with DBS's
   JSON error body;
 - GET  /dbs/<instance>/DBSReader/blocks?dataset=D&detail=True: [{block_name, origin_site_name}];
@@ -114,7 +114,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     files = [f for f in files if f["lfn"] in block["files"]]
                 return self.answer(200, json.dumps([
                     {"logical_file_name": f["lfn"], "event_count": f["events"], "file_size": f["size"],
-                     "is_file_valid": f.get("valid", 1), "block_name": "x"} for f in files]))
+                     "is_file_valid": f.get("valid", 1), "block_name": "x",
+                     "adler32": f.get("adler32", "NOTSET")} for f in files]))
             if what == "blocks":
                 return self.answer(200, json.dumps([
                     {"block_name": b["name"], "origin_site_name": b["site"]} for b in ds.get("blocks", [])]))

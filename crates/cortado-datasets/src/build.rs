@@ -42,6 +42,10 @@ pub enum Kind {
 /// One dataset built (for one of its filesets).
 #[derive(Debug, Clone)]
 pub struct Built {
+    /// The files `--download` copies (the main fileset of DAS datasets).
+    pub downloads: Vec<Download>,
+    /// The local prefix the copies go to (`-l` or `storage_prefix`).
+    pub local_prefix: Option<String>,
     /// Which fileset.
     pub kind: Kind,
     /// The definition key it comes from.
@@ -127,6 +131,20 @@ struct Listed {
     lfns: Vec<String>,
     events: u64,
     size: u64,
+    downloads: Vec<Download>,
+}
+
+/// A file of a DAS dataset to copy for `--download`.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// Where it is read (the chosen site's PFN).
+    pub url: String,
+    /// Its LFN (the local copy is the local prefix and the LFN).
+    pub lfn: String,
+    /// Its size according to DBS.
+    pub size: u64,
+    /// Its Adler-32 according to DBS.
+    pub adler32: Option<String>,
 }
 
 /// Lists the files of every `das_names` entry of `part`; what fails is
@@ -154,9 +172,19 @@ fn list_part(
                 l.events += r.files.iter().map(|f| f.events).sum::<u64>();
                 l.size += r.files.iter().map(|f| f.size).sum::<u64>();
                 l.lfns.extend(r.files.iter().map(|f| f.lfn.clone()));
+                for (lfn, pfn, _) in &r.replicas {
+                    if let Some(f) = r.files.iter().find(|f| &f.lfn == lfn) {
+                        l.downloads.push(Download {
+                            url: pfn.clone(),
+                            lfn: lfn.clone(),
+                            size: f.size,
+                            adler32: f.adler32.clone(),
+                        });
+                    }
+                }
                 r.replicas
                     .into_iter()
-                    .map(|(pfn, _)| FileInfo {
+                    .map(|(_, pfn, _)| FileInfo {
                         location: pfn,
                         size: 0,
                         events: 0,
@@ -224,7 +252,13 @@ pub fn build_all(opts: &Options) -> Result<(Vec<Built>, Vec<BadFile>), String> {
             let l = list_part(part, &name, &base, &pool, opts, &mut bad);
             let metadata = metadata_of(d, part, &l);
             let main = output_of(d, part, &base, opts.split_by_year);
+            let local_prefix = opts
+                .local_prefix
+                .clone()
+                .or_else(|| d.storage_prefix.clone());
             let one = |kind, output, files| Built {
+                downloads: Vec::new(),
+                local_prefix: local_prefix.clone(),
                 kind,
                 key: d.key.clone(),
                 name: name.clone(),
@@ -259,7 +293,9 @@ pub fn build_all(opts: &Options) -> Result<(Vec<Built>, Vec<BadFile>), String> {
                     built.push(one(Kind::Local, with_suffix("local"), at(p)));
                 }
             }
-            built.push(one(Kind::Main, main.clone(), l.files));
+            let mut b = one(Kind::Main, main.clone(), l.files);
+            b.downloads = l.downloads;
+            built.push(b);
         }
     }
     Ok((built, bad))

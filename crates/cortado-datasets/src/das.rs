@@ -102,6 +102,8 @@ pub struct DasFile {
     pub events: u64,
     /// Bytes.
     pub size: u64,
+    /// Its Adler-32 checksum (8 hex digits) when DBS gives it.
+    pub adler32: Option<String>,
 }
 
 /// A DAS dataset resolved: its valid files (DBS order) and, per file, the
@@ -110,8 +112,8 @@ pub struct DasFile {
 pub struct Resolved {
     /// The valid files.
     pub files: Vec<DasFile>,
-    /// (PFN, site) of each file, in the order the replicas were listed.
-    pub replicas: Vec<(String, String)>,
+    /// (LFN, PFN, site) of each file, in the order the replicas were listed.
+    pub replicas: Vec<(String, String, String)>,
 }
 
 /// How a site turns an LFN into its XRootD PFN.
@@ -289,6 +291,10 @@ fn dbs_files(
             lfn: lfn.to_string(),
             events: f["event_count"].as_u64().unwrap_or(0),
             size: f["file_size"].as_u64().unwrap_or(0),
+            adler32: f["adler32"]
+                .as_str()
+                .filter(|a| !a.is_empty() && *a != "NOTSET")
+                .map(|a| format!("{:0>8}", a.to_ascii_lowercase())),
         });
     }
     Ok((valid, invalid))
@@ -454,7 +460,7 @@ pub fn resolve(
                     if listed.is_empty() { "none".to_string() } else { listed.join(", ") }
                 )
             })?;
-            replicas.push(chosen);
+            replicas.push((name.clone(), chosen.0, chosen.1));
         }
     } else {
         let url = format!(
@@ -480,7 +486,7 @@ pub fn resolve(
             for bf in bfiles {
                 let p = pfn(&bf.lfn, rule)
                     .ok_or_else(|| format!("no rule of site {site} maps {}", bf.lfn))?;
-                replicas.push((p, site.to_string()));
+                replicas.push((bf.lfn.clone(), p, site.to_string()));
             }
         }
     }

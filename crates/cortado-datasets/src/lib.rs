@@ -19,7 +19,10 @@
 pub mod build;
 pub mod das;
 pub mod definition;
+pub mod download;
 pub mod listing;
 
-pub use build::{build_all, check_fileset, outputs, write_outputs, BadFile, Built, Kind, Options};
+pub use build::{
+    build_all, check_fileset, outputs, write_outputs, BadFile, Built, Download, Kind, Options,
+};
 pub use das::{Services, SiteFilter};
