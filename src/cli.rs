@@ -130,7 +130,7 @@ pub fn main_with(ext: Extensions) -> ExitCode {
 }
 
 /// PocketCoffea's single-dash long flags (`run`: `-ps`, `-ro`, `-lf`, `-lc`;
-/// `build-datasets`: `-as`, `-bs`, `-ps`, `-rs`, `-ir`), which its users
+/// `build-datasets`: `-as`, `-bs`, `-ps`, `-rs`, `-ir`, `-sort`), which its users
 /// type from habit, as cortado's `--` flags.
 fn pocketcoffea_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     const RUN: [(&str, &str); 4] = [
@@ -139,7 +139,8 @@ fn pocketcoffea_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std
         ("-lf", "--limit-files"),
         ("-lc", "--limit-chunks"),
     ];
-    const DATASETS: [(&str, &str); 5] = [
+    const DATASETS: [(&str, &str); 6] = [
+        ("-sort", "--sort-replicas"),
         ("-as", "--allowlist-sites"),
         ("-bs", "--blocklist-sites"),
         ("-ps", "--prioritylist-sites"),
@@ -177,6 +178,8 @@ mod tests {
             "-ps",
             "T1_US_FNAL",
             "-ir",
+            "-sort",
+            "random",
         ]
         .iter()
         .map(std::ffi::OsString::from);
@@ -193,7 +196,9 @@ mod tests {
                 "T2_DE_DESY",
                 "--prioritylist-sites",
                 "T1_US_FNAL",
-                "--include-redirector"
+                "--include-redirector",
+                "--sort-replicas",
+                "random"
             ]
         );
     }

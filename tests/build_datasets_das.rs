@@ -197,7 +197,13 @@ fn das_datasets_become_site_redirector_and_local_filesets() {
         r#""das_names":["/TTTo2L2Nu/user-private-v1/USER"],"dbs_instance":"prod/phys03""#,
     );
     std::fs::write(&cfg, text).unwrap();
-    let o = build(&fake, &sc, &cfg, "tester", &["-l", "/eos/local"]);
+    let o = build(
+        &fake,
+        &sc,
+        &cfg,
+        "tester",
+        &["-l", "/eos/local", "-sort", "random"],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let ds = "DYJetsToLL_M-50_2018";
     let main = read(&dir.join("datasets/DYJetsToLL_M-50.json"));

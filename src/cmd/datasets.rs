@@ -58,6 +58,10 @@ pub struct BuildDatasetsArgs {
     /// redirector instead of failing (`-ir`).
     #[arg(long = "include-redirector")]
     pub include_redirector: bool,
+    /// DAS datasets: how Rucio sorts the replicas (`-sort`: geoip,
+    /// custom_table, random; `priority` sends none and relies on -ps).
+    #[arg(long = "sort-replicas", default_value = "geoip", value_name = "SORT")]
+    pub sort_replicas: String,
     /// DAS datasets: copy the files into the local prefix (`-l` or the
     /// definition's `storage_prefix`) as `<prefix>/<LFN>`, from the sites
     /// chosen; resumable, and checked against DBS's Adler-32.
@@ -92,6 +96,7 @@ pub fn run(args: &BuildDatasetsArgs) -> Result<()> {
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--regex-sites: {e}"))?,
             include_redirector: args.include_redirector,
+            sort: Some(args.sort_replicas.clone()),
         },
     };
     if args.check {

@@ -129,6 +129,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.headers.get("X-Rucio-Auth-Token") != TOKEN:
             return self.answer(401, json.dumps({"ExceptionClass": "CannotAuthenticate",
                                                 "ExceptionMessage": "no valid token"}))
+        if body.get("sort") not in (None, "geoip", "custom_table", "random"):
+            return self.answer(400, json.dumps({"ExceptionClass": "InvalidObject",
+                                                "ExceptionMessage": f"unknown sort {body['sort']}"}))
         lines = []
         for did in body.get("dids", []):
             ds = self.world["datasets"].get(did["name"])

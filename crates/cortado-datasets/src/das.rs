@@ -88,6 +88,9 @@ pub struct SiteFilter {
     pub regex: Option<regex::Regex>,
     /// `-ir`: the redirector for a file no allowed site has.
     pub include_redirector: bool,
+    /// `-sort`: how Rucio sorts the replicas (`geoip`, `custom_table`,
+    /// `random`; anything else, such as `priority`, sends no sort).
+    pub sort: Option<String>,
 }
 
 /// The CMS global redirector PocketCoffea writes into `_redirector.json`.
@@ -332,9 +335,13 @@ fn rucio_replicas(
     s: &Services,
     token: &str,
     das: &str,
+    sort: Option<&str>,
 ) -> Result<Vec<FileReplicas>, String> {
     let url = format!("{}/replicas/list", s.rucio.trim_end_matches('/'));
-    let body = serde_json::json!({"dids": [{"scope": "cms", "name": das}], "sort": "geoip"});
+    let mut body = serde_json::json!({"dids": [{"scope": "cms", "name": das}]});
+    if let Some(sort) = sort.filter(|s| ["geoip", "custom_table", "random"].contains(s)) {
+        body["sort"] = Value::String(sort.to_string());
+    }
     let mut resp = agent
         .post(&url)
         .header("X-Rucio-Auth-Token", token)
@@ -446,7 +453,7 @@ pub fn resolve(
     let mut replicas = Vec::new();
     if instance == "prod/global" {
         let token = rucio_token(&agent, s)?;
-        for (name, sites) in rucio_replicas(&agent, s, &token, das)? {
+        for (name, sites) in rucio_replicas(&agent, s, &token, das, f.sort.as_deref())? {
             if invalid.contains(&name) {
                 continue;
             }
