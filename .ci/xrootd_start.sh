@@ -3,8 +3,9 @@
 # root:// on port $XRD_PORT (1094) and XrdHttp http:// on $XRD_HTTP_PORT (8080),
 # exporting $XRD_BASE/data; and a redirector (manager on $XRD_MGR_PORT, 1095, with
 # cmsd) in front of a second data server ($XRD_SRV_PORT, 1096) exporting the same
-# folder, so that redirects are exercised; and a spare data server ($XRD_SPARE_PORT, 1097)
-# that a test stops and restarts. Run as root: the daemons drop to user
+# folder, so that redirects are exercised; a spare data server ($XRD_SPARE_PORT, 1097)
+# that a test stops and restarts; and a data server offering TLS for roots:// ($XRD_TLS_PORT,
+# 1098, with a test CA in $XRD_BASE/tls/ca). Run as root: the daemons drop to user
 # 'xrootd'. Prints the variables the tests read (CORTADO_TEST_XROOTD...), for
 # `eval "$(.ci/xrootd_start.sh)"`. Running it again starts the daemons that are not
 # running (tests stop and restart the plain server). .ci/xrootd_stop.sh stops them.
@@ -15,6 +16,7 @@ XRD_HTTP_PORT=${XRD_HTTP_PORT:-8080}
 XRD_MGR_PORT=${XRD_MGR_PORT:-1095}
 XRD_SRV_PORT=${XRD_SRV_PORT:-1096}
 XRD_SPARE_PORT=${XRD_SPARE_PORT:-1097}
+XRD_TLS_PORT=${XRD_TLS_PORT:-1098}
 CMS_PORT=${CMS_PORT:-1213}
 
 exports() {
@@ -23,6 +25,8 @@ exports() {
   echo "export CORTADO_TEST_XROOTD_REDIRECTOR=root://127.0.0.1:$XRD_MGR_PORT/$XRD_BASE/data"
   echo "export CORTADO_TEST_XROOTD_DIR=$XRD_BASE/data"
   echo "export CORTADO_TEST_XROOTD_SPARE=root://127.0.0.1:$XRD_SPARE_PORT/$XRD_BASE/data"
+  echo "export CORTADO_TEST_XROOTD_TLS=roots://localhost:$XRD_TLS_PORT/$XRD_BASE/data"
+  echo "export CORTADO_TEST_XROOTD_CA=$XRD_BASE/tls/ca"
 }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -32,7 +36,7 @@ if ! command -v xrootd >/dev/null || ! command -v cmsd >/dev/null; then
   apt-get install -y -qq --no-install-recommends xrootd-server xrootd-client >/dev/null
 fi
 install -d -o xrootd -g xrootd "$XRD_BASE" "$XRD_BASE/data"
-for inst in plain spare mgr srv; do
+for inst in plain spare tls mgr srv; do
   install -d -o xrootd -g xrootd "$XRD_BASE/$inst" "$XRD_BASE/$inst/run" \
     "$XRD_BASE/$inst/admin" "$XRD_BASE/$inst/log"
 done
@@ -51,6 +55,31 @@ xrd.port $XRD_SPARE_PORT
 all.export $XRD_BASE/data
 all.adminpath $XRD_BASE/spare/admin
 all.pidpath $XRD_BASE/spare/run
+CFG
+# a data server offering TLS (roots://): a test CA and a server certificate for localhost
+T=$XRD_BASE/tls
+if [ ! -f "$T/cert.pem" ]; then
+  install -d -o xrootd -g xrootd "$T/ca"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca/ca.pem" -days 3650 \
+    -subj "/CN=cortado test CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.csr" \
+    -subj "/CN=localhost" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$T/cert.ext"
+  openssl x509 -req -in "$T/cert.csr" -CA "$T/ca/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+    -out "$T/cert.pem" -days 3650 -extfile "$T/cert.ext" 2>/dev/null
+  openssl rehash "$T/ca" 2>/dev/null || true
+  chown -R xrootd:xrootd "$T"
+  chmod 600 "$T/key.pem" "$T/ca.key"
+fi
+cat > "$T/xrootd.cfg" <<CFG
+xrd.port $XRD_TLS_PORT
+all.export $XRD_BASE/data
+all.adminpath $T/admin
+all.pidpath $T/run
+xrd.tls $T/cert.pem $T/key.pem
+xrd.tlsca certdir $T/ca
+xrootd.tls capable all
 CFG
 # the redirector and the data server behind it (one configuration, by role)
 cat > "$XRD_BASE/cluster.cfg" <<CFG
@@ -78,11 +107,12 @@ start() { # instance config daemon; a daemon still running is left as it is
 }
 start plain "$XRD_BASE/plain/xrootd.cfg" xrootd
 start spare "$XRD_BASE/spare/xrootd.cfg" xrootd
+start tls "$T/xrootd.cfg" xrootd
 start mgr "$XRD_BASE/cluster.cfg" cmsd
 start mgr "$XRD_BASE/cluster.cfg" xrootd
 start srv "$XRD_BASE/cluster.cfg" cmsd
 start srv "$XRD_BASE/cluster.cfg" xrootd
-for port in "$XRD_PORT" "$XRD_HTTP_PORT" "$XRD_MGR_PORT" "$XRD_SRV_PORT" "$XRD_SPARE_PORT"; do
+for port in "$XRD_PORT" "$XRD_HTTP_PORT" "$XRD_MGR_PORT" "$XRD_SRV_PORT" "$XRD_SPARE_PORT" "$XRD_TLS_PORT"; do
   for _ in $(seq 1 100); do
     listening "$port" && break
     sleep 0.1

@@ -1,5 +1,5 @@
-//! The zmumu example read over XRootD (a data server, and a redirector in
-//! front of another) and over HTTP (XrdHttp) from Debian's xrootd-server
+//! The zmumu example read over XRootD (a data server, one over TLS, and a
+//! redirector in front of another) and over HTTP (XrdHttp) from Debian's xrootd-server
 //! (`.ci/xrootd_start.sh`): every histogram, cutflow and sum of weights
 //! equals the local run's; a truncated remote file gets the error a local
 //! one gets.
@@ -86,7 +86,10 @@ fn the_example_over_root_and_http_equals_the_local_run() {
     );
     let want = numbers(&common::dump(&local));
     let (sub, published) = publish("example");
+    // roots://: the test CA, for the runs this test starts
+    std::env::set_var("X509_CERT_DIR", var("CORTADO_TEST_XROOTD_CA"));
     for (name, base) in [
+        ("roots", var("CORTADO_TEST_XROOTD_TLS")),
         ("root", var("CORTADO_TEST_XROOTD")),
         ("redirector", var("CORTADO_TEST_XROOTD_REDIRECTOR")),
         ("http", var("CORTADO_TEST_XROOTD_HTTP")),
@@ -188,6 +191,15 @@ fn a_data_server_stopped_and_restarted_mid_run_is_survived() {
         &args,
     );
     let want = numbers(&common::dump(&local));
+    // the spare server running (a previous test may have left it stopped)
+    let start = std::process::Command::new(common::root().join(".ci/xrootd_start.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        start.status.success(),
+        "{}",
+        String::from_utf8_lossy(&start.stderr)
+    );
     let (sub, published) = publish("restart");
     // the spare server: no other test reads from it
     let cfg = config_at(&tmp, &format!("{}/{sub}", var("CORTADO_TEST_XROOTD_SPARE")));
@@ -203,7 +215,13 @@ fn a_data_server_stopped_and_restarted_mid_run_is_survived() {
         .arg(pid.trim())
         .status()
         .unwrap();
-    assert!(killed.success());
+    assert!(
+        killed.success(),
+        "the spare server (pid {pid}) was not running"
+    );
+    while Path::new(&format!("/proc/{}", pid.trim())).exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let stopped_after = t0.elapsed();
     std::thread::sleep(std::time::Duration::from_millis(1000));
     let restart = std::process::Command::new(common::root().join(".ci/xrootd_start.sh"))

@@ -302,11 +302,6 @@ mod tests {
     fn unsupported_scheme_is_an_error() {
         let e = open("gsiftp://host/file.root").unwrap_err().to_string();
         assert!(e.contains("not supported"), "{e}");
-        let e = open("roots://host//file.root").unwrap_err().to_string();
-        assert!(
-            e.contains("roots:// (XRootD over TLS) is not supported yet"),
-            "{e}"
-        );
     }
 
     #[test]

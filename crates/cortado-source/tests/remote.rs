@@ -179,3 +179,21 @@ fn directories_are_listed_with_sizes() {
     std::fs::remove_file(path).unwrap();
     std::fs::remove_dir(dir).unwrap();
 }
+
+#[test]
+#[ignore = "needs an XRootD server (.ci/xrootd_start.sh)"]
+fn roots_switches_to_tls_and_reads_the_file() {
+    // the test CA (the only TLS user of this test binary: set before the first TLS connection)
+    std::env::set_var("X509_CERT_DIR", var("CORTADO_TEST_XROOTD_CA"));
+    std::env::remove_var("SSL_CERT_FILE");
+    let (name, path, data) = put("tls.bin", 5_000_000);
+    check_reads(
+        &format!("{}/{name}", var("CORTADO_TEST_XROOTD_TLS")),
+        &data[..],
+    );
+    // a server that does not offer TLS
+    let plain = var("CORTADO_TEST_XROOTD").replacen("root://", "roots://", 1);
+    let e = open(&format!("{plain}/{name}")).unwrap_err().to_string();
+    assert!(e.contains("the server does not offer TLS"), "{e}");
+    std::fs::remove_file(path).unwrap();
+}

@@ -3,6 +3,7 @@
 //! redirected) response.
 
 use super::proto::{self, req, status};
+use super::tls::{self, Stream};
 use crate::remote::Timeouts;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -14,7 +15,8 @@ pub(crate) enum ConnError {
     Io(std::io::Error),
     /// The server said something this client does not understand.
     Protocol(String),
-    /// The server wants an authentication this client does not have.
+    /// The server wants an authentication this client does not have, or
+    /// TLS failed (no TLS offered, a certificate not trusted).
     Auth(String),
 }
 
@@ -56,7 +58,7 @@ pub(crate) enum Reply {
 
 /// A logged-in connection.
 pub(crate) struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     sid: u16,
     /// "host:port", for messages.
     pub(crate) addr: String,
@@ -75,9 +77,9 @@ fn be32(b: &[u8]) -> Option<i32> {
 }
 
 impl Conn {
-    /// Connects to `host:port`, shakes hands, negotiates the protocol and
-    /// logs in anonymously.
-    pub(crate) fn open(host: &str, port: u16, t: Timeouts) -> Result<Conn, ConnError> {
+    /// Connects to `host:port`, shakes hands, negotiates the protocol
+    /// (switching to TLS when `tls`: `roots://`) and logs in anonymously.
+    pub(crate) fn open(host: &str, port: u16, t: Timeouts, tls: bool) -> Result<Conn, ConnError> {
         let addr = format!("{host}:{port}");
         let mut last = None;
         let mut stream = None;
@@ -104,15 +106,15 @@ impl Conn {
         stream.set_write_timeout(Some(t.io))?;
         stream.set_nodelay(true)?;
         let mut c = Conn {
-            stream,
+            stream: Stream::Plain(stream),
             sid: 0,
             addr,
         };
-        c.handshake()?;
+        c.handshake(host, tls)?;
         Ok(c)
     }
 
-    fn handshake(&mut self) -> Result<(), ConnError> {
+    fn handshake(&mut self, host: &str, tls: bool) -> Result<(), ConnError> {
         self.stream.write_all(&proto::HANDSHAKE)?;
         let (_, st, body) = self.read_message()?;
         if st != status::OK || body.len() < 8 {
@@ -121,8 +123,26 @@ impl Conn {
                 body.len()
             )));
         }
-        match self.call(req::PROTOCOL, proto::protocol_params(), &[])? {
-            Reply::Ok(_) => {}
+        match self.call(req::PROTOCOL, proto::protocol_params(tls), &[])? {
+            Reply::Ok(body) => {
+                if tls {
+                    let flags = body
+                        .get(4..8)
+                        .map_or(0, |b| u32::from_be_bytes(b.try_into().expect("4 bytes")));
+                    if flags & proto::GOTO_TLS == 0 {
+                        return Err(ConnError::Auth(
+                            "the server does not offer TLS (roots://); use root://".into(),
+                        ));
+                    }
+                    // the TCP stream moves into TLS; a duplicate handle holds its place
+                    let placeholder = Stream::Plain(self.try_clone_plain()?);
+                    let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, placeholder)
+                    else {
+                        return Err(ConnError::Protocol("TLS asked twice".into()));
+                    };
+                    self.stream = tls::upgrade(tcp, host).map_err(ConnError::Auth)?;
+                }
+            }
             other => return Err(unexpected("kXR_protocol", other)),
         }
         let pid = std::process::id();
@@ -144,6 +164,14 @@ impl Conn {
                 Ok(())
             }
             other => Err(unexpected("kXR_login", other)),
+        }
+    }
+
+    /// A second handle on the plain TCP stream (to move the first into TLS).
+    fn try_clone_plain(&self) -> Result<TcpStream, ConnError> {
+        match &self.stream {
+            Stream::Plain(s) => Ok(s.try_clone()?),
+            Stream::Tls(_) => Err(ConnError::Protocol("already TLS".into())),
         }
     }
 

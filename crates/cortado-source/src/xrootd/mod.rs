@@ -9,14 +9,16 @@
 //! permanent errors (no such file, not authorised) name the URL and carry
 //! the server's message.
 //!
-//! Anonymous access only: a server asking for GSI or token authentication
-//! is refused with a clear error (`docs/remote.md`).
+//! `roots://` switches the connection to TLS (rustls) when the server
+//! offers it. Anonymous access only: a server asking for GSI or token
+//! authentication is refused with a clear error (`docs/remote.md`).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 mod conn;
 mod proto;
+mod tls;
 mod url;
 
 pub use url::XrdUrl;
@@ -166,11 +168,12 @@ impl XrdFile {
             opaque: None,
         });
         for _ in 0..MAX_HOPS {
-            let mut conn = Conn::open(&at.host, at.port, self.opts.timeouts()).map_err(|e| {
-                let mut f = Failure::from(e);
-                f.message = format!("{}:{}: {}", at.host, at.port, f.message);
-                f
-            })?;
+            let mut conn = Conn::open(&at.host, at.port, self.opts.timeouts(), self.url.tls)
+                .map_err(|e| {
+                    let mut f = Failure::from(e);
+                    f.message = format!("{}:{}: {}", at.host, at.port, f.message);
+                    f
+                })?;
             let path = self.url.path_with(at.opaque.as_deref());
             match conn.call(proto::req::OPEN, proto::open_params(), path.as_bytes())? {
                 Reply::Ok(body) => {
@@ -297,7 +300,7 @@ pub fn list_dir(url: &str) -> Result<Vec<DirEntry>, SourceError> {
 fn list_once(u: &XrdUrl, opts: &RemoteOptions) -> Result<Vec<DirEntry>, Failure> {
     let (mut host, mut port, mut opaque) = (u.host.clone(), u.port, None::<String>);
     for _ in 0..MAX_HOPS {
-        let mut conn = Conn::open(&host, port, opts.timeouts())?;
+        let mut conn = Conn::open(&host, port, opts.timeouts(), u.tls)?;
         let path = u.path_with(opaque.as_deref());
         match conn.call(
             proto::req::DIRLIST,

@@ -125,10 +125,17 @@ pub(crate) fn request(streamid: u16, code: u16, params: [u8; 16], data: &[u8]) -
     out
 }
 
-/// Parameters of `kXR_protocol`: our version, no options, expecting a login.
-pub(crate) fn protocol_params() -> [u8; 16] {
+/// `kXR_protocol` answer flag: switch the connection to TLS now.
+pub(crate) const GOTO_TLS: u32 = 0x4000_0000;
+
+/// Parameters of `kXR_protocol`: our version, expecting a login; with
+/// `tls`, TLS capable and wanting it (`kXR_ableTLS | kXR_wantTLS`).
+pub(crate) fn protocol_params(tls: bool) -> [u8; 16] {
     let mut p = [0u8; 16];
     p[..4].copy_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    if tls {
+        p[4] = 0x02 | 0x04;
+    }
     p[5] = 0x03; // kXR_ExpLogin
     p
 }

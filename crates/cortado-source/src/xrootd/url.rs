@@ -1,9 +1,10 @@
 //! `root://` URLs.
 
-/// A parsed `root://[user@]host[:port]//path[?cgi]` URL (`roots://` is
-/// refused: TLS is not supported yet).
+/// A parsed `root[s]://[user@]host[:port]//path[?cgi]` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct XrdUrl {
+    /// `roots://`: the connection switches to TLS.
+    pub tls: bool,
     /// Host name or address (IPv6 without brackets).
     pub host: String,
     /// Port (1094 when not given).
@@ -17,12 +18,10 @@ pub struct XrdUrl {
 impl XrdUrl {
     /// Parses `url`; the message says what is wrong.
     pub fn parse(url: &str) -> Result<XrdUrl, String> {
-        let rest = if let Some(r) = url.strip_prefix("root://") {
-            r
-        } else if url.starts_with("roots://") {
-            return Err(
-                "roots:// (XRootD over TLS) is not supported yet: use root:// or https://".into(),
-            );
+        let (rest, tls) = if let Some(r) = url.strip_prefix("root://") {
+            (r, false)
+        } else if let Some(r) = url.strip_prefix("roots://") {
+            (r, true)
         } else {
             return Err("not a root:// URL".into());
         };
@@ -56,6 +55,7 @@ impl XrdUrl {
             return Err("the URL has no file path".into());
         }
         Ok(XrdUrl {
+            tls,
             host: host.to_string(),
             port,
             path,
@@ -96,12 +96,13 @@ mod tests {
         assert_eq!((u.host.as_str(), u.port), ("::1", 1095));
         assert_eq!(u.path_with(Some("tried=x")), "/a.root?svcClass=t1&tried=x");
         assert_eq!(XrdUrl::parse("root://h:1/a").unwrap().path, "/a");
+        assert!(XrdUrl::parse("roots://h//a").unwrap().tls);
+        assert!(!XrdUrl::parse("root://h//a").unwrap().tls);
         for bad in [
             "root://h",
             "root://:1//a",
             "root://h:x//a",
             "root://h//",
-            "roots://h//a",
             "http://h/a",
         ] {
             assert!(XrdUrl::parse(bad).is_err(), "{bad}");
