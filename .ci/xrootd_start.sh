@@ -5,7 +5,7 @@
 # cmsd) in front of a second data server ($XRD_SRV_PORT, 1096) exporting the same
 # folder, so that redirects are exercised; a spare data server ($XRD_SPARE_PORT, 1097)
 # that a test stops and restarts; and a data server offering TLS for roots:// ($XRD_TLS_PORT,
-# 1098, with a test CA in $XRD_BASE/tls/ca). Run as root: the daemons drop to user
+# 1098, and XrdHttp over TLS for https:// on $XRD_HTTPS_PORT, 8443; a test CA in $XRD_BASE/tls/ca). Run as root: the daemons drop to user
 # 'xrootd'. Prints the variables the tests read (CORTADO_TEST_XROOTD...), for
 # `eval "$(.ci/xrootd_start.sh)"`. Running it again starts the daemons that are not
 # running (tests stop and restart the plain server). .ci/xrootd_stop.sh stops them.
@@ -17,6 +17,7 @@ XRD_MGR_PORT=${XRD_MGR_PORT:-1095}
 XRD_SRV_PORT=${XRD_SRV_PORT:-1096}
 XRD_SPARE_PORT=${XRD_SPARE_PORT:-1097}
 XRD_TLS_PORT=${XRD_TLS_PORT:-1098}
+XRD_HTTPS_PORT=${XRD_HTTPS_PORT:-8443}
 CMS_PORT=${CMS_PORT:-1213}
 
 exports() {
@@ -26,6 +27,7 @@ exports() {
   echo "export CORTADO_TEST_XROOTD_DIR=$XRD_BASE/data"
   echo "export CORTADO_TEST_XROOTD_SPARE=root://127.0.0.1:$XRD_SPARE_PORT/$XRD_BASE/data"
   echo "export CORTADO_TEST_XROOTD_TLS=roots://localhost:$XRD_TLS_PORT/$XRD_BASE/data"
+  echo "export CORTADO_TEST_XROOTD_HTTPS=https://localhost:$XRD_HTTPS_PORT$XRD_BASE/data"
   echo "export CORTADO_TEST_XROOTD_CA=$XRD_BASE/tls/ca"
 }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -80,6 +82,7 @@ all.pidpath $T/run
 xrd.tls $T/cert.pem $T/key.pem
 xrd.tlsca certdir $T/ca
 xrootd.tls capable all
+xrd.protocol XrdHttp:$XRD_HTTPS_PORT libXrdHttp.so
 CFG
 # the redirector and the data server behind it (one configuration, by role)
 cat > "$XRD_BASE/cluster.cfg" <<CFG
@@ -112,7 +115,7 @@ start mgr "$XRD_BASE/cluster.cfg" cmsd
 start mgr "$XRD_BASE/cluster.cfg" xrootd
 start srv "$XRD_BASE/cluster.cfg" cmsd
 start srv "$XRD_BASE/cluster.cfg" xrootd
-for port in "$XRD_PORT" "$XRD_HTTP_PORT" "$XRD_MGR_PORT" "$XRD_SRV_PORT" "$XRD_SPARE_PORT" "$XRD_TLS_PORT"; do
+for port in "$XRD_PORT" "$XRD_HTTP_PORT" "$XRD_MGR_PORT" "$XRD_SRV_PORT" "$XRD_SPARE_PORT" "$XRD_TLS_PORT" "$XRD_HTTPS_PORT"; do
   for _ in $(seq 1 100); do
     listening "$port" && break
     sleep 0.1

@@ -93,6 +93,7 @@ fn the_example_over_root_and_http_equals_the_local_run() {
         ("root", var("CORTADO_TEST_XROOTD")),
         ("redirector", var("CORTADO_TEST_XROOTD_REDIRECTOR")),
         ("http", var("CORTADO_TEST_XROOTD_HTTP")),
+        ("https", var("CORTADO_TEST_XROOTD_HTTPS")),
     ] {
         let dir = tmp.join(name);
         std::fs::create_dir_all(&dir).unwrap();
