@@ -287,6 +287,79 @@ fn every_das_failure_names_the_dataset_and_the_service() {
         err.contains("/auth/x509_proxy: HTTP 401: CannotAuthenticate: Cannot authenticate"),
         "{err}"
     );
+    // an expired proxy: the server refuses it, the error says so
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(&fake.dir)
+            .output()
+            .unwrap()
+    };
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "old.key",
+        "-out",
+        "old.csr",
+        "-subj",
+        "/CN=old proxy",
+    ]);
+    std::fs::write(
+        fake.dir.join("old.ext"),
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    let sign = [
+        "x509", "-req", "-in", "old.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+    ];
+    run(&[
+        &sign[..],
+        &["-out", "old.pem", "-days", "-1", "-extfile", "old.ext"],
+    ]
+    .concat());
+    // and a version-1 certificate (no extensions), which the TLS library refuses
+    run(&[&sign[..], &["-out", "v1.pem", "-days", "1"]].concat());
+    let old = [
+        std::fs::read(fake.dir.join("old.pem")).unwrap(),
+        std::fs::read(fake.dir.join("old.key")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(dir.join("expired.pem"), old).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["build-datasets", "--cfg", cfg.to_str().unwrap()])
+        .env(
+            "CORTADO_DBS_URL",
+            format!("https://127.0.0.1:{}/dbs", fake.port),
+        )
+        .env("X509_CERT_DIR", &fake.dir)
+        .env_remove("SSL_CERT_FILE")
+        .env("X509_USER_PROXY", dir.join("expired.pem"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("is the X509 proxy valid and not expired"),
+        "{err}"
+    );
+    let v1 = [
+        std::fs::read(fake.dir.join("v1.pem")).unwrap(),
+        std::fs::read(fake.dir.join("old.key")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(dir.join("v1.pem"), v1).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
+        .args(["build-datasets", "--cfg", cfg.to_str().unwrap()])
+        .env("X509_USER_PROXY", dir.join("v1.pem"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.code() == Some(1) && err.contains("not a usable client certificate"),
+        "{err}"
+    );
     // no proxy: the server refuses the TLS handshake; a clear error, not a hang
     let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
         .args(["build-datasets", "--cfg", cfg.to_str().unwrap()])

@@ -238,9 +238,25 @@ fn failure(url: &str, mut resp: ureq::http::Response<ureq::Body>) -> String {
     }
 }
 
+/// A request that failed before any answer: a TLS alert (the server
+/// refusing the client certificate) names the X509 proxy.
+fn transport(url: &str, e: ureq::Error) -> String {
+    let text = e.to_string();
+    let tls =
+        text.contains("alert") || text.contains("certificate") || text.contains("Certificate");
+    if tls {
+        format!(
+            "{url}: {text} (the server refused the TLS connection: is the X509 proxy valid and \
+             not expired? voms-proxy-init -voms cms)"
+        )
+    } else {
+        format!("{url}: {text}")
+    }
+}
+
 /// GETs `url` and parses its JSON.
 fn get_json(agent: &ureq::Agent, url: &str) -> Result<Value, String> {
-    let mut resp = agent.get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    let mut resp = agent.get(url).call().map_err(|e| transport(url, e))?;
     if resp.status().as_u16() != 200 {
         return Err(failure(url, resp));
     }
@@ -314,7 +330,7 @@ fn rucio_token(agent: &ureq::Agent, s: &Services) -> Result<String, String> {
         .get(&url)
         .header("X-Rucio-Account", account)
         .call()
-        .map_err(|e| format!("{url}: {e} (is the X509 proxy valid? voms-proxy-init)"))?;
+        .map_err(|e| transport(&url, e))?;
     if resp.status().as_u16() != 200 {
         return Err(failure(&url, resp));
     }

@@ -152,6 +152,7 @@ pub fn tls_config() -> Result<TlsConfig, String> {
         if chain.is_empty() {
             return Err(format!("X509 proxy {p}: no certificate in it"));
         }
+        usable_client_cert(&p).map_err(|e| format!("X509 proxy {p}: {e}"))?;
         b = b.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
     }
     Ok(b.build())
@@ -170,6 +171,27 @@ pub fn agent(opts: &RemoteOptions) -> Result<ureq::Agent, String> {
         .tls_config(tls_config()?)
         .build();
     Ok(ureq::Agent::new_with_config(config))
+}
+
+/// Whether rustls takes the certificates and key of the PEM file `path`
+/// as a client certificate (ureq would panic on one it refuses, such as an
+/// X.509 version-1 certificate).
+fn usable_client_cert(path: &str) -> Result<(), String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| e.to_string())?
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let key = PrivateKeyDer::from_pem_file(path).map_err(|e| e.to_string())?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_client_auth_cert(certs, key)
+        .map(|_| ())
+        .map_err(|e| format!("not a usable client certificate: {e}"))
 }
 
 impl HttpFile {
