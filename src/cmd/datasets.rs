@@ -126,8 +126,9 @@ pub fn run(args: &BuildDatasetsArgs) -> Result<()> {
             report(&bad)
         );
     }
-    let written =
-        cortado_datasets::write_outputs(&built, opts.overwrite).map_err(anyhow::Error::msg)?;
+    let keys = cortado_datasets::all_keys(&opts).map_err(anyhow::Error::msg)?;
+    let written = cortado_datasets::write_outputs(&built, &keys, opts.overwrite)
+        .map_err(anyhow::Error::msg)?;
     for b in &built {
         let events: u64 = b.files.iter().map(|f| f.events).sum();
         println!(

@@ -145,7 +145,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 reps = ds.get("replicas", {}).get(f["lfn"], [])
                 pfns, rses, states = {}, {}, {}
                 for i, r in enumerate(reps):
-                    pfn = f"root://{r['rse'].lower()}.example//{f['lfn']}"
+                    # names that sort against Rucio's order: the order is the priority
+                    pfn = f"root://{chr(ord('z') - i)}-{r['rse'].lower()}.example//{f['lfn']}"
                     pfns[pfn] = {"rse": r["rse"], "type": r.get("type", "DISK"),
                                  "volatile": r.get("volatile", False), "domain": "wan",
                                  "priority": i + 1, "client_extract": False}

@@ -374,14 +374,28 @@ fn read_previous(path: &Path) -> Result<Vec<Entry>, String> {
 /// `overwrite`, and with it the keys built are replaced whole (their
 /// datasets no longer produced are removed, not left stale). Written
 /// atomically. Returns the outputs written.
-pub fn write_outputs(built: &[Built], overwrite: bool) -> Result<Vec<PathBuf>, String> {
-    let mut keys: Vec<&str> = built.iter().map(|b| b.key.as_str()).collect();
-    keys.dedup();
+pub fn write_outputs(
+    built: &[Built],
+    all_keys: &[String],
+    overwrite: bool,
+) -> Result<Vec<PathBuf>, String> {
+    let mut building: Vec<&str> = built.iter().map(|b| b.key.as_str()).collect();
+    building.dedup();
+    // the key a dataset name belongs to: the longest key of the definition
+    // file it starts with (`DY_M10_2018` is `DY_M10`'s, not `DY`'s)
+    let owner = |name: &str| {
+        all_keys
+            .iter()
+            .filter(|k| name.starts_with(&format!("{k}_")))
+            .max_by_key(|k| k.len())
+            .cloned()
+    };
     let mut by_output: BTreeMap<&Path, Vec<&Built>> = BTreeMap::new();
     for b in built {
         by_output.entry(&b.output).or_default().push(b);
     }
-    let mut written = Vec::new();
+    // every output checked before any is written
+    let mut contents = Vec::new();
     for (path, list) in by_output {
         let mut datasets = Vec::new();
         if path.exists() {
@@ -393,8 +407,8 @@ pub fn write_outputs(built: &[Built], overwrite: bool) -> Result<Vec<PathBuf>, S
                         path.display()
                     ));
                 }
-                let of_a_key = keys.iter().any(|k| name.starts_with(&format!("{k}_")));
-                if !(rebuilt || (overwrite && of_a_key)) {
+                let of_a_key_built = owner(&name).is_some_and(|k| building.contains(&k.as_str()));
+                if !(rebuilt || (overwrite && of_a_key_built)) {
                     datasets.push((name, meta, files));
                 }
             }
@@ -403,6 +417,10 @@ pub fn write_outputs(built: &[Built], overwrite: bool) -> Result<Vec<PathBuf>, S
             let files = b.files.iter().map(|f| f.location.clone()).collect();
             datasets.push((b.name.clone(), b.metadata.clone(), files));
         }
+        contents.push((path, datasets));
+    }
+    let mut written = Vec::new();
+    for (path, datasets) in contents {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
@@ -413,6 +431,15 @@ pub fn write_outputs(built: &[Built], overwrite: bool) -> Result<Vec<PathBuf>, S
         written.push(path.to_path_buf());
     }
     Ok(written)
+}
+
+/// Every key of the definition file of `opts` (selected or not).
+pub fn all_keys(opts: &Options) -> Result<Vec<String>, String> {
+    Ok(definition::read(&opts.cfg)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|d| d.key)
+        .collect())
 }
 
 /// Checks a fileset: every file opens, and each dataset's events equal its

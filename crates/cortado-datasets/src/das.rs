@@ -386,9 +386,17 @@ fn rucio_replicas(
             .as_str()
             .ok_or_else(|| format!("{url}: line {}: no name", i + 1))?;
         let states = &v["states"];
-        // the sites in the order of the sorted PFNs
+        // the sites in Rucio's order of the PFNs: their `priority` (the JSON
+        // object's order is not kept when it is parsed)
+        let mut pfns: Vec<&Value> = v["pfns"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, m)| m)
+            .collect();
+        pfns.sort_by_key(|m| m["priority"].as_u64().unwrap_or(u64::MAX));
         let mut sites: Vec<(String, bool)> = Vec::new();
-        for (_, meta) in v["pfns"].as_object().into_iter().flatten() {
+        for meta in pfns {
             let Some(rse) = meta["rse"].as_str() else {
                 continue;
             };

@@ -23,6 +23,7 @@ pub mod download;
 pub mod listing;
 
 pub use build::{
-    build_all, check_fileset, outputs, write_outputs, BadFile, Built, Download, Kind, Options,
+    all_keys, build_all, check_fileset, outputs, write_outputs, BadFile, Built, Download, Kind,
+    Options,
 };
 pub use das::{Services, SiteFilter};

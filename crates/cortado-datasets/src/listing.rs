@@ -143,16 +143,27 @@ fn glob_files(pattern: &str) -> Result<Vec<String>, String> {
         Some(i) => &pattern[..i.max(1)],
         None => ".",
     };
+    // how deep the pattern reaches below its root (any depth with `**`);
+    // links are not followed (a link to a parent folder would loop)
+    let below = pattern[root.len()..].trim_start_matches('/');
+    let depth = if below.contains("**") {
+        usize::MAX
+    } else {
+        below.split('/').count()
+    };
     let mut out = Vec::new();
-    let mut stack = vec![PathBuf::from(root)];
-    while let Some(dir) = stack.pop() {
+    let mut stack = vec![(PathBuf::from(root), 1usize)];
+    while let Some((dir, level)) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
         };
         for e in rd.flatten() {
             let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                if level < depth {
+                    stack.push((p, level + 1));
+                }
             } else if glob.is_match(&p) {
                 out.push(p.display().to_string());
             }
@@ -187,6 +198,24 @@ fn xrootd_files(url: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn globs_stop_at_their_depth_and_do_not_follow_links() {
+        let d = std::env::temp_dir().join(format!("cortado-glob-{}", std::process::id()));
+        std::fs::create_dir_all(d.join("a/b")).unwrap();
+        std::fs::write(d.join("a/x.root"), b"").unwrap();
+        std::fs::write(d.join("a/b/y.root"), b"").unwrap();
+        // a link back to the top: a walk that follows it never ends
+        let _ = std::os::unix::fs::symlink(&d, d.join("a/loop"));
+        let p = |s: &str| format!("{}/{s}", d.display());
+        assert_eq!(glob_files(&p("a/*.root")).unwrap(), [p("a/x.root")]);
+        assert_eq!(glob_files(&p("*/*/*.root")).unwrap(), [p("a/b/y.root")]);
+        assert_eq!(
+            glob_files(&p("**/*.root")).unwrap(),
+            [p("a/b/y.root"), p("a/x.root")]
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
 
     #[test]
     fn das_names_folders_and_urls_are_told_apart() {

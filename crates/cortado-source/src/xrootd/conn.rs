@@ -218,6 +218,10 @@ fn read_message(r: &mut impl Read) -> Result<(u16, u16, Vec<u8>), ConnError> {
     Ok((sid, st, body))
 }
 
+/// The largest whole answer accepted: a vector read of 1,024 elements of
+/// 1 MiB, and some room.
+const MAX_REPLY: usize = 1100 << 20;
+
 /// Reads the reply to the request of stream `sid` from `r`: partial
 /// responses joined, a deferred response (`kXR_waitresp`, then `kXR_attn`)
 /// awaited; anything else is a protocol error.
@@ -242,6 +246,11 @@ pub(crate) fn read_reply(r: &mut impl Read, sid: u16) -> Result<Reply, ConnError
         } else if rsid != sid {
             return Err(ConnError::Protocol(format!(
                 "a response for stream {rsid}, expected {sid}"
+            )));
+        }
+        if acc.len() + body.len() > MAX_REPLY {
+            return Err(ConnError::Protocol(format!(
+                "an answer of more than {MAX_REPLY} bytes"
             )));
         }
         match st {

@@ -159,10 +159,23 @@ impl XrdFile {
     }
 
     /// Opens the file on a new connection: at the data server found
-    /// before, or from the URL's server through its redirects.
+    /// before, or from the URL's server through its redirects. When the
+    /// data server found before refuses (it lost the file, it left the
+    /// federation), the URL's server is asked again once.
     fn new_session(&self) -> Result<(Session, u64, i64), Failure> {
         let known = self.target.lock().expect("target lock").clone();
-        let mut at = known.unwrap_or(Target {
+        match self.session_from(known.clone()) {
+            Err(e) if known.is_some() && !e.transient => {
+                *self.target.lock().expect("target lock") = None;
+                self.session_from(None)
+            }
+            r => r,
+        }
+    }
+
+    /// [`XrdFile::new_session`] from `start` (`None`: the URL's server).
+    fn session_from(&self, start: Option<Target>) -> Result<(Session, u64, i64), Failure> {
+        let mut at = start.unwrap_or(Target {
             host: self.url.host.clone(),
             port: self.url.port,
             opaque: None,
@@ -195,17 +208,18 @@ impl XrdFile {
                     return Ok((Session { conn, fh }, size, mtime));
                 }
                 Reply::Redirect { host, port, opaque } => {
-                    if port < 0 {
+                    let Ok(port) = u16::try_from(port) else {
                         return Err(Failure {
                             message: format!(
-                                "redirected to a URL ({host}), which cortado does not follow"
+                                "redirected to a URL or a bad port ({host}, {port}), which cortado \
+                                 does not follow"
                             ),
                             transient: false,
                         });
-                    }
+                    };
                     at = Target {
-                        host,
-                        port: port as u16,
+                        host: unbracket(&host),
+                        port,
                         opaque,
                     };
                 }
@@ -235,8 +249,39 @@ impl XrdFile {
             None => self.new_session()?.0,
         };
         let r = f(&mut s)?;
-        self.idle.lock().expect("idle lock").push(s);
+        let mut idle = self.idle.lock().expect("idle lock");
+        if idle.len() < self.opts.streams.max(1) {
+            idle.push(s);
+        } else {
+            drop(idle);
+            let _ = s
+                .conn
+                .call(proto::req::CLOSE, proto::handle_params(s.fh), &[]);
+        }
         Ok(r)
+    }
+
+    /// A read answered with something else than data: a wait (the server
+    /// is busy: wait as asked, then try again) or a redirect (the file
+    /// moved: find it again from the URL's server), both retried.
+    fn not_data(&self, r: Reply) -> Failure {
+        match r {
+            Reply::Wait(secs, _) => {
+                std::thread::sleep(Duration::from_secs(secs.min(self.opts.max_wait_s) as u64));
+                Failure {
+                    message: "the server asked to wait".into(),
+                    transient: true,
+                }
+            }
+            Reply::Redirect { .. } => {
+                *self.target.lock().expect("target lock") = None;
+                Failure {
+                    message: "the server redirected a read".into(),
+                    transient: true,
+                }
+            }
+            other => Failure::from(ConnError::Protocol(format!("a read answered {other:?}"))),
+        }
     }
 
     /// One `kXR_readv` of `elements` on one session.
@@ -253,13 +298,19 @@ impl XrdFile {
                             .map_err(|m| Failure::from(ConnError::Protocol(m)))
                     }
                     Reply::Error(code, msg) => Err(server_error(code, &msg)),
-                    other => Err(Failure::from(ConnError::Protocol(format!(
-                        "readv answered {other:?}"
-                    )))),
+                    other => Err(f.not_data(other)),
                 }
             })
         })
     }
+}
+
+/// A host name as a redirect gives it, IPv6 brackets removed.
+fn unbracket(host: &str) -> String {
+    host.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+        .to_string()
 }
 
 /// An entry of a directory on an XRootD server.
@@ -324,8 +375,8 @@ fn list_once(u: &XrdUrl, opts: &RemoteOptions) -> Result<Vec<DirEntry>, Failure>
                 host: h,
                 port: p,
                 opaque: o,
-            } if p >= 0 => {
-                (host, port, opaque) = (h, p as u16, o);
+            } if u16::try_from(p).is_ok() => {
+                (host, port, opaque) = (unbracket(&h), p as u16, o);
             }
             Reply::Redirect { host: h, .. } => {
                 return Err(Failure {
@@ -402,9 +453,7 @@ impl Source for XrdFile {
                             Ok(body)
                         }
                         Reply::Error(code, msg) => Err(server_error(code, &msg)),
-                        other => Err(Failure::from(ConnError::Protocol(format!(
-                            "read answered {other:?}"
-                        )))),
+                        other => Err(f.not_data(other)),
                     }
                 })
             })?;
