@@ -29,6 +29,26 @@ pub(crate) fn parse_calibrators(
     n: Option<&Node>,
     user: &[String],
 ) -> Result<Vec<String>, ConfigError> {
+    for (i, u) in user.iter().enumerate() {
+        let builtin = CALIBRATORS
+            .iter()
+            .chain(NOT_YET)
+            .any(|(n, c)| n == u || c == u);
+        if builtin || user[..i].contains(u) {
+            return Err(ConfigError::new(
+                None,
+                format!(
+                    "the analysis binary adds a calibrator named '{u}', which is {}; give it \
+                     another name",
+                    if builtin {
+                        "a built-in calibrator's name"
+                    } else {
+                        "the name of another of its calibrators"
+                    }
+                ),
+            ));
+        }
+    }
     let Some(n) = n.filter(|n| n.value != Value::Null) else {
         return Ok(Vec::new());
     };
@@ -41,6 +61,12 @@ pub(crate) fn parse_calibrators(
             }
             out.push(u.clone());
             continue;
+        }
+        if let Some(u) = out.iter().find(|o| user.contains(o)) {
+            return Err(item.error(format!(
+                "calibrators: '{text}' is listed after '{u}', a calibrator of the analysis \
+                 binary; those run after the built-in ones: list them last"
+            )));
         }
         let known = CALIBRATORS
             .iter()
@@ -89,6 +115,7 @@ pub(crate) fn parse_calibrators(
 pub(crate) fn check_shape_variations(
     shape: &WeightsConfig,
     calibrators: &[String],
+    user: &[String],
     at: Option<&Node>,
 ) -> Result<(), ConfigError> {
     let sets = std::iter::once(&shape.common).chain(shape.bysample.values());
@@ -102,7 +129,8 @@ pub(crate) fn check_shape_variations(
                 continue;
             }
             let at_pos = pos.clone().or_else(|| at.and_then(|n| n.pos.clone()));
-            let msg = if CALIBRATORS.iter().any(|(n, _)| n == name) {
+            let known = CALIBRATORS.iter().any(|(n, _)| n == name) || user.contains(name);
+            let msg = if known {
                 format!(
                     "variations.shape: '{name}' is not in the calibrators (`calibrators: [{}]`); \
                      add it there",
@@ -119,8 +147,13 @@ pub(crate) fn check_shape_variations(
                      the calibrator whose variations run, e.g. jet_calibration)"
                 )
             };
-            return Err(ConfigError::new(at_pos, msg)
-                .with_suggestions(name, CALIBRATORS.iter().map(|(n, _)| *n)));
+            return Err(ConfigError::new(at_pos, msg).with_suggestions(
+                name,
+                CALIBRATORS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .chain(user.iter().map(String::as_str)),
+            ));
         }
     }
     Ok(())
@@ -141,6 +174,19 @@ mod tests {
             parse_calibrators(Some(&n), &[]).unwrap(),
             ["jet_calibration", "met_type1_calibration"]
         );
+    }
+
+    #[test]
+    fn user_calibrators_are_named_apart_and_listed_last() {
+        let e = |user: &[&str], text: &str| {
+            let user: Vec<String> = user.iter().map(|s| s.to_string()).collect();
+            parse_calibrators(Some(&node(text)), &user)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(e(&["JetsCalibrator"], "[]").contains("a built-in calibrator's name"));
+        assert!(e(&["a", "a"], "[]").contains("another of its calibrators"));
+        assert!(e(&["mu"], "[mu, jet_calibration]").contains("list them last"));
     }
 
     #[test]

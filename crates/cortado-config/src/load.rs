@@ -303,6 +303,7 @@ pub fn from_node_with(
     crate::calibrators::check_shape_variations(
         &shape_variations,
         &calibrators,
+        user_calibrators,
         raw.get("variations"),
     )?;
     check_weights(

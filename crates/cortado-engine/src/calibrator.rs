@@ -5,11 +5,13 @@
 //! A binary built on cortado adds them to
 //! [`Extensions::calibrators`](crate::ext::Extensions); the configuration
 //! then lists them by [`Calibrator::name`] in `calibrators:` (after the
-//! built-in ones they run after) and in `variations.shape`. Per chunk, the
-//! engine calls [`Calibrator::prepare`] once on the events after the skim
-//! and [`CalibratedChunk::apply`] once per pass — the nominal and every
-//! shape variation of every calibrator — which defines the calibrated
-//! collections for that pass. Everything that reads them (object
+//! built-in ones, which they run after) and in `variations.shape`. Per
+//! chunk, the engine calls [`Calibrator::prepare`] once on the events after
+//! the skim, as read (before any calibration), and
+//! [`CalibratedChunk::apply`] once per pass — the nominal and every shape
+//! variation of every calibrator — which defines the calibrated collections
+//! for that pass. One calibrator per collection: two calibrating the same
+//! collection (or one calibrating `Jet` with `jet_calibration`) is an error. Everything that reads them (object
 //! selections, cuts, weights, histograms) is evaluated again in the
 //! calibrator's variation passes, as for the jet calibration.
 
@@ -17,7 +19,8 @@ use cortado_config::{AnalysisConfig, Dataset};
 use cortado_expr::eval::Env;
 use cortado_expr::types::Prim;
 
-/// A field a calibrator replaces (or adds) on a collection or record.
+/// A field a calibrator replaces on a collection or record (a field the
+/// files do not have is an error: a new field is a definition).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CalibratedField {
     /// The collection or record, by the name expressions use (`Electron`, `MET`).
@@ -49,19 +52,23 @@ pub trait Calibrator: Send + Sync {
     /// collections named here are the ones [`CalibratedChunk::apply`] may
     /// define; a collection the dataset's files lack is an error.
     fn calibrates(&self) -> Vec<CalibratedField>;
-    /// Input branches it reads (beside those of the collections it calibrates).
-    fn branches(&self) -> Vec<String> {
+    /// The branches it reads for dataset `ds`, its collections' fields
+    /// included (`Muon_pt`, `Muon_charge`; `GenPart_*` for simulation
+    /// only): exactly these are read from the files (the counters of the
+    /// collections it calibrates are added).
+    fn branches(&self, ds: &Dataset) -> Vec<String> {
         Vec::new()
     }
     /// Whether it runs on simulation only (data keep the stored values).
     fn mc_only(&self) -> bool {
         false
     }
-    /// Whether the type-1 MET (when `met_type1_calibration` runs) follows
-    /// what it changes, as PocketCoffea's MET calibrator follows the lepton
-    /// calibrators: in every pass, `MET −= Σ (p_after − p_before)` over the
-    /// objects of the collections it calibrates (pt and phi; before: as
-    /// read, after: this pass's).
+    /// Whether the type-1 MET follows what it changes, as PocketCoffea's MET
+    /// calibrator follows the lepton calibrators: in every pass,
+    /// `MET −= Σ (p_after − p_before)` over the objects of the collections
+    /// it calibrates (pt and phi; before: as read, after: this pass's).
+    /// Only where `met_type1_calibration` computes the MET (not for a raw
+    /// MET, such as 2018 data's by default).
     fn shifts_met(&self) -> bool {
         false
     }

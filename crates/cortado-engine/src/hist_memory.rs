@@ -37,7 +37,7 @@ impl Need {
 
 /// Checks that the histograms of the whole run (all datasets) fit the limit;
 /// the error points at the largest histogram and says how to raise the limit.
-pub(crate) fn check(cfg: &AnalysisConfig) -> Result<(), ConfigError> {
+pub(crate) fn check(cfg: &AnalysisConfig, ext: &crate::ext::Extensions) -> Result<(), ConfigError> {
     let limit = limit(&cfg.workflow_options)?;
     // datasets by (sample, simulation): they hold the same histograms
     let mut groups: BTreeMap<(&str, bool), (u128, &cortado_config::Dataset)> = BTreeMap::new();
@@ -79,7 +79,7 @@ pub(crate) fn check(cfg: &AnalysisConfig) -> Result<(), ConfigError> {
                 continue;
             }
             let targets = cfg.subsamples.get(sample).map_or(1, |s| s.len().max(1)) as u128;
-            let variations = variations(cfg, h, d);
+            let variations = variations(cfg, h, d, ext);
             copies = copies.saturating_add(
                 n.saturating_mul(cats)
                     .saturating_mul(variations)
@@ -122,7 +122,12 @@ pub(crate) fn check(cfg: &AnalysisConfig) -> Result<(), ConfigError> {
 }
 
 /// Variations a histogram is filled for in a dataset (`nominal` included).
-fn variations(cfg: &AnalysisConfig, h: &HistDef, d: &cortado_config::Dataset) -> u128 {
+fn variations(
+    cfg: &AnalysisConfig,
+    h: &HistDef,
+    d: &cortado_config::Dataset,
+    ext: &crate::ext::Extensions,
+) -> u128 {
     if !d.is_mc || !h.variations {
         return 1;
     }
@@ -139,7 +144,7 @@ fn variations(cfg: &AnalysisConfig, h: &HistDef, d: &cortado_config::Dataset) ->
         .count();
     // the shape variations the sample asks for (at most: collections the
     // files lack are not run)
-    let shape = crate::calib::shape_variation_names(cfg, d)
+    let shape = crate::calib::shape_variation_names(cfg, d, ext)
         .into_iter()
         .filter(|(name, calibrator)| {
             h.only_variations

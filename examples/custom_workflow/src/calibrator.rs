@@ -38,7 +38,7 @@ impl Calibrator for MuonScale {
         vec![CalibratedField::new("Muon", "pt", Prim::F64)]
     }
 
-    fn branches(&self) -> Vec<String> {
+    fn branches(&self, _ds: &Dataset) -> Vec<String> {
         vec!["Muon_pt".into(), "Muon_charge".into()]
     }
 

@@ -128,7 +128,9 @@ impl ChunkCalib {
             .user
             .iter()
             .map(|u| {
-                let shifts = plan.met.is_some() && u.calibrator.shifts_met();
+                // (the MET follows only a type-1 MET that is computed)
+                let shifts =
+                    plan.met.as_ref().is_some_and(|m| m.spec.active) && u.calibrator.shifts_met();
                 shifts
                     .then(|| momentum_sum(env, &u.collections))
                     .transpose()
@@ -192,8 +194,22 @@ impl ChunkCalib {
         env.forget_definitions();
         for ((u, c), before) in plan.user.iter().zip(&self.user).zip(&self.met_before) {
             let name = u.calibrator.name();
+            let events = env.len();
             c.apply(variation, env)
                 .map_err(|e| format!("calibrator '{name}' ({variation}): {e}"))?;
+            if env.len() != events {
+                return Err(format!(
+                    "calibrator '{name}' ({variation}) changed the number of events ({events} → \
+                     {}); a calibrator replaces collections, it does not select events",
+                    env.len()
+                ));
+            }
+            // its collections checked whatever it defined (or forgot it defined)
+            for coll in &u.collections {
+                let v = env.get(coll).map_err(|e| e.0)?;
+                v.check(None, events)
+                    .map_err(|e| format!("calibrator '{name}' ({variation}): '{coll}' has {e}"))?;
+            }
             if let Some(other) = env.defined_names().find(|n| !u.collections.contains(*n)) {
                 return Err(format!(
                     "calibrator '{name}' ({variation}) defined '{other}', which is not among \

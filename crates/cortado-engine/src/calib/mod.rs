@@ -30,7 +30,7 @@ pub(crate) mod deps;
 mod user;
 
 pub use user::UserCalib;
-use user::{check_unique_variations, plan_user};
+use user::{check_one_calibrator_each, check_unique_variations, plan_user};
 
 /// The calibrated fields of a jet collection.
 pub(crate) const JET_FIELDS: [&str; 3] = ["pt", "mass", "rawFactor"];
@@ -230,7 +230,11 @@ fn requested(cfg: &AnalysisConfig, sample: &str) -> BTreeMap<String, Option<BTre
 /// `jets_calibration.collection[year]`, whether the files have it or not):
 /// at most what [`plan_calibration`] runs. Empty on a parameter error (it is
 /// reported when the dataset is planned).
-pub(crate) fn shape_variation_names(cfg: &AnalysisConfig, ds: &Dataset) -> Vec<(String, String)> {
+pub(crate) fn shape_variation_names(
+    cfg: &AnalysisConfig,
+    ds: &Dataset,
+    ext: &Extensions,
+) -> Vec<(String, String)> {
     if !ds.is_mc || cfg.calibrators.is_empty() {
         return Vec::new();
     }
@@ -261,6 +265,12 @@ pub(crate) fn shape_variation_names(cfg: &AnalysisConfig, ds: &Dataset) -> Vec<(
                 .iter()
                 .map(|n| (n.to_string(), "met_type1_calibration".into())),
         );
+    }
+    for name in cfg.calibrators.iter().filter(|n| wanted.contains_key(*n)) {
+        if let Some(c) = ext.calibrator(name) {
+            let v = c.variations(cfg, ds).unwrap_or_default();
+            out.extend(v.into_iter().map(|v| (v, name.clone())));
+        }
     }
     out
 }
@@ -357,6 +367,7 @@ pub(crate) fn plan_calibration(
             }
         }
     }
+    check_one_calibrator_each(&plan, ds)?;
     if ds.is_mc {
         plan.variations = variations(&plan, &wanted);
         check_unique_variations(&plan, ds)?;
@@ -452,7 +463,7 @@ pub(crate) fn finish(
         .chain(plan.user.iter().flat_map(|u| u.variations.iter().cloned()))
         .collect();
     plan.variations.retain(|v| provided.contains(&v.name));
-    for (name, what) in input_branches(plan, schema) {
+    for (name, what) in input_branches(plan, schema, ds) {
         if !schema.branches.contains_key(&name) && !schema.has_jagged_branch(&name) {
             return Err(ConfigError::new(
                 ds.pos.clone(),
@@ -483,7 +494,7 @@ pub(crate) fn finish(
 }
 
 /// The branches the calibrations read, each with the calibration reading it.
-fn input_branches(plan: &CalibPlan, schema: &Schema) -> Vec<(String, String)> {
+fn input_branches(plan: &CalibPlan, schema: &Schema, ds: &Dataset) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let needs_event = plan.jets.iter().any(|j| j.spec.smears());
     for j in &plan.jets {
@@ -548,8 +559,8 @@ fn input_branches(plan: &CalibPlan, schema: &Schema) -> Vec<(String, String)> {
                 Some(Ty::Coll(id)) => schema.base.get(id).map(|(counter, _)| counter.clone()),
                 _ => None,
             });
-        let mut names: Vec<String> = counters.chain(u.calibrator.branches()).collect();
-        if plan.met.is_some() && u.calibrator.shifts_met() {
+        let mut names: Vec<String> = counters.chain(u.calibrator.branches(ds)).collect();
+        if plan.met.as_ref().is_some_and(|m| m.spec.active) && u.calibrator.shifts_met() {
             // the MET follows its objects' momenta
             for c in &u.collections {
                 if matches!(schema.names.get(c), Some(Ty::Coll(_))) {

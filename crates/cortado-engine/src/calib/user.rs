@@ -63,6 +63,13 @@ pub(super) fn plan_user(
             )))
             }
         };
+        if !fields.contains_key(&f.field) {
+            return Err(err(format!(
+                "it calibrates '{}.{}', which the dataset's files do not have (a calibrator \
+                 replaces fields; a new one is a definition)",
+                f.collection, f.field
+            )));
+        }
         fields.insert(f.field, f.ty);
         collections.insert(f.collection);
     }
@@ -71,12 +78,51 @@ pub(super) fn plan_user(
     } else {
         Vec::new()
     };
+    for (i, v) in variations.iter().enumerate() {
+        if v.is_empty() || v == "nominal" || variations[..i].contains(v) {
+            return Err(err(format!(
+                "its variations {variations:?} name '{v}', which is empty, 'nominal' or listed twice"
+            )));
+        }
+    }
     Ok(UserCalib {
         calibrator: c.clone(),
         collections,
         fields: declared,
         variations,
     })
+}
+
+/// Two calibrators calibrating the same collection or record (each would
+/// replace the other's) is an error, as is one calibrating what a built-in
+/// calibration replaces.
+pub(super) fn check_one_calibrator_each(plan: &CalibPlan, ds: &Dataset) -> Result<(), ConfigError> {
+    let mut owner: BTreeMap<String, String> = plan
+        .jets
+        .iter()
+        .map(|j| (j.collection.clone(), "jet_calibration".to_string()))
+        .chain(
+            plan.met
+                .iter()
+                .map(|m| (m.spec.met.clone(), "met_type1_calibration".to_string())),
+        )
+        .collect();
+    for u in &plan.user {
+        for c in &u.collections {
+            if let Some(other) = owner.insert(c.clone(), u.calibrator.name().to_string()) {
+                return Err(ConfigError::new(
+                    ds.pos.clone(),
+                    format!(
+                        "dataset {}: calibrators '{other}' and '{}' both calibrate '{c}'; one \
+                         calibrator per collection (combine the two in one)",
+                        ds.name,
+                        u.calibrator.name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Two calibrators giving a variation the same name is an error.
@@ -88,7 +134,8 @@ pub(super) fn check_unique_variations(plan: &CalibPlan, ds: &Dataset) -> Result<
                 return Err(ConfigError::new(
                     ds.pos.clone(),
                     format!(
-                        "dataset {}: shape variation '{}' is given by calibrators '{other}' and                          '{}'; a variation's name must be its calibrator's alone",
+                        "dataset {}: shape variation '{}' is given by calibrators '{other}' and \
+                         '{}'; a variation's name must be its calibrator's alone",
                         ds.name, v.name, v.calibrator
                     ),
                 ));

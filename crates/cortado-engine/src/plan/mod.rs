@@ -646,7 +646,7 @@ pub fn plan_dataset(
         }
     }
     // the memory the run's histograms take (crate::hist_memory)
-    crate::hist_memory::check(cfg)?;
+    crate::hist_memory::check(cfg, ext)?;
     Ok(DatasetPlan {
         dataset: ds.clone(),
         meta: c.meta.clone(),
