@@ -118,7 +118,20 @@ fn siteconf(dir: &Path, xx_base: &str) -> PathBuf {
     sc
 }
 
-/// `cortado build-datasets` against the fake.
+/// `cortado build-datasets --cfg CFG` with the fake's DBS and CA (no proxy yet).
+fn command(fake: &Fake, cfg: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cortado"));
+    c.args(["build-datasets", "--cfg", cfg.to_str().unwrap()])
+        .env(
+            "CORTADO_DBS_URL",
+            format!("https://127.0.0.1:{}/dbs", fake.port),
+        )
+        .env("X509_CERT_DIR", &fake.dir) // ca.pem
+        .env_remove("SSL_CERT_FILE");
+    c
+}
+
+/// `cortado build-datasets` against the fake, with Rucio and SITECONF.
 fn build(
     fake: &Fake,
     sc: &Path,
@@ -126,13 +139,8 @@ fn build(
     account: &str,
     extra: &[&str],
 ) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args(["build-datasets", "--cfg", cfg.to_str().unwrap()])
+    command(fake, cfg)
         .args(extra)
-        .env(
-            "CORTADO_DBS_URL",
-            format!("https://127.0.0.1:{}/dbs", fake.port),
-        )
         .env("RUCIO_HOST", format!("https://127.0.0.1:{}", fake.port))
         .env(
             "RUCIO_AUTH_HOST",
@@ -141,11 +149,22 @@ fn build(
         .env("RUCIO_HOME", fake.dir.join("no-rucio-home"))
         .env("RUCIO_ACCOUNT", account)
         .env("CMS_SITECONF", sc)
-        .env("X509_CERT_DIR", &fake.dir) // ca.pem
-        .env_remove("SSL_CERT_FILE")
         .env("X509_USER_PROXY", fake.dir.join("proxy.pem"))
         .output()
         .unwrap()
+}
+
+/// `cortado build-datasets` against the fake's DBS with the X509 proxy `proxy`:
+/// whether it failed, and its standard error.
+fn with_proxy(fake: &Fake, cfg: &Path, proxy: &Path) -> (bool, String) {
+    let o = command(fake, cfg)
+        .env("X509_USER_PROXY", proxy)
+        .output()
+        .unwrap();
+    (
+        o.status.code() == Some(1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn definitions(dir: &Path, entries: &[(&str, &str, Value)]) -> PathBuf {
@@ -328,20 +347,9 @@ fn every_das_failure_names_the_dataset_and_the_service() {
     ]
     .concat();
     std::fs::write(dir.join("expired.pem"), old).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args(["build-datasets", "--cfg", cfg.to_str().unwrap()])
-        .env(
-            "CORTADO_DBS_URL",
-            format!("https://127.0.0.1:{}/dbs", fake.port),
-        )
-        .env("X509_CERT_DIR", &fake.dir)
-        .env_remove("SSL_CERT_FILE")
-        .env("X509_USER_PROXY", dir.join("expired.pem"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (failed, err) = with_proxy(&fake, &cfg, &dir.join("expired.pem"));
     assert!(
-        !o.status.success() && err.contains("is the X509 proxy valid and not expired"),
+        failed && err.contains("is the X509 proxy valid and not expired"),
         "{err}"
     );
     let v1 = [
@@ -350,30 +358,15 @@ fn every_das_failure_names_the_dataset_and_the_service() {
     ]
     .concat();
     std::fs::write(dir.join("v1.pem"), v1).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args(["build-datasets", "--cfg", cfg.to_str().unwrap()])
-        .env("X509_USER_PROXY", dir.join("v1.pem"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (failed, err) = with_proxy(&fake, &cfg, &dir.join("v1.pem"));
     assert!(
-        o.status.code() == Some(1) && err.contains("not a usable client certificate"),
+        failed && err.contains("not a usable client certificate"),
         "{err}"
     );
     // no proxy: the server refuses the TLS handshake; a clear error, not a hang
-    let o = Command::new(env!("CARGO_BIN_EXE_cortado"))
-        .args(["build-datasets", "--cfg", cfg.to_str().unwrap()])
-        .env(
-            "CORTADO_DBS_URL",
-            format!("https://127.0.0.1:{}/dbs", fake.port),
-        )
-        .env("X509_CERT_DIR", &fake.dir)
-        .env("X509_USER_PROXY", dir.join("missing-proxy.pem"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (failed, err) = with_proxy(&fake, &cfg, &dir.join("missing-proxy.pem"));
     assert!(
-        !o.status.success() && err.contains("X509 proxy") && err.contains("missing-proxy.pem"),
+        failed && err.contains("X509 proxy") && err.contains("missing-proxy.pem"),
         "{err}"
     );
     std::fs::remove_dir_all(dir).ok();
@@ -508,15 +501,10 @@ fn the_example_runs_from_a_fileset_built_from_das() {
     let (a, b) = (dir.join("das"), dir.join("local"));
     common::run_ok(yaml.to_str().unwrap(), a.to_str().unwrap(), &[]);
     common::run_ok("examples/zmumu/analysis.yaml", b.to_str().unwrap(), &[]);
-    let numbers = |p: &Path| {
-        let v: Value = serde_json::from_str(&common::dump(p)).unwrap();
-        (
-            v["histograms"].clone(),
-            v["cutflow"].clone(),
-            v["sumw"].clone(),
-        )
-    };
-    assert!(numbers(&a) == numbers(&b), "the outputs differ");
+    assert!(
+        common::numbers(&a) == common::numbers(&b),
+        "the outputs differ"
+    );
     std::fs::remove_dir_all(served).unwrap();
     std::fs::remove_dir_all(dir).ok();
 }

@@ -56,24 +56,6 @@ fn config_at(dir: &Path, base: &str) -> PathBuf {
     cfg
 }
 
-/// The numbers of a dump (what does not name the input files).
-fn numbers(dump: &str) -> Value {
-    let v: Value = serde_json::from_str(dump).unwrap();
-    let keys = [
-        "histograms",
-        "cutflow",
-        "sumw",
-        "sumw2",
-        "sum_genweights",
-        "sum_signof_genweights",
-    ];
-    Value::Object(
-        keys.iter()
-            .map(|k| (k.to_string(), v[*k].clone()))
-            .collect(),
-    )
-}
-
 #[test]
 #[ignore = "needs an XRootD server (.ci/xrootd_start.sh)"]
 fn the_example_over_root_and_http_equals_the_local_run() {
@@ -84,7 +66,7 @@ fn the_example_over_root_and_http_equals_the_local_run() {
         local.to_str().unwrap(),
         &["-c", "2000"],
     );
-    let want = numbers(&common::dump(&local));
+    let want = common::numbers(&local);
     let (sub, published) = publish("example");
     // roots://: the test CA, for the runs this test starts
     std::env::set_var("X509_CERT_DIR", var("CORTADO_TEST_XROOTD_CA"));
@@ -105,7 +87,7 @@ fn the_example_over_root_and_http_equals_the_local_run() {
             out.to_str().unwrap(),
             &["-c", "2000", "-s", "2"],
         );
-        let got = numbers(&common::dump(&out));
+        let got = common::numbers(&out);
         assert!(
             got == want,
             "{name}: the output differs from the local run's"
@@ -191,7 +173,7 @@ fn a_data_server_stopped_and_restarted_mid_run_is_survived() {
         local.to_str().unwrap(),
         &args,
     );
-    let want = numbers(&common::dump(&local));
+    let want = common::numbers(&local);
     // the spare server running (a previous test may have left it stopped)
     let start = std::process::Command::new(common::root().join(".ci/xrootd_start.sh"))
         .output()
@@ -244,7 +226,7 @@ fn a_data_server_stopped_and_restarted_mid_run_is_survived() {
         t0.elapsed()
     );
     assert!(
-        numbers(&common::dump(&out)) == want,
+        common::numbers(&out) == want,
         "the output differs from the local run's"
     );
     std::fs::remove_dir_all(published).unwrap();

@@ -166,3 +166,23 @@ pub fn compare_outputs(
         text,
     )
 }
+
+/// The numbers of an output folder's dump that do not name the input files
+/// (histograms, cutflow, sums of weights), to compare runs of the same
+/// analysis on files found in different places.
+pub fn numbers(out: &Path) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(&dump(out)).unwrap();
+    let keys = [
+        "histograms",
+        "cutflow",
+        "sumw",
+        "sumw2",
+        "sum_genweights",
+        "sum_signof_genweights",
+    ];
+    serde_json::Value::Object(
+        keys.iter()
+            .map(|k| (k.to_string(), v[*k].clone()))
+            .collect(),
+    )
+}

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig};
 
-use crate::remote::{self, RemoteOptions};
+use crate::remote::{self, err, Failure, RemoteOptions};
 use crate::{check_range, Source, SourceError};
 
 /// Ranges closer than this are read as one span.
@@ -44,12 +44,6 @@ impl std::fmt::Debug for HttpFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "HttpFile({}, {} bytes)", self.url, self.size)
     }
-}
-
-/// An error of one attempt.
-struct Failure {
-    message: String,
-    transient: bool,
 }
 
 impl From<ureq::Error> for Failure {
@@ -245,29 +239,7 @@ impl HttpFile {
         what: &str,
         f: impl Fn(&HttpFile) -> Result<T, Failure>,
     ) -> Result<T, SourceError> {
-        let mut attempt = 0;
-        loop {
-            match f(self) {
-                Ok(v) => return Ok(v),
-                Err(e) if e.transient && attempt < self.opts.retries => {
-                    attempt += 1;
-                    std::thread::sleep(remote::backoff(attempt));
-                }
-                Err(e) => {
-                    let tried = if attempt > 0 {
-                        format!(" (after {} attempts)", attempt + 1)
-                    } else {
-                        String::new()
-                    };
-                    return Err(err(
-                        &self.url,
-                        what,
-                        format!("{}{tried}", e.message),
-                        e.transient,
-                    ));
-                }
-            }
-        }
+        remote::retry(&self.url, what, self.opts.retries, || f(self), |_| {})
     }
 
     /// GETs the byte ranges `spans` in one request.
@@ -518,16 +490,6 @@ impl Source for HttpFile {
                 })
             })
             .collect()
-    }
-}
-
-/// A [`SourceError::Remote`] for `url`.
-fn err(url: &str, what: &str, message: String, transient: bool) -> SourceError {
-    SourceError::Remote {
-        location: url.to_string(),
-        what: what.to_string(),
-        message,
-        transient,
     }
 }
 

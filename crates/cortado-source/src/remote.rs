@@ -75,6 +75,60 @@ pub(crate) struct Timeouts {
     pub io: Duration,
 }
 
+/// An error of one attempt at a remote operation, before it is given the URL.
+pub(crate) struct Failure {
+    /// What went wrong.
+    pub message: String,
+    /// Whether trying again may succeed.
+    pub transient: bool,
+}
+
+/// A [`SourceError::Remote`] for `location`.
+pub(crate) fn err(location: &str, what: &str, message: String, transient: bool) -> SourceError {
+    SourceError::Remote {
+        location: location.to_string(),
+        what: what.to_string(),
+        message,
+        transient,
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails permanently, or `retries` are
+/// spent, pausing with [`backoff`] and calling `before_retry` (to drop
+/// connections) before each retry; the error names `location` and `what`.
+pub(crate) fn retry<T>(
+    location: &str,
+    what: &str,
+    retries: u32,
+    mut attempt: impl FnMut() -> Result<T, Failure>,
+    mut before_retry: impl FnMut(u32),
+) -> Result<T, SourceError> {
+    let mut n = 0;
+    loop {
+        match attempt() {
+            Ok(v) => return Ok(v),
+            Err(e) if e.transient && n < retries => {
+                n += 1;
+                before_retry(n);
+                std::thread::sleep(backoff(n));
+            }
+            Err(e) => {
+                let tried = if n > 0 {
+                    format!(" (after {} attempts)", n + 1)
+                } else {
+                    String::new()
+                };
+                return Err(err(
+                    location,
+                    what,
+                    format!("{}{tried}", e.message),
+                    e.transient,
+                ));
+            }
+        }
+    }
+}
+
 /// The pause before retry `attempt` (1, 2, ...).
 pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((250u64 << attempt.saturating_sub(1).min(5)).min(8000))

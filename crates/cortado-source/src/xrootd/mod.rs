@@ -23,7 +23,7 @@ mod url;
 
 pub use url::XrdUrl;
 
-use crate::remote::{self, RemoteOptions};
+use crate::remote::{self, err, Failure, RemoteOptions};
 use crate::{check_range, Source, SourceError};
 use conn::{Conn, ConnError, Reply};
 
@@ -42,12 +42,6 @@ struct Target {
     host: String,
     port: u16,
     opaque: Option<String>,
-}
-
-/// An error of one attempt, before it is given the URL.
-struct Failure {
-    message: String,
-    transient: bool,
 }
 
 impl From<ConnError> for Failure {
@@ -128,34 +122,19 @@ impl XrdFile {
         what: &str,
         mut f: impl FnMut(&XrdFile) -> Result<T, Failure>,
     ) -> Result<T, SourceError> {
-        let mut attempt = 0;
-        loop {
-            match f(self) {
-                Ok(v) => return Ok(v),
-                Err(e) if e.transient && attempt < self.opts.retries => {
-                    attempt += 1;
-                    // the connections and the data server may be gone
-                    self.idle.lock().expect("idle lock").clear();
-                    if attempt >= 2 {
-                        *self.target.lock().expect("target lock") = None;
-                    }
-                    std::thread::sleep(remote::backoff(attempt));
+        remote::retry(
+            &self.location,
+            what,
+            self.opts.retries,
+            || f(self),
+            |n| {
+                // the connections and the data server may be gone
+                self.idle.lock().expect("idle lock").clear();
+                if n >= 2 {
+                    *self.target.lock().expect("target lock") = None;
                 }
-                Err(e) => {
-                    let tried = if attempt > 0 {
-                        format!(" (after {} attempts)", attempt + 1)
-                    } else {
-                        String::new()
-                    };
-                    return Err(err(
-                        &self.location,
-                        what,
-                        format!("{}{tried}", e.message),
-                        e.transient,
-                    ));
-                }
-            }
-        }
+            },
+        )
     }
 
     /// Opens the file on a new connection: at the data server found
@@ -331,20 +310,9 @@ pub struct DirEntry {
 pub fn list_dir(url: &str) -> Result<Vec<DirEntry>, SourceError> {
     let opts = RemoteOptions::from_env();
     let u = XrdUrl::parse(url).map_err(|m| err(url, "list", m, false))?;
-    let mut attempt = 0;
-    loop {
-        match list_once(&u, &opts) {
-            Ok(mut v) => {
-                v.sort_by(|a, b| a.name.cmp(&b.name));
-                return Ok(v);
-            }
-            Err(e) if e.transient && attempt < opts.retries => {
-                attempt += 1;
-                std::thread::sleep(remote::backoff(attempt));
-            }
-            Err(e) => return Err(err(url, "list", e.message, e.transient)),
-        }
-    }
+    let mut v = remote::retry(url, "list", opts.retries, || list_once(&u, &opts), |_| {})?;
+    v.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(v)
 }
 
 /// One listing attempt.
@@ -406,16 +374,6 @@ pub(crate) fn fuzz(data: &[u8]) {
     let _ = proto::parse_readv(data, &elements);
     let _ = proto::parse_dirlist(data);
     let _ = proto::parse_stat(data);
-}
-
-/// A [`SourceError::Remote`] for `location`.
-fn err(location: &str, what: &str, message: String, transient: bool) -> SourceError {
-    SourceError::Remote {
-        location: location.to_string(),
-        what: what.to_string(),
-        message,
-        transient,
-    }
 }
 
 impl Source for XrdFile {
