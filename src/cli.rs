@@ -82,6 +82,16 @@ enum Command {
     ///   cortado build-datasets --cfg defs.json --check
     #[command(verbatim_doc_comment, name = "build-datasets")]
     BuildDatasets(cmd::datasets::BuildDatasetsArgs),
+    /// Draw the histograms of an output as CMS-style plots: stacked MC,
+    /// data, uncertainty band and Data/MC ratio, one file per histogram,
+    /// year and category, styled by the parameters' `plotting_style`.
+    ///
+    /// Examples:
+    ///   cortado make-plots -i zmumu_out
+    ///   cortado make-plots -i zmumu_out -o plots_log --log-y --only-hist 'JetGood_pt'
+    ///   cortado make-plots -i zmumu_out --systematics-shifts --format png,svg --overwrite
+    #[command(verbatim_doc_comment, name = "make-plots")]
+    MakePlots(cmd::plots::MakePlotsArgs),
     /// One job of a batch run (run by the scheduler).
     #[command(name = "run-job", hide = true)]
     RunJob(cmd::job::JobArgs),
@@ -118,6 +128,7 @@ pub fn main_with(ext: Extensions) -> ExitCode {
         Command::MergeOutputs(args) => cmd::merge::run(&args),
         Command::Correction(args) => cmd::correction::run(&args),
         Command::BuildDatasets(args) => cmd::datasets::run(&args),
+        Command::MakePlots(args) => cmd::plots::run(&args, cli.threads),
         Command::RunJob(args) => cmd::job::run(&args, &ext),
     };
     match result {
@@ -130,7 +141,8 @@ pub fn main_with(ext: Extensions) -> ExitCode {
 }
 
 /// PocketCoffea's single-dash long flags (`run`: `-ps`, `-ro`, `-lf`, `-lc`;
-/// `build-datasets`: `-as`, `-bs`, `-ps`, `-rs`, `-ir`, `-sort`), which its users
+/// `build-datasets`: `-as`, `-bs`, `-ps`, `-rs`, `-ir`, `-sort`; `make-plots`:
+/// `-inp`, `-op`, `-oc`, `-oy`, `-oh`, `-ns`), which its users
 /// type from habit, as cortado's `--` flags.
 fn pocketcoffea_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     const RUN: [(&str, &str); 4] = [
@@ -147,9 +159,26 @@ fn pocketcoffea_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std
         ("-rs", "--regex-sites"),
         ("-ir", "--include-redirector"),
     ];
+    const PLOTS: [(&str, &str); 6] = [
+        ("-inp", "--input"),
+        ("-op", "--overwrite-parameters"),
+        ("-oc", "--only-cat"),
+        ("-oy", "--only-year"),
+        ("-oh", "--only-hist"),
+        ("-ns", "--no-syst"),
+    ];
     let args: Vec<std::ffi::OsString> = args.collect();
     let datasets = args.iter().any(|a| a == "build-datasets");
-    let flags: &[(&str, &str)] = if datasets { &DATASETS } else { &RUN };
+    let plots = args
+        .iter()
+        .any(|a| a == "make-plots" || a == "plot-cutflow");
+    let flags: &[(&str, &str)] = if datasets {
+        &DATASETS
+    } else if plots {
+        &PLOTS
+    } else {
+        &RUN
+    };
     args.into_iter()
         .map(|a| {
             let Some(s) = a.to_str() else { return a };

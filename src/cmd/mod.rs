@@ -7,4 +7,5 @@ pub mod dump;
 pub mod inspect;
 pub mod job;
 pub mod merge;
+pub mod plots;
 pub mod run;

@@ -42,11 +42,16 @@ pub fn encode(out: &Output) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Decodes and verifies the bytes of an output file (`what` names it in errors).
-pub fn decode(bytes: &[u8], what: &str) -> Result<Output, String> {
+/// Checks the header of an output file (`what` names it in errors) and the
+/// payload's length; returns the payload's announced length and hash.
+pub(crate) fn check_header(
+    head: &[u8],
+    payload_len: u64,
+    what: &str,
+) -> Result<(u64, u128), String> {
     let damaged = |why: String| format!("{what}: damaged output file ({why}); it cannot be used");
-    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
-        if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+    if head.len() < HEADER || &head[..8] != MAGIC {
+        if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             return Err(format!(
                 "{what}: written by an older cortado (output layout 1, without checksums): \
                  run the analysis again to make it"
@@ -54,22 +59,32 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<Output, String> {
         }
         return Err(format!("{what}: not a cortado output file"));
     }
-    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or([0; 4]));
+    let u32_at = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().unwrap_or([0; 4]));
     let layout = u32_at(8);
     if layout != LAYOUT {
         return Err(format!(
             "{what}: output layout {layout} is not supported by this cortado (it reads layout {LAYOUT})"
         ));
     }
-    let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or([0; 8]));
-    let hash = u128::from_le_bytes(bytes[20..36].try_into().unwrap_or([0; 16]));
-    let payload = &bytes[HEADER..];
-    if payload.len() as u64 != len {
+    let len = u64::from_le_bytes(head[12..20].try_into().unwrap_or([0; 8]));
+    let hash = u128::from_le_bytes(head[20..36].try_into().unwrap_or([0; 16]));
+    if payload_len != len {
         return Err(damaged(format!(
-            "{} bytes of content where the header announces {len}: truncated or extended",
-            payload.len()
+            "{payload_len} bytes of content where the header announces {len}: truncated or extended"
         )));
     }
+    Ok((len, hash))
+}
+
+/// Size of the header of an output file.
+pub(crate) const HEADER_LEN: usize = HEADER;
+
+/// Decodes and verifies the bytes of an output file (`what` names it in errors).
+pub fn decode(bytes: &[u8], what: &str) -> Result<Output, String> {
+    let damaged = |why: String| format!("{what}: damaged output file ({why}); it cannot be used");
+    let payload_len = bytes.len().saturating_sub(HEADER) as u64;
+    let (_, hash) = check_header(bytes, payload_len, what)?;
+    let payload = &bytes[HEADER..];
     let json = zstd::stream::decode_all(payload).map_err(|e| damaged(e.to_string()))?;
     if xxh3_128(&json) != hash {
         return Err(damaged("the content does not match its checksum".into()));

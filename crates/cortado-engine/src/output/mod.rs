@@ -6,6 +6,7 @@
 pub mod file;
 pub mod provenance;
 mod reference;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,0 +1,15 @@
+//! CMS-style plots of cortado outputs.
+pub mod axes;
+pub mod figure;
+pub mod font;
+pub mod legend;
+pub mod output;
+pub mod raster;
+pub mod run;
+pub mod scene;
+pub mod shape;
+pub mod shifts;
+pub mod stats;
+pub mod style;
+pub mod svg;
+pub mod ticks;

@@ -1,0 +1,151 @@
+//! PNG output: the scene drawn with tiny-skia (anti-aliased) and encoded
+//! with png's fast deflate, as 8-bit RGB with the resolution recorded.
+
+use tiny_skia::{FillRule, Mask, Paint, PathBuilder, Pixmap, StrokeDash, Transform};
+
+use crate::font::Seg;
+use crate::scene::{glyph_paths, Item, Rect, Rgba, Scene};
+
+fn path(segs: &[Seg], k: f32, ox: f32, oy: f32) -> Option<tiny_skia::Path> {
+    let mut pb = PathBuilder::new();
+    let m = |x: f32, y: f32| ((x - ox) * k, (y - oy) * k);
+    for s in segs {
+        match *s {
+            Seg::Move(x, y) => {
+                let p = m(x, y);
+                pb.move_to(p.0, p.1)
+            }
+            Seg::Line(x, y) => {
+                let p = m(x, y);
+                pb.line_to(p.0, p.1)
+            }
+            Seg::Quad(a, b, x, y) => {
+                let (c, p) = (m(a, b), m(x, y));
+                pb.quad_to(c.0, c.1, p.0, p.1)
+            }
+            Seg::Cubic(a, b, c, d, x, y) => {
+                let (c1, c2, p) = (m(a, b), m(c, d), m(x, y));
+                pb.cubic_to(c1.0, c1.1, c2.0, c2.1, p.0, p.1)
+            }
+            Seg::Close => pb.close(),
+        }
+    }
+    pb.finish()
+}
+
+fn paint(c: Rgba) -> Paint<'static> {
+    let mut p = Paint::default();
+    p.set_color_rgba8(
+        (c.0 * 255.0).round() as u8,
+        (c.1 * 255.0).round() as u8,
+        (c.2 * 255.0).round() as u8,
+        (c.3 * 255.0).round() as u8,
+    );
+    p.anti_alias = true;
+    p
+}
+
+/// Draws the part `area` (points) of a scene at `dpi` into RGB pixels.
+pub fn render(scene: &Scene, area: Rect, dpi: f32) -> Result<(u32, u32, Vec<u8>), String> {
+    let k = dpi / 72.0;
+    let w = (area.width() * k).round().max(1.0) as u32;
+    let h = (area.height() * k).round().max(1.0) as u32;
+    let mut pm = Pixmap::new(w, h).ok_or_else(|| format!("cannot draw a {w}×{h} image"))?;
+    pm.fill(tiny_skia::Color::WHITE);
+    let (ox, oy) = (area.x0, area.y0);
+    let mut masks: Vec<Option<Mask>> = vec![None; scene.clips.len()];
+    for it in &scene.items {
+        match it {
+            Item::Shape(s) => {
+                let Some(p) = path(&s.segs, k, ox, oy) else {
+                    continue;
+                };
+                if let Some(c) = s.clip {
+                    if masks[c].is_none() {
+                        let Some(cp) = path(&scene.clips[c], k, ox, oy) else {
+                            continue;
+                        };
+                        let mut m = Mask::new(w, h).ok_or("cannot make a clip mask")?;
+                        m.fill_path(&cp, FillRule::Winding, true, Transform::identity());
+                        masks[c] = Some(m);
+                    }
+                }
+                let mask = s.clip.and_then(|c| masks[c].as_ref());
+                if let Some(f) = s.fill {
+                    pm.fill_path(
+                        &p,
+                        &paint(f),
+                        FillRule::Winding,
+                        Transform::identity(),
+                        mask,
+                    );
+                }
+                if let Some(st) = &s.stroke {
+                    let mut sk = tiny_skia::Stroke {
+                        width: st.width * k,
+                        ..Default::default()
+                    };
+                    if !st.dash.is_empty() {
+                        sk.dash = StrokeDash::new(st.dash.iter().map(|d| d * k).collect(), 0.0);
+                    }
+                    pm.stroke_path(&p, &paint(st.color), &sk, Transform::identity(), mask);
+                }
+            }
+            Item::Text(t) => {
+                let pt = paint(t.color);
+                for g in glyph_paths(t) {
+                    if let Some(p) = path(&g, k, ox, oy) {
+                        pm.fill_path(&p, &pt, FillRule::Winding, Transform::identity(), None);
+                    }
+                }
+            }
+        }
+    }
+    // opaque: drop the alpha channel
+    let rgb: Vec<u8> = pm
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    Ok((w, h, rgb))
+}
+
+/// Encodes RGB pixels as PNG, recording `dpi`.
+pub fn encode_png(w: u32, h: u32, rgb: &[u8], dpi: f32) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        let ppm = (dpi / 0.0254).round() as u32;
+        enc.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: ppm,
+            yppu: ppm,
+            unit: png::Unit::Meter,
+        }));
+        let mut wr = enc.write_header().map_err(|e| e.to_string())?;
+        wr.write_image_data(rgb).map_err(|e| e.to_string())?;
+        wr.finish().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+/// Decodes an 8-bit RGB or RGBA PNG into RGB pixels (for comparisons).
+pub fn decode_png(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
+    let dec = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut rd = dec.read_info().map_err(|e| e.to_string())?;
+    let size = rd.output_buffer_size().ok_or("PNG too large")?;
+    let mut buf = vec![0; size];
+    let info = rd.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    buf.truncate(info.buffer_size());
+    let rgb = match (info.color_type, info.bit_depth) {
+        (png::ColorType::Rgb, png::BitDepth::Eight) => buf,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => buf
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
+        (c, d) => return Err(format!("unsupported PNG ({c:?}, {d:?})")),
+    };
+    Ok((info.width, info.height, rgb))
+}
