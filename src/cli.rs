@@ -92,6 +92,14 @@ enum Command {
     ///   cortado make-plots -i zmumu_out --systematics-shifts --format png,svg --overwrite
     #[command(verbatim_doc_comment, name = "make-plots")]
     MakePlots(cmd::plots::MakePlotsArgs),
+    /// Bar charts of the cutflow: per year and sample, the events after each
+    /// step and in each category (also as a ratio to the initial count), and
+    /// the sums of weights per category.
+    ///
+    /// Example:
+    ///   cortado plot-cutflow -i zmumu_out
+    #[command(verbatim_doc_comment, name = "plot-cutflow")]
+    PlotCutflow(cmd::plots::PlotCutflowArgs),
     /// One job of a batch run (run by the scheduler).
     #[command(name = "run-job", hide = true)]
     RunJob(cmd::job::JobArgs),
@@ -129,6 +137,7 @@ pub fn main_with(ext: Extensions) -> ExitCode {
         Command::Correction(args) => cmd::correction::run(&args),
         Command::BuildDatasets(args) => cmd::datasets::run(&args),
         Command::MakePlots(args) => cmd::plots::run(&args, cli.threads),
+        Command::PlotCutflow(args) => cmd::plots::run_cutflow(&args),
         Command::RunJob(args) => cmd::job::run(&args, &ext),
     };
     match result {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Result};
 use clap::Args;
+use cortado_plot::cutflow::{plot_cutflow, CutflowOptions};
 use cortado_plot::output::Format;
 use cortado_plot::run::{make_plots, PlotOptions};
 use regex::Regex;
@@ -120,6 +121,70 @@ pub fn run(args: &MakePlotsArgs, threads: Option<usize>) -> Result<()> {
         s.histograms,
         s.outdir.display(),
         t.elapsed().as_secs_f64()
+    );
+    Ok(emit(&out)?)
+}
+
+/// Arguments of `cortado plot-cutflow`.
+#[derive(Args, Debug)]
+pub struct PlotCutflowArgs {
+    /// The run's output folder, or an output file.
+    #[arg(
+        short = 'i',
+        long = "input",
+        visible_alias = "input-file",
+        value_name = "OUTDIR",
+        default_value = "."
+    )]
+    pub input: PathBuf,
+    /// Folder for the plots (default: OUTDIR/cutflow_plots).
+    #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Steps or categories to leave out (initial, skim, presel or a category).
+    #[arg(long = "exclude-categories", value_name = "CAT", num_args = 1..)]
+    pub exclude_categories: Vec<String>,
+    /// Only these samples.
+    #[arg(long = "only-samples", value_name = "SAMPLE", num_args = 1..)]
+    pub only_samples: Vec<String>,
+    /// Image formats, comma-separated: png, svg.
+    #[arg(
+        long,
+        visible_alias = "output-format",
+        default_value = "png",
+        value_delimiter = ','
+    )]
+    pub format: Vec<String>,
+    /// Logarithmic y axis.
+    #[arg(long = "log-y")]
+    pub log_y: bool,
+    /// Write into a folder that already has files.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+/// Runs `plot-cutflow`.
+pub fn run_cutflow(args: &PlotCutflowArgs) -> Result<()> {
+    let o = CutflowOptions {
+        input: args.input.clone(),
+        outdir: args.output_dir.clone(),
+        exclude_categories: args.exclude_categories.clone(),
+        only_samples: args.only_samples.clone(),
+        formats: args
+            .format
+            .iter()
+            .map(|f| Format::parse(f))
+            .collect::<Result<_, _>>()
+            .map_err(anyhow::Error::msg)?,
+        log_y: args.log_y,
+        overwrite: args.overwrite,
+    };
+    let s = plot_cutflow(&o).map_err(anyhow::Error::msg)?;
+    let mut out = String::new();
+    wln!(
+        out,
+        "{} cutflow plots in {}",
+        s.files.len(),
+        s.outdir.display()
     );
     Ok(emit(&out)?)
 }

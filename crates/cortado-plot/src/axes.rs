@@ -100,13 +100,24 @@ pub struct AxisText<'a> {
     pub ylabel_x: Option<f32>,
     /// Label and tick font size.
     pub fontsize: f32,
+    /// Named x ticks instead of numbers (categories), with their labels'
+    /// rotation in degrees; no minor x ticks then.
+    pub x_named: Option<(&'a [(f64, String)], f32)>,
 }
 
 /// Draws the frame, ticks and labels of a panel.
 pub fn draw(scene: &mut Scene, p: &Panel, t: &AxisText) {
     let r = p.rect;
     let black = Rgba::BLACK;
-    let xt = p.ticks(true, t.fontsize);
+    let xt = match t.x_named {
+        Some((named, _)) => Ticks {
+            major: named.iter().map(|n| n.0).collect(),
+            labels: named.iter().map(|n| n.1.clone()).collect(),
+            minor: Vec::new(),
+            offset: None,
+        },
+        None => p.ticks(true, t.fontsize),
+    };
     let yt = p.ticks(false, t.fontsize);
     let mut major = Vec::new();
     let mut minor = Vec::new();
@@ -140,16 +151,22 @@ pub fn draw(scene: &mut Scene, p: &Panel, t: &AxisText) {
     let fs = t.fontsize;
     let mut bottom = r.y1;
     if t.x_ticklabels {
+        let angle = t.x_named.map_or(0.0, |n| n.1);
         for (v, l) in xt.major.iter().zip(&xt.labels) {
-            let b = scene.text(
-                l,
-                Face3::Regular,
-                fs,
-                (p.px(*v), r.y1 + PAD.0),
-                HAlign::Center,
-                VAlign::Top,
-                false,
-            );
+            let at = (p.px(*v), r.y1 + PAD.0);
+            let b = if angle == 0.0 {
+                scene.text(
+                    l,
+                    Face3::Regular,
+                    fs,
+                    at,
+                    HAlign::Center,
+                    VAlign::Top,
+                    false,
+                )
+            } else {
+                scene.text_rotated(l, Face3::Regular, fs, at, angle, HAlign::Right, VAlign::Top)
+            };
             bottom = bottom.max(b.y1);
         }
     }

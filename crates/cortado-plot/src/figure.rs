@@ -354,6 +354,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
             ylabel: Some(ylabel),
             ylabel_x: None,
             fontsize: fs,
+            x_named: None,
         },
     );
     legend::draw(&mut scene, main_r, &entries, style.fontsize_legend, 2);
@@ -449,6 +450,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
                 ylabel: Some("Data / MC"),
                 ylabel_x: Some(-0.075),
                 fontsize: fs,
+                x_named: None,
             },
         );
     }

@@ -130,8 +130,8 @@ pub struct Text {
     pub x: f32,
     /// The baseline origin in points (after alignment), y down.
     pub y: f32,
-    /// Rotated by 90° counter-clockwise (y-axis labels).
-    pub vertical: bool,
+    /// Rotation in degrees, counter-clockwise (90: y-axis labels).
+    pub angle: f32,
     /// Colour.
     pub color: Rgba,
 }
@@ -235,9 +235,48 @@ impl Scene {
             line,
             x: bx,
             y: by,
-            vertical,
+            angle: if vertical { 90.0 } else { 0.0 },
             color: Rgba::BLACK,
         };
+        let r = text_rect(&t);
+        self.items.push(Item::Text(t));
+        r
+    }
+
+    /// Adds text rotated by `angle` degrees, aligned by its rotated extent
+    /// (matplotlib's default rotation mode: `ha="right"` puts the right end
+    /// of the rotated box at the anchor); returns that extent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn text_rotated(
+        &mut self,
+        s: &str,
+        face: Face3,
+        size: f32,
+        (x, y): (f32, f32),
+        angle: f32,
+        h: HAlign,
+        v: VAlign,
+    ) -> Rect {
+        let mut t = Text {
+            line: font::layout(s, face, size),
+            x: 0.0,
+            y: 0.0,
+            angle,
+            color: Rgba::BLACK,
+        };
+        let r = text_rect(&t);
+        let ax = match h {
+            HAlign::Left => r.x0,
+            HAlign::Center => 0.5 * (r.x0 + r.x1),
+            HAlign::Right => r.x1,
+        };
+        let ay = match v {
+            VAlign::Top => r.y0,
+            VAlign::Center | VAlign::Baseline => 0.5 * (r.y0 + r.y1),
+            VAlign::Bottom => r.y1,
+        };
+        t.x = x - ax;
+        t.y = y - ay;
         let r = text_rect(&t);
         self.items.push(Item::Text(t));
         r
@@ -279,24 +318,37 @@ impl Scene {
     }
 }
 
+/// Maps a point of a text's own frame (along the baseline, up) into the figure.
+fn text_point(t: &Text, a: f32, b: f32) -> (f32, f32) {
+    let (sn, cs) = t.angle.to_radians().sin_cos();
+    (t.x + a * cs - b * sn, t.y - a * sn - b * cs)
+}
+
 /// The extent of a placed text line.
 pub fn text_rect(t: &Text) -> Rect {
     let l = &t.line;
-    if t.vertical {
-        Rect {
-            x0: t.x - l.ascent,
-            y0: t.y - l.width,
-            x1: t.x + l.descent,
-            y1: t.y,
-        }
-    } else {
-        Rect {
-            x0: t.x,
-            y0: t.y - l.ascent,
-            x1: t.x + l.width,
-            y1: t.y + l.descent,
-        }
+    let mut r: Option<Rect> = None;
+    for (a, b) in [
+        (0.0, l.ascent),
+        (l.width, l.ascent),
+        (0.0, -l.descent),
+        (l.width, -l.descent),
+    ] {
+        let (x, y) = text_point(t, a, b);
+        let p = Rect {
+            x0: x,
+            y0: y,
+            x1: x,
+            y1: y,
+        };
+        r = Some(r.map_or(p, |r| r.union(p)));
     }
+    r.unwrap_or(Rect {
+        x0: t.x,
+        y0: t.y,
+        x1: t.x,
+        y1: t.y,
+    })
 }
 
 fn segs_rect(segs: &[Seg]) -> Option<Rect> {
@@ -356,14 +408,7 @@ pub fn glyph_paths(t: &Text) -> impl Iterator<Item = Vec<Seg>> + '_ {
     t.line.glyphs.iter().map(move |g| {
         let s = g.size / font::units_per_em(g.face);
         // point in the text frame (along, up) → figure
-        let map = |u: f32, v: f32| -> (f32, f32) {
-            let (a, b) = (g.x + u * s, g.y + v * s);
-            if t.vertical {
-                (t.x - b, t.y - a)
-            } else {
-                (t.x + a, t.y - b)
-            }
-        };
+        let map = |u: f32, v: f32| -> (f32, f32) { text_point(t, g.x + u * s, g.y + v * s) };
         font::outline(g.face, g.id)
             .into_iter()
             .map(|seg| match seg {

@@ -110,6 +110,7 @@ pub fn figures(
                 ylabel: Some("Counts"),
                 ylabel_x: None,
                 fontsize: fs,
+                x_named: None,
             },
         );
         legend::draw(&mut scene, mr, &entries, style.fontsize_legend, 1);
@@ -173,6 +174,7 @@ pub fn figures(
                 ylabel: Some("Shift / Nominal"),
                 ylabel_x: Some(-0.075),
                 fontsize: fs,
+                x_named: None,
             },
         );
         out.push((syst.clone(), scene));

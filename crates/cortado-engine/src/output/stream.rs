@@ -7,6 +7,7 @@ use std::fmt;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
+use cortado_hist::Sum;
 use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
@@ -25,6 +26,8 @@ pub struct Summary {
     pub datasets_metadata: Value,
     /// Normalisation applied per dataset, if any.
     pub scaled: Option<Map<f64>>,
+    /// Σ weight per category: category → dataset → sample → variation (simulation).
+    pub sumw: Map<Map<Map<Map<Sum>>>>,
     /// Names of the histograms, in the file's order.
     pub histograms: Vec<String>,
 }
@@ -64,6 +67,7 @@ impl<'de> Visitor<'de> for Top<'_> {
                 "cutflow" => self.summary.cutflow = m.next_value()?,
                 "datasets_metadata" => self.summary.datasets_metadata = m.next_value()?,
                 "scaled" => self.summary.scaled = m.next_value()?,
+                "sumw" => self.summary.sumw = m.next_value()?,
                 "variables" => m.next_value_seed(Variables {
                     names: &mut self.summary.histograms,
                     each: self.each.as_deref_mut(),
