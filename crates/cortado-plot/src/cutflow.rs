@@ -153,7 +153,6 @@ pub fn bars(
         logx: false,
         logy: log_y,
     };
-    let clip = scene.clip(main.clip_path());
     let fill = color.with_alpha(0.7);
     let named: Vec<(f64, String)> = rows
         .iter()
@@ -163,17 +162,12 @@ pub fn bars(
     for (i, (_, v)) in rows.iter().enumerate() {
         let x = i as f64;
         let base = if log_y { ylim.0 } else { 0.0 };
-        scene.clipped(
-            rect_path(
+        scene.shape(rect_path(
                 main.px(x - 0.4),
                 main.py(*v),
                 main.px(x + 0.4),
                 main.py(base),
-            ),
-            Some(fill),
-            None,
-            clip,
-        );
+            ), Some(fill), None);
         scene.text(
             &number(*v),
             Face3::Regular,
@@ -244,15 +238,9 @@ pub fn bars(
             logx: false,
             logy: false,
         };
-        let rclip = scene.clip(rp.clip_path());
         for (i, v) in ratios.iter().enumerate() {
             let x = i as f64;
-            scene.clipped(
-                rect_path(rp.px(x - 0.4), rp.py(*v), rp.px(x + 0.4), rp.py(0.0)),
-                Some(fill),
-                None,
-                rclip,
-            );
+            scene.shape(rect_path(rp.px(x - 0.4), rp.py(*v), rp.px(x + 0.4), rp.py(0.0)), Some(fill), None);
             scene.text(
                 &format!("{v:.3}"),
                 Face3::Regular,

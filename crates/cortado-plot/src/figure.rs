@@ -4,7 +4,7 @@
 
 use crate::axes::{self, AxisText, Panel};
 use crate::font::{Face3, Seg};
-use crate::legend::{self, hatch_lines, Key};
+use crate::legend::{self, Key};
 use crate::scene::{circle_path, line_path, HAlign, Rect, Rgba, Scene, Stroke, VAlign};
 use crate::shape::DataMc;
 use crate::style::Style;
@@ -71,7 +71,7 @@ pub fn panels(scene: &Scene, ratios: Option<(f32, f32)>) -> (Rect, Option<Rect>)
 
 /// Stairs polygon between two per-bin curves (in points).
 fn stairs_between(p: &Panel, edges: &[f64], lo: &[f64], hi: &[f64]) -> Vec<Seg> {
-    let clamp = |y: f32| y.clamp(p.rect.y0 - 1.0, p.rect.y1 + 1.0);
+    let clamp = |y: f32| y.clamp(p.rect.y0, p.rect.y1);
     let n = lo.len();
     let mut v = Vec::with_capacity(4 * n + 2);
     v.push(Seg::Move(p.px(edges[0]), clamp(p.py(lo[0]))));
@@ -89,7 +89,7 @@ fn stairs_between(p: &Panel, edges: &[f64], lo: &[f64], hi: &[f64]) -> Vec<Seg> 
 
 /// An open stairs line (signal samples, shifts).
 pub fn stairs_line(p: &Panel, edges: &[f64], y: &[f64]) -> Vec<Seg> {
-    let clamp = |v: f32| v.clamp(p.rect.y0 - 1.0, p.rect.y1 + 1.0);
+    let clamp = |v: f32| v.clamp(p.rect.y0, p.rect.y1);
     let mut v = Vec::new();
     for i in 0..y.len() {
         let yy = clamp(p.py(y[i]));
@@ -103,16 +103,36 @@ pub fn stairs_line(p: &Panel, edges: &[f64], y: &[f64]) -> Vec<Seg> {
     v
 }
 
-/// A hatched band between two curves, clipped to the panel.
+/// A hatched band between two per-bin curves, cut to the panel.
 pub fn hatched(scene: &mut Scene, p: &Panel, edges: &[f64], lo: &[f64], hi: &[f64], color: Rgba) {
-    let poly = stairs_between(p, edges, lo, hi);
-    let clip = scene.clip(poly);
-    scene.clipped(
-        hatch_lines(p.rect, HATCH),
-        None,
-        Some(Stroke::solid(color, 1.0)),
-        clip,
-    );
+    let r = p.rect;
+    let rects: Vec<Rect> = (0..lo.len())
+        .map(|i| {
+            let (a, b) = (p.py(lo[i]), p.py(hi[i]));
+            Rect {
+                x0: p.px(edges[i]).max(r.x0),
+                x1: p.px(edges[i + 1]).min(r.x1),
+                y0: a.min(b).clamp(r.y0, r.y1),
+                y1: a.max(b).clamp(r.y0, r.y1),
+            }
+        })
+        .collect();
+    scene.hatch(rects, color, HATCH, 1.0);
+}
+
+/// Adds a marker: to `dots`, or to `edge` when the frame cuts it (as
+/// matplotlib clips to the axes); none outside the panel.
+fn lo_hi_skip(dots: &mut Vec<Seg>, edge: &mut Vec<Seg>, p: &Panel, xc: f32, y: f64, rad: f32) {
+    let r = p.rect;
+    let yc = p.py(y);
+    if yc < r.y0 - rad || yc > r.y1 + rad {
+        return;
+    }
+    if yc - rad < r.y0 || yc + rad > r.y1 || xc - rad < r.x0 || xc + rad > r.x1 {
+        edge.extend(circle_path(xc, yc, rad));
+    } else {
+        dots.extend(circle_path(xc, yc, rad));
+    }
 }
 
 /// Error-bar points: markers and vertical bars, clipped to the panel.
@@ -120,7 +140,6 @@ pub fn hatched(scene: &mut Scene, p: &Panel, edges: &[f64], lo: &[f64], hi: &[f6
 pub fn points(
     scene: &mut Scene,
     p: &Panel,
-    clip: usize,
     x: &[f64],
     y: &[f64],
     lo: &[f64],
@@ -129,21 +148,35 @@ pub fn points(
     width: f32,
     color: Rgba,
 ) {
+    let r = p.rect;
+    let rad = size / 2.0;
     let mut bars = Vec::new();
     let mut dots = Vec::new();
+    let mut edge_dots = Vec::new();
     for i in 0..y.len() {
         if !y[i].is_finite() || (p.logy && y[i] <= 0.0) {
             continue;
         }
         let xc = p.px(x[i]);
+        // matplotlib draws no bar reaching ±1.8e308 (an infinite error)
+        if lo[i] >= f64::MAX / 2.0 || hi[i] >= f64::MAX / 2.0 {
+            // the marker alone
+            lo_hi_skip(&mut dots, &mut edge_dots, p, xc, y[i], rad);
+            continue;
+        }
         let (a, b) = (p.py(y[i] - lo[i]), p.py(y[i] + hi[i]));
+        let (a, b) = (a.clamp(r.y0, r.y1), b.clamp(r.y0, r.y1));
         if (a - b).abs() > 0.01 {
             bars.extend(line_path(xc, a, xc, b));
         }
-        dots.extend(circle_path(xc, p.py(y[i]), size / 2.0));
+        lo_hi_skip(&mut dots, &mut edge_dots, p, xc, y[i], rad);
     }
-    scene.clipped(bars, None, Some(Stroke::solid(color, width)), clip);
-    scene.clipped(dots, Some(color), None, clip);
+    scene.shape(bars, None, Some(Stroke::solid(color, width)));
+    scene.shape(dots, Some(color), None);
+    if !edge_dots.is_empty() {
+        let clip = scene.clip(p.clip_path());
+        scene.clipped(edge_dots, Some(color), None, clip);
+    }
 }
 
 fn density(v: &[f64], widths: &[f64], total: f64) -> Vec<f64> {
@@ -161,7 +194,7 @@ pub fn lumi_text(style: &Style, year: &str) -> String {
         "13"
     };
     match style.lumi_by_year.get(year) {
-        Some(l) => format!("{l:.2} fb^{{-1}} ({energy} TeV)"),
+        Some(l) => format!("{l:.2} $fb^{{-1}}$ ({energy} TeV)"),
         None => format!("{year} ({energy} TeV)"),
     }
 }
@@ -254,7 +287,6 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
         logx: o.log_x,
         logy: o.log_y,
     };
-    let clip = scene.clip(main.clip_path());
     // the stack, bottom first
     let mut below = vec![0.0; n];
     for s in &d.stack {
@@ -268,12 +300,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
         } else {
             below.clone()
         };
-        scene.clipped(
-            stairs_between(&main, e, &lo, &top),
-            Some(s.color),
-            None,
-            clip,
-        );
+        scene.shape(stairs_between(&main, e, &lo, &top), Some(s.color), None);
         below = top;
     }
     let mut entries: Vec<(Key, String)> = d
@@ -289,7 +316,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
             width: style.sig.width,
             dash: style.sig.dash.clone(),
         };
-        scene.clipped(stairs_line(&main, e, &v), None, Some(st.clone()), clip);
+        scene.shape(stairs_line(&main, e, &v), None, Some(st.clone()));
         entries.push((Key::Line(st), s.label.clone()));
     }
     let black = Rgba::BLACK;
@@ -305,10 +332,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
         } else {
             (data.sumw.clone(), err)
         };
-        points(
-            &mut scene,
-            &main,
-            clip,
+        points(&mut scene, &main,
             &centers,
             &y,
             &err,
@@ -406,11 +430,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
             logx: o.log_x,
             logy: false,
         };
-        let rclip = scene.clip(rp.clip_path());
-        points(
-            &mut scene,
-            &rp,
-            rclip,
+        points(&mut scene, &rp,
             &centers,
             r,
             lo,

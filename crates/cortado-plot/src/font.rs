@@ -75,9 +75,15 @@ pub fn layout(text: &str, f: Face3, size: f32) -> Line {
     let mut line = Line::default();
     let mut chars = text.chars().peekable();
     let mut x = 0.0f32;
+    let mut math = false;
+    // where the last script started and ended: a subscript and a superscript
+    // in a row (`p_T^j`) stack at the same place, as in TeX
+    let mut last_script: Option<(char, f32, f32)> = None;
     while let Some(c) = chars.next() {
+        let mut script_now = None;
         match c {
-            '$' | '{' | '}' => continue,
+            '$' => math = !math,
+            '{' | '}' => {}
             '\\' => {
                 if let Some(sym) = command(&mut chars) {
                     x += place(&mut line, f, sym, x, 0.0, size);
@@ -91,12 +97,23 @@ pub fn layout(text: &str, f: Face3, size: f32) -> Line {
                 } else {
                     -size * SUB_DROP
                 };
+                let (start, before) = match last_script {
+                    Some((k, st, end)) if k != c && end == x => (st, end),
+                    _ => (x, x),
+                };
+                let mut xs = start;
                 for sc in script.chars() {
-                    x += place(&mut line, f, sc, x, y, s);
+                    // in math, "-" is the minus sign
+                    let sc = if math && sc == '-' { '\u{2212}' } else { sc };
+                    xs += place(&mut line, f, sc, xs, y, s);
                 }
+                x = xs.max(before);
+                script_now = Some((c, start, x));
             }
+            '-' if math => x += place(&mut line, f, '\u{2212}', x, 0.0, size),
             _ => x += place(&mut line, f, c, x, 0.0, size),
         }
+        last_script = script_now;
     }
     line.width = x;
     // matplotlib makes every line at least as high and deep as "lp"
@@ -211,8 +228,6 @@ fn take_group(chars: &mut std::iter::Peekable<std::str::Chars>) -> String {
 
 fn place(line: &mut Line, f: Face3, c: char, x: f32, y: f32, size: f32) -> f32 {
     let fc = face(f);
-    // the ASCII minus, as matplotlib with axes.unicode_minus False
-    let c = if c == '\u{2212}' { '-' } else { c };
     let id = fc
         .glyph_index(c)
         .or_else(|| fc.glyph_index('?'))
@@ -296,6 +311,13 @@ mod tests {
         let eta = layout("$\\eta_{j}$ for \\mathrm{Obj.}", Face3::Regular, 10.0);
         assert_eq!(eta.glyphs.len(), 2 + 5 + 4);
         assert_eq!(untex("{-1}"), "-1");
+        // p_T^j: the superscript stands over the subscript
+        let pt = layout("$p_{T}^{j}$", Face3::Regular, 10.0);
+        assert_eq!(pt.glyphs[1].x, pt.glyphs[2].x);
+        // in math "-" is the minus sign, outside it the hyphen
+        let minus = face(Face3::Regular).glyph_index('\u{2212}').unwrap().0;
+        assert_eq!(layout("$10^{-2}$", Face3::Regular, 10.0).glyphs[2].id, minus);
+        assert_ne!(layout("-2", Face3::Regular, 10.0).glyphs[0].id, minus);
         // every line is at least as high as "lp"
         let lp = layout("lp", Face3::Regular, 10.0);
         let a = layout("a", Face3::Regular, 10.0);

@@ -33,16 +33,25 @@ const HANDLEHEIGHT: f32 = 0.7;
 const HANDLETEXTPAD: f32 = 0.8;
 const COLUMNSPACING: f32 = 2.0;
 
-/// Diagonal hatch lines ("////") over a rectangle, to be clipped to a shape.
-pub fn hatch_lines(r: Rect, spacing: f32) -> Vec<Seg> {
+/// Diagonal hatch lines ("////", going up to the right) filling rectangles,
+/// clipped to each exactly: lines `x + y = k·spacing` (y down), anchored to
+/// the figure so that neighbouring rectangles continue each other's lines.
+pub fn hatch_rects(rects: &[Rect], spacing: f32) -> Vec<Seg> {
     let mut v = Vec::new();
-    let h = r.height();
-    // lines of slope +1 (going up to the right), spaced along x, anchored at x = 0
-    let start = ((r.x0 - h) / spacing).floor() * spacing;
-    let mut x = start;
-    while x <= r.x1 {
-        v.extend(line_path(x, r.y1, x + h, r.y0));
-        x += spacing;
+    for r in rects {
+        if !(r.width() > 0.0 && r.height() > 0.0) {
+            continue;
+        }
+        let first = ((r.x0 + r.y0) / spacing).ceil() as i64;
+        let last = ((r.x1 + r.y1) / spacing).floor() as i64;
+        for n in first..=last {
+            let k = n as f32 * spacing;
+            let xa = r.x0.max(k - r.y1);
+            let xb = r.x1.min(k - r.y0);
+            if xb > xa {
+                v.extend(line_path(xa, k - xa, xb, k - xb));
+            }
+        }
     }
     v
 }
@@ -84,14 +93,7 @@ pub fn draw(scene: &mut Scene, axes: Rect, entries: &[(Key, String)], fontsize: 
             match &entries[i].0 {
                 Key::Fill(c) => scene.shape(rect_path(x0, y0, x1, y1), Some(*c), None),
                 Key::Hatch(c) => {
-                    let clip = scene.clip(rect_path(x0, y0, x1, y1));
-                    let r = Rect { x0, y0, x1, y1 };
-                    scene.clipped(
-                        hatch_lines(r, 6.0),
-                        None,
-                        Some(Stroke::solid(*c, 1.0)),
-                        clip,
-                    );
+                    scene.hatch(vec![Rect { x0, y0, x1, y1 }], *c, 6.0, 1.0);
                 }
                 Key::Line(s) => scene.shape(line_path(x0, yc, x1, yc), None, Some(s.clone())),
                 Key::Marker { color, size, width } => {

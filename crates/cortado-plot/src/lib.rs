@@ -3,6 +3,7 @@ pub mod axes;
 pub mod cutflow;
 pub mod figure;
 pub mod font;
+pub mod hist2d;
 pub mod legend;
 pub mod output;
 pub mod raster;

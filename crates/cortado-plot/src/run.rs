@@ -12,6 +12,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::figure::{self, FigOpts};
+use crate::hist2d;
 use crate::output::{self, Format};
 use crate::shape::{self, DatasetInfo, Opts};
 use crate::shifts;
@@ -215,15 +216,27 @@ fn plot_one(ctx: &Ctx, job: &Job) -> Result<(Vec<PathBuf>, Vec<String>), String>
             .iter()
             .filter(|c| o.only_cat.is_empty() || o.only_cat.contains(c))
         {
+            let stem = format!("{}{}_{year}_{cat}", prefix(o), job.name);
+            let dims = samples
+                .iter()
+                .find_map(|s| s.2.get(cat)?.values().next().map(|h| h.axes.len()))
+                .unwrap_or(0);
+            if dims == 2 {
+                for (suffix, scene) in hist2d::figures(&samples, cat, &ctx.style, year, o.log_y) {
+                    for f in &o.formats {
+                        let path = ctx.outdir.join(cat).join(format!("{stem}_{suffix}.{}", f.ext()));
+                        output::write(&scene, *f, &path)?;
+                        files.push(path);
+                    }
+                }
+                continue;
+            }
             let nopts = Opts {
                 log_y: o.log_y,
                 no_syst: o.no_syst,
             };
             let Some(d) = shape::data_mc(&job.name, year, cat, &samples, &ctx.style, nopts) else {
-                notes.push(format!(
-                    "{}: not a 1-D histogram, no data/MC plot",
-                    job.name
-                ));
+                notes.push(format!("{}: {dims}-D histogram, not plotted", job.name));
                 continue;
             };
             let fo = FigOpts {
@@ -233,7 +246,6 @@ fn plot_one(ctx: &Ctx, job: &Job) -> Result<(Vec<PathBuf>, Vec<String>), String>
                 density: o.density,
             };
             let scene = figure::data_mc(&d, &ctx.style, fo);
-            let stem = format!("{}{}_{year}_{cat}", prefix(o), job.name);
             for f in &o.formats {
                 let path = ctx.outdir.join(cat).join(format!("{stem}.{}", f.ext()));
                 output::write(&scene, *f, &path)?;

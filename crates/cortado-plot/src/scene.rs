@@ -136,6 +136,20 @@ pub struct Text {
     pub color: Rgba,
 }
 
+/// Rectangles filled with diagonal hatch lines ("////", going up to the
+/// right), anchored to the figure so that neighbours continue each other.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hatch {
+    /// The rectangles, in points.
+    pub rects: Vec<Rect>,
+    /// Line colour.
+    pub color: Rgba,
+    /// Horizontal distance between lines, in points.
+    pub spacing: f32,
+    /// Line width, in points.
+    pub width: f32,
+}
+
 /// One item of a scene.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
@@ -143,6 +157,8 @@ pub enum Item {
     Shape(Shape),
     /// A line of text.
     Text(Text),
+    /// Hatched rectangles.
+    Hatch(Hatch),
 }
 
 /// A figure: its size in points and items drawn in order.
@@ -166,6 +182,17 @@ impl Scene {
             height: height_in * 72.0,
             items: Vec::new(),
             clips: Vec::new(),
+        }
+    }
+
+    /// Adds hatched rectangles (empty ones are left out).
+    pub fn hatch(&mut self, rects: Vec<Rect>, color: Rgba, spacing: f32, width: f32) {
+        let rects: Vec<Rect> = rects
+            .into_iter()
+            .filter(|r| r.width() > 0.0 && r.height() > 0.0)
+            .collect();
+        if !rects.is_empty() {
+            self.items.push(Item::Hatch(Hatch { rects, color, spacing, width }));
         }
     }
 
@@ -311,6 +338,10 @@ impl Scene {
                     }
                 }
                 Item::Text(t) => text_rect(t),
+                Item::Hatch(h) => match h.rects.iter().copied().reduce(Rect::union) {
+                    Some(b) => b,
+                    None => continue,
+                },
             };
             r = Some(r.map_or(b, |r| r.union(b)));
         }

@@ -89,7 +89,6 @@ pub fn figures(
             logx: false,
             logy: log_y,
         };
-        let clip = scene.clip(main.clip_path());
         let names = [
             "nominal".to_string(),
             format!("{syst}Up"),
@@ -98,7 +97,7 @@ pub fn figures(
         let mut entries = Vec::new();
         for k in 0..3 {
             let st = stroke(&style.syst[k]);
-            scene.clipped(stairs_line(&main, e, &t[k]), None, Some(st.clone()), clip);
+            scene.shape(stairs_line(&main, e, &t[k]), None, Some(st.clone()));
             entries.push((Key::Line(st), names[k].clone()));
         }
         axes::draw(
@@ -146,25 +145,14 @@ pub fn figures(
             logx: false,
             logy: false,
         };
-        let rclip = scene.clip(rp.clip_path());
         let y1 = rp.py(1.0);
         scene.shape(
             line_path(rr.x0, y1, rr.x1, y1),
             None,
             Some(stroke(&style.syst[0])),
         );
-        scene.clipped(
-            stairs_line(&rp, e, &ru),
-            None,
-            Some(stroke(&style.syst[1])),
-            rclip,
-        );
-        scene.clipped(
-            stairs_line(&rp, e, &rd),
-            None,
-            Some(stroke(&style.syst[2])),
-            rclip,
-        );
+        scene.shape(stairs_line(&rp, e, &ru), None, Some(stroke(&style.syst[1])));
+        scene.shape(stairs_line(&rp, e, &rd), None, Some(stroke(&style.syst[2])));
         axes::draw(
             &mut scene,
             &rp,

@@ -53,23 +53,45 @@ pub fn gamma_quantile(a: f64, p: f64) -> f64 {
 /// `sumw2/sumw` of the nearest non-empty bin (the first on ties); the lower
 /// edge of an empty bin is 0 (mplhep ≥ 1; 0.3 leaves NaN there).
 pub fn poisson_interval(sumw: &[f64], sumw2: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let (lo, hi) = poisson_interval_raw(sumw, sumw2, Borrow::Nearest);
+    let zero_nan = |v: Vec<f64>| v.into_iter().map(|x| if x.is_nan() { 0.0 } else { x }).collect();
+    (zero_nan(lo), zero_nan(hi))
+}
+
+/// Which non-empty bin an empty bin takes its weight scale from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Borrow {
+    /// The nearest (the first on ties): mplhep ≥ 1.
+    Nearest,
+    /// The first non-empty bin: mplhep 0.3, which PocketCoffea's figures use.
+    First,
+}
+
+/// [`poisson_interval`] with NumPy's NaN semantics kept: a NaN bin counts
+/// as non-empty (its NaN scale can be borrowed by an empty bin), and NaN
+/// results stay NaN (the lower edge of an empty bin too).
+pub fn poisson_interval_raw(sumw: &[f64], sumw2: &[f64], borrow: Borrow) -> (Vec<f64>, Vec<f64>) {
     let n = sumw.len();
     let alpha = 1.0 - COVERAGE;
-    let mut scale = vec![f64::NAN; n];
+    // `sumw != 0` is true for NaN, as `np.nonzero` sees it
     let nonzero: Vec<usize> = (0..n).filter(|&i| sumw[i] != 0.0).collect();
-    for &i in &nonzero {
-        scale[i] = sumw2[i] / sumw[i];
-    }
     if nonzero.is_empty() {
         return (sumw.to_vec(), sumw.to_vec());
     }
+    let mut scale = vec![f64::NAN; n];
+    for &i in &nonzero {
+        scale[i] = sumw2[i] / sumw[i];
+    }
     for i in 0..n {
         if sumw[i] == 0.0 {
-            let j = nonzero
-                .iter()
-                .copied()
-                .min_by_key(|&j| (j as i64 - i as i64).pow(2))
-                .unwrap_or(i);
+            let j = match borrow {
+                Borrow::First => nonzero[0],
+                Borrow::Nearest => nonzero
+                    .iter()
+                    .copied()
+                    .min_by_key(|&j| (j as i64 - i as i64).pow(2))
+                    .unwrap_or(i),
+            };
             scale[i] = scale[j];
         }
     }
@@ -78,10 +100,8 @@ pub fn poisson_interval(sumw: &[f64], sumw2: &[f64]) -> (Vec<f64>, Vec<f64>) {
     for i in 0..n {
         let s = scale[i];
         let counts = sumw[i] / s;
-        let l = s * gamma_quantile(counts, alpha / 2.0);
-        let h = s * gamma_quantile(counts + 1.0, 1.0 - alpha / 2.0);
-        lo.push(if l.is_nan() { 0.0 } else { l });
-        hi.push(if h.is_nan() { 0.0 } else { h });
+        lo.push(s * gamma_quantile(counts, alpha / 2.0));
+        hi.push(s * gamma_quantile(counts + 1.0, 1.0 - alpha / 2.0));
     }
     (lo, hi)
 }
@@ -174,22 +194,31 @@ pub fn band(total: &[f64], shifts: &[Shift2]) -> Band {
     }
 }
 
+/// NumPy's `nan_to_num`: NaN → 0, ±inf → ±f64::MAX.
+fn nan_to_num(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else if x.is_infinite() {
+        f64::MAX.copysign(x)
+    } else {
+        x
+    }
+}
+
 /// Data/MC per bin with the Garwood error bars of the data alone
-/// (PocketCoffea's `get_datamc_ratio`): (ratio, lower error, upper error).
-/// Bins without MC give no point (NaN ratio; drawn as nothing).
+/// (PocketCoffea's `get_datamc_ratio` and `plot_datamc_ratio` with mplhep
+/// 0.3): (ratio, lower error, upper error), with NumPy's NaN arithmetic, a
+/// NaN error made infinite and `nan_to_num` at the end, so that every bar is
+/// PocketCoffea's; an "infinite" (`f64::MAX`) bar is not drawn, as
+/// matplotlib draws none.
 pub fn ratio(data: &[f64], data_var: &[f64], mc: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let r: Vec<f64> = data.iter().zip(mc).map(|(d, m)| d / m).collect();
     let rv: Vec<f64> = data_var.iter().zip(mc).map(|(v, m)| v / (m * m)).collect();
-    let clean = |v: &[f64]| -> Vec<f64> {
-        v.iter()
-            .map(|x| if x.is_finite() { *x } else { 0.0 })
-            .collect()
-    };
-    let (rc, rvc) = (clean(&r), clean(&rv));
-    let (lo, hi) = poisson_interval(&rc, &rvc);
-    let elo = (0..r.len()).map(|i| (rc[i] - lo[i]).abs()).collect();
-    let ehi = (0..r.len()).map(|i| (hi[i] - rc[i]).abs()).collect();
-    (r, elo, ehi)
+    let (lo, hi) = poisson_interval_raw(&r, &rv, Borrow::First);
+    let err = |x: f64| nan_to_num(if x.is_nan() { f64::INFINITY } else { x });
+    let elo = (0..r.len()).map(|i| err((r[i] - lo[i]).abs())).collect();
+    let ehi = (0..r.len()).map(|i| err((hi[i] - r[i]).abs())).collect();
+    (r.into_iter().map(nan_to_num).collect(), elo, ehi)
 }
 
 #[cfg(test)]

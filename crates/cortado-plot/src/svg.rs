@@ -88,6 +88,16 @@ pub fn render(scene: &Scene, area: Rect) -> String {
                 }
                 let _ = writeln!(s, r#"<path d="{}"{attrs}/>"#, d(&sh.segs, ox, oy));
             }
+            Item::Hatch(h) => {
+                let lines = crate::legend::hatch_rects(&h.rects, h.spacing);
+                let _ = writeln!(
+                    s,
+                    r#"<path d="{}" fill="none"{} stroke-width="{}"/>"#,
+                    d(&lines, ox, oy),
+                    color_attr("stroke", h.color),
+                    h.width
+                );
+            }
             Item::Text(t) => {
                 let mut all = String::new();
                 for g in glyph_paths(t) {

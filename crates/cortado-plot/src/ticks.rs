@@ -109,7 +109,7 @@ pub fn linear(lo: f64, hi: f64, nbins: usize) -> Ticks {
         0
     };
     let (factor, offset) = if oom <= -5 || oom >= 6 {
-        (10f64.powi(oom), Some(format!("×10^{{{oom}}}")))
+        (10f64.powi(oom), Some(format!("$×10^{{{oom}}}$")))
     } else {
         (1.0, None)
     };
@@ -176,7 +176,7 @@ pub fn log(lo: f64, hi: f64, numticks: usize) -> Ticks {
         let x = 10f64.powi(d as i32);
         if d % stride == 0 && in_view(x, lo, hi) {
             major.push(x);
-            labels.push(format!("10^{{{d}}}"));
+            labels.push(format!("$10^{{{d}}}$"));
         } else if in_view(x, lo, hi) {
             minor.push(x);
         }
@@ -215,7 +215,7 @@ mod tests {
         let t = linear(0.0, 0.034, 9);
         assert_eq!(t.labels[..3], ["0.000", "0.005", "0.010"]);
         let t = linear(0.0, 3.0e6, 9);
-        assert_eq!(t.offset.as_deref(), Some("×10^{6}"));
+        assert_eq!(t.offset.as_deref(), Some("$×10^{6}$"));
         assert_eq!(t.labels[1], "0.5");
     }
 
@@ -224,7 +224,7 @@ mod tests {
         let t = log(0.01, 10f64.powf(3.5), 9);
         assert_eq!(
             t.labels,
-            ["10^{-2}", "10^{-1}", "10^{0}", "10^{1}", "10^{2}", "10^{3}"]
+            ["$10^{-2}$", "$10^{-1}$", "$10^{0}$", "$10^{1}$", "$10^{2}$", "$10^{3}$"]
         );
         assert_eq!(t.minor.len(), 8 * 5 + 2);
     }
