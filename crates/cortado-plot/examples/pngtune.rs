@@ -5,9 +5,17 @@ fn main() {
     for (name, c, f) in [
         ("fast/up", png::Compression::Fast, png::Filter::Up),
         ("fast/sub", png::Compression::Fast, png::Filter::Sub),
-        ("fast/adaptive", png::Compression::Fast, png::Filter::Adaptive),
+        (
+            "fast/adaptive",
+            png::Compression::Fast,
+            png::Filter::Adaptive,
+        ),
         ("balanced/up", png::Compression::Balanced, png::Filter::Up),
-        ("balanced/adaptive", png::Compression::Balanced, png::Filter::Adaptive),
+        (
+            "balanced/adaptive",
+            png::Compression::Balanced,
+            png::Filter::Adaptive,
+        ),
         ("fast/none", png::Compression::Fast, png::Filter::NoFilter),
     ] {
         let t = std::time::Instant::now();
@@ -23,6 +31,10 @@ fn main() {
             wr.write_image_data(&rgb).unwrap();
             wr.finish().unwrap();
         }
-        println!("{name:20} {:8} bytes {:6.1} ms", out.len(), t.elapsed().as_secs_f64() * 200.0);
+        println!(
+            "{name:20} {:8} bytes {:6.1} ms",
+            out.len(),
+            t.elapsed().as_secs_f64() * 200.0
+        );
     }
 }

@@ -162,12 +162,16 @@ pub fn bars(
     for (i, (_, v)) in rows.iter().enumerate() {
         let x = i as f64;
         let base = if log_y { ylim.0 } else { 0.0 };
-        scene.shape(rect_path(
+        scene.shape(
+            rect_path(
                 main.px(x - 0.4),
                 main.py(*v),
                 main.px(x + 0.4),
                 main.py(base),
-            ), Some(fill), None);
+            ),
+            Some(fill),
+            None,
+        );
         scene.text(
             &number(*v),
             Face3::Regular,
@@ -240,7 +244,11 @@ pub fn bars(
         };
         for (i, v) in ratios.iter().enumerate() {
             let x = i as f64;
-            scene.shape(rect_path(rp.px(x - 0.4), rp.py(*v), rp.px(x + 0.4), rp.py(0.0)), Some(fill), None);
+            scene.shape(
+                rect_path(rp.px(x - 0.4), rp.py(*v), rp.px(x + 0.4), rp.py(0.0)),
+                Some(fill),
+                None,
+            );
             scene.text(
                 &format!("{v:.3}"),
                 Face3::Regular,

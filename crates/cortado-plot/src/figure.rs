@@ -223,38 +223,20 @@ pub fn cms_label(scene: &mut Scene, p: &Panel, fs: f32, text: &str) {
     );
 }
 
-/// Draws the data/MC figure.
-pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
-    let fs = style.fontsize;
-    let ratio = o.ratio && d.ratio.is_some();
-    let (fw, fh) = if ratio {
-        style.figsize_ratio
-    } else {
-        style.figsize
-    };
-    let mut scene = Scene::new(fw, fh);
-    let (main_r, ratio_r) = panels(&scene, ratio.then_some(style.height_ratios));
+/// The main panel's y range, as PocketCoffea's `format_figure` sets it:
+/// linear (0, 2 × the largest MC bin, flow bins not counted; data when
+/// there is no MC); log (lo, 10^(1.75 × ⌊log10 M⌋)) with M the largest data
+/// or MC bin, unless `opts_ylim.datamc.ylim_log.hi` is set.
+pub fn main_ylim(d: &DataMc, style: &Style, o: FigOpts) -> (f64, f64) {
     let e = &d.binning.edges;
     let n = e.len() - 1;
     let widths: Vec<f64> = (0..n).map(|i| e[i + 1] - e[i]).collect();
-    let centers: Vec<f64> = (0..n).map(|i| 0.5 * (e[i] + e[i + 1])).collect();
     let mc_int: f64 = d.mc_total.iter().sum();
-    let scale_mc = |v: &[f64]| {
-        if o.density {
-            density(v, &widths, mc_int)
-        } else {
-            v.to_vec()
-        }
-    };
-    // y range
-    let data_max = d.data.as_ref().map_or(f64::NEG_INFINITY, |v| {
-        v.sumw.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-    });
-    let ylim = if o.log_y {
+    if o.log_y {
         let m = if d.stack.is_empty() {
-            data_max
+            d.data_max_in_range
         } else {
-            data_max.max(d.mc_total.iter().copied().fold(0.0, f64::max))
+            d.data_max_in_range.max(d.mc_max_in_range)
         };
         let m = if m > 0.0 { m } else { 100.0 };
         let hi = style
@@ -278,7 +260,33 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
         let m = reference.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let m = if m == 0.0 || !m.is_finite() { 1.0 } else { m };
         (0.0, 2.0 * m)
+    }
+}
+
+/// Draws the data/MC figure.
+pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
+    let fs = style.fontsize;
+    let ratio = o.ratio && d.ratio.is_some();
+    let (fw, fh) = if ratio {
+        style.figsize_ratio
+    } else {
+        style.figsize
     };
+    let mut scene = Scene::new(fw, fh);
+    let (main_r, ratio_r) = panels(&scene, ratio.then_some(style.height_ratios));
+    let e = &d.binning.edges;
+    let n = e.len() - 1;
+    let widths: Vec<f64> = (0..n).map(|i| e[i + 1] - e[i]).collect();
+    let centers: Vec<f64> = (0..n).map(|i| 0.5 * (e[i] + e[i + 1])).collect();
+    let mc_int: f64 = d.mc_total.iter().sum();
+    let scale_mc = |v: &[f64]| {
+        if o.density {
+            density(v, &widths, mc_int)
+        } else {
+            v.to_vec()
+        }
+    };
+    let ylim = main_ylim(d, style, o);
     let xlim = (e[0], e[n]);
     let main = Panel {
         rect: main_r,
@@ -332,7 +340,9 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
         } else {
             (data.sumw.clone(), err)
         };
-        points(&mut scene, &main,
+        points(
+            &mut scene,
+            &main,
             &centers,
             &y,
             &err,
@@ -430,7 +440,9 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
             logx: o.log_x,
             logy: false,
         };
-        points(&mut scene, &rp,
+        points(
+            &mut scene,
+            &rp,
             &centers,
             r,
             lo,

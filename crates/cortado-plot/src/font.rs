@@ -316,7 +316,10 @@ mod tests {
         assert_eq!(pt.glyphs[1].x, pt.glyphs[2].x);
         // in math "-" is the minus sign, outside it the hyphen
         let minus = face(Face3::Regular).glyph_index('\u{2212}').unwrap().0;
-        assert_eq!(layout("$10^{-2}$", Face3::Regular, 10.0).glyphs[2].id, minus);
+        assert_eq!(
+            layout("$10^{-2}$", Face3::Regular, 10.0).glyphs[2].id,
+            minus
+        );
         assert_ne!(layout("-2", Face3::Regular, 10.0).glyphs[0].id, minus);
         // every line is at least as high as "lp"
         let lp = layout("lp", Face3::Regular, 10.0);

@@ -112,7 +112,13 @@ pub fn render(scene: &Scene, area: Rect, dpi: f32) -> Result<(u32, u32, Vec<u8>)
 
 /// Hatching through a repeating tile of two lines (the spacing rounded so
 /// that the tile has whole pixels): the rectangles are then plain fills.
-fn draw_hatch(pm: &mut Pixmap, h: &crate::scene::Hatch, k: f32, ox: f32, oy: f32) -> Result<(), String> {
+fn draw_hatch(
+    pm: &mut Pixmap,
+    h: &crate::scene::Hatch,
+    k: f32,
+    ox: f32,
+    oy: f32,
+) -> Result<(), String> {
     let tile = (2.0 * h.spacing * k).round().max(2.0) as u32;
     let mut t = Pixmap::new(tile, tile).ok_or("cannot make a hatch tile")?;
     let ts = tile as f32;

@@ -224,7 +224,10 @@ fn plot_one(ctx: &Ctx, job: &Job) -> Result<(Vec<PathBuf>, Vec<String>), String>
             if dims == 2 {
                 for (suffix, scene) in hist2d::figures(&samples, cat, &ctx.style, year, o.log_y) {
                     for f in &o.formats {
-                        let path = ctx.outdir.join(cat).join(format!("{stem}_{suffix}.{}", f.ext()));
+                        let path = ctx
+                            .outdir
+                            .join(cat)
+                            .join(format!("{stem}_{suffix}.{}", f.ext()));
                         output::write(&scene, *f, &path)?;
                         files.push(path);
                     }
@@ -361,5 +364,38 @@ pub fn make_plots(o: &PlotOptions) -> Result<PlotSummary, String> {
         histograms: count,
         notes,
         outdir,
+    })
+}
+
+/// The numbers of one data/MC figure (what `make-plots` would draw for
+/// histogram `hist`, `year` and `category`), for checks and custom plots.
+pub fn numbers(
+    o: &PlotOptions,
+    hist: &str,
+    year: &str,
+    category: &str,
+) -> Result<shape::DataMc, String> {
+    let file = find_output(&o.input)?;
+    let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let style = load_style(o, &folder)?;
+    let summary = stream::read_summary(&file)?;
+    let datasets = datasets(&summary);
+    let mut found = None;
+    stream::for_each_histogram(&file, &mut |name, hists| {
+        if name == hist {
+            let samples = shape::samples_for_year(&hists, &datasets, year, &style)?;
+            let opts = Opts {
+                log_y: o.log_y,
+                no_syst: o.no_syst,
+            };
+            found = shape::data_mc(hist, year, category, &samples, &style, opts);
+        }
+        Ok(())
+    })?;
+    found.ok_or_else(|| {
+        format!(
+            "no 1-D histogram {hist} with year {year} and category {category} in {}",
+            file.display()
+        )
     })
 }

@@ -192,7 +192,12 @@ impl Scene {
             .filter(|r| r.width() > 0.0 && r.height() > 0.0)
             .collect();
         if !rects.is_empty() {
-            self.items.push(Item::Hatch(Hatch { rects, color, spacing, width }));
+            self.items.push(Item::Hatch(Hatch {
+                rects,
+                color,
+                spacing,
+                width,
+            }));
         }
     }
 

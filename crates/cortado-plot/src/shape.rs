@@ -76,6 +76,8 @@ pub struct DataMc {
     pub mc_max_in_range: f64,
     /// Data (flow folded, blinded bins 0).
     pub data: Option<Values>,
+    /// Largest data bin without flow (−∞ without data; sets the log y range).
+    pub data_max_in_range: f64,
     /// Uncertainty band (systematics + MC statistics), if drawn.
     pub band: Option<Band>,
     /// Names of the systematics in the band (`mcstat` included).
@@ -338,7 +340,11 @@ pub fn data_mc(
             Some((s, *scale))
         })
         .collect();
-    let data = data_values(hist, category, samples, &edges, style);
+    let data = data_values(hist, category, samples, &edges, style, true);
+    let data_max_in_range = data_values(hist, category, samples, &edges, style, false)
+        .map_or(f64::NEG_INFINITY, |v| {
+            v.sumw.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        });
     let (band, systematics) = if opts.no_syst || mc.is_empty() || mc_total.iter().all(|v| *v == 0.0)
     {
         (None, Vec::new())
@@ -360,6 +366,7 @@ pub fn data_mc(
         mc_total,
         mc_max_in_range: mc_raw.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         data,
+        data_max_in_range,
         band,
         systematics,
         ratio,
@@ -372,6 +379,7 @@ fn data_values(
     samples: &[(String, bool, SampleHists)],
     edges: &[f64],
     style: &Style,
+    fold: bool,
 ) -> Option<Values> {
     let mut data: Option<Values> = None;
     for (_, _, h) in samples.iter().filter(|s| !s.1) {
@@ -381,7 +389,7 @@ fn data_values(
         let Some(hv) = vars.get("nominal").or_else(|| vars.values().next()) else {
             continue;
         };
-        let v = values(hv, true);
+        let v = values(hv, fold);
         match &mut data {
             None => data = Some(v),
             Some(d) => {

@@ -54,7 +54,11 @@ pub fn gamma_quantile(a: f64, p: f64) -> f64 {
 /// edge of an empty bin is 0 (mplhep ≥ 1; 0.3 leaves NaN there).
 pub fn poisson_interval(sumw: &[f64], sumw2: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let (lo, hi) = poisson_interval_raw(sumw, sumw2, Borrow::Nearest);
-    let zero_nan = |v: Vec<f64>| v.into_iter().map(|x| if x.is_nan() { 0.0 } else { x }).collect();
+    let zero_nan = |v: Vec<f64>| {
+        v.into_iter()
+            .map(|x| if x.is_nan() { 0.0 } else { x })
+            .collect()
+    };
     (zero_nan(lo), zero_nan(hi))
 }
 
