@@ -184,7 +184,7 @@ fn draw_straight(
     ox: f32,
     oy: f32,
 ) -> bool {
-    if segs.len() % 2 != 0 {
+    if !segs.len().is_multiple_of(2) {
         return false;
     }
     let mut rects = Vec::with_capacity(segs.len() / 2);
@@ -213,9 +213,11 @@ fn draw_straight(
 /// Rendered glyphs, per thread: (face, glyph, size, colour, sub-pixel
 /// phase) → an image and its offset from the pixel the origin falls in.
 type GlyphKey = (u8, u16, u32, [u8; 4], u8, u8);
+/// A rendered glyph and its offset (None: nothing to draw, a space).
+type GlyphImage = Option<(Pixmap, i32, i32)>;
 
 thread_local! {
-    static GLYPHS: std::cell::RefCell<std::collections::HashMap<GlyphKey, Option<(Pixmap, i32, i32)>>> =
+    static GLYPHS: std::cell::RefCell<std::collections::HashMap<GlyphKey, GlyphImage>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
