@@ -268,6 +268,27 @@ fn make_plots_numbers_files_and_pixels() {
         ]
     );
 
+    // --compare: one figure per histogram and category, named compare_*
+    let cmp = out.join("plots_compare");
+    let printed = ok(&[
+        "make-plots",
+        "-i",
+        out.to_str().unwrap(),
+        "-o",
+        cmp.to_str().unwrap(),
+        "--compare",
+        out.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("19 plots of 19 histograms"), "{printed}");
+    let got = walk(&cmp);
+    assert_eq!(got.len(), 19);
+    assert!(got.iter().all(|p| p
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("compare_")));
+
     // cutflow plots: per sample, with and without the ratio, and Σw for simulation
     let cf = out.join("cutflow");
     ok(&[

@@ -73,6 +73,10 @@ pub struct MakePlotsArgs {
     /// Also plot each systematic: nominal, up and down of the MC total, with their ratio.
     #[arg(long = "systematics-shifts")]
     pub systematics_shifts: bool,
+    /// Compare with another output: each sample of both overlaid, with the
+    /// ratio Other / Ref (files compare_*), instead of data/MC plots.
+    #[arg(long, value_name = "OTHER_OUTDIR")]
+    pub compare: Option<PathBuf>,
 }
 
 fn regex(flag: &str, r: &Option<String>) -> Result<Option<Regex>> {
@@ -108,6 +112,7 @@ pub fn run(args: &MakePlotsArgs, threads: Option<usize>) -> Result<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     o.overwrite = args.overwrite;
     o.systematics_shifts = args.systematics_shifts;
+    o.compare = args.compare.clone();
     let t = std::time::Instant::now();
     let s = make_plots(&o).map_err(anyhow::Error::msg)?;
     let mut out = String::new();

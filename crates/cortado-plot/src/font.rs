@@ -83,6 +83,8 @@ pub fn layout(text: &str, f: Face3, size: f32) -> Line {
         let mut script_now = None;
         match c {
             '$' => math = !math,
+            // outside $…$ every character is itself, as in matplotlib
+            _ if !math => x += place(&mut line, f, c, x, 0.0, size),
             '{' | '}' => {}
             '\\' => {
                 if let Some(sym) = command(&mut chars) {
@@ -303,13 +305,17 @@ mod tests {
         let a = layout("Data", Face3::Regular, 20.0);
         assert_eq!(a.glyphs.len(), 4);
         assert!(a.width > 30.0 && a.width < 60.0, "{}", a.width);
-        let b = layout("fb^{-1}", Face3::Regular, 20.0);
+        let b = layout("$fb^{-1}$", Face3::Regular, 20.0);
         assert_eq!(b.glyphs.len(), 4);
         assert!(b.glyphs[2].y > 5.0 && b.glyphs[2].size < 20.0);
         // "$" is markup, not a glyph; TeX commands are their symbols
         assert_eq!(layout("$p_{T}$", Face3::Regular, 10.0).glyphs.len(), 2);
-        let eta = layout("$\\eta_{j}$ for \\mathrm{Obj.}", Face3::Regular, 10.0);
+        let eta = layout("$\\eta_{j}$ for $\\mathrm{Obj.}$", Face3::Regular, 10.0);
         assert_eq!(eta.glyphs.len(), 2 + 5 + 4);
+        // outside $…$ nothing is markup: sample names keep their underscores
+        let name = layout("DATA_SingleMuon ^{x}", Face3::Regular, 10.0);
+        assert_eq!(name.glyphs.len(), 20);
+        assert!(name.glyphs.iter().all(|g| g.y == 0.0));
         assert_eq!(untex("{-1}"), "-1");
         // p_T^j: the superscript stands over the subscript
         let pt = layout("$p_{T}^{j}$", Face3::Regular, 10.0);

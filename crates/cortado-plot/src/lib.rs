@@ -1,5 +1,6 @@
 //! CMS-style plots of cortado outputs.
 pub mod axes;
+pub mod compare;
 pub mod cutflow;
 pub mod figure;
 pub mod font;

@@ -11,6 +11,7 @@ use cortado_engine::output::stream::{self, Histograms, Summary};
 use regex::Regex;
 use serde_json::Value;
 
+use crate::compare;
 use crate::figure::{self, FigOpts};
 use crate::hist2d;
 use crate::output::{self, Format};
@@ -55,6 +56,8 @@ pub struct PlotOptions {
     pub overwrite: bool,
     /// Also plot each systematic's shifts.
     pub systematics_shifts: bool,
+    /// Compare with another output (folder or file) instead of data/MC plots.
+    pub compare: Option<PathBuf>,
 }
 
 impl PlotOptions {
@@ -78,6 +81,7 @@ impl PlotOptions {
             workers: 8,
             overwrite: false,
             systematics_shifts: false,
+            compare: None,
         }
     }
 }
@@ -182,6 +186,8 @@ pub fn datasets(summary: &Summary) -> BTreeMap<String, DatasetInfo> {
 struct Job {
     name: String,
     hists: Histograms,
+    /// The same histogram in the output compared with (`--compare`).
+    other: Option<Histograms>,
 }
 
 /// Everything a worker needs, shared.
@@ -191,6 +197,8 @@ struct Ctx {
     years: Vec<String>,
     opts: PlotOptions,
     outdir: PathBuf,
+    /// The datasets of the output compared with.
+    other_datasets: BTreeMap<String, DatasetInfo>,
 }
 
 fn prefix(o: &PlotOptions) -> &'static str {
@@ -202,7 +210,46 @@ fn prefix(o: &PlotOptions) -> &'static str {
     }
 }
 
+fn compare_one(ctx: &Ctx, job: &Job) -> Result<(Vec<PathBuf>, Vec<String>), String> {
+    let o = &ctx.opts;
+    let empty = Histograms::new();
+    let other = job.other.as_ref().unwrap_or(&empty);
+    let mut files = Vec::new();
+    for year in &ctx.years {
+        let err = |e: String| format!("histogram {}: {e}", job.name);
+        let a =
+            shape::samples_for_year(&job.hists, &ctx.datasets, year, &ctx.style).map_err(err)?;
+        let b =
+            shape::samples_for_year(other, &ctx.other_datasets, year, &ctx.style).map_err(err)?;
+        let mut cats: Vec<String> = a
+            .iter()
+            .chain(&b)
+            .flat_map(|s| s.2.keys().cloned())
+            .collect();
+        cats.sort();
+        cats.dedup();
+        for cat in cats
+            .iter()
+            .filter(|c| o.only_cat.is_empty() || o.only_cat.contains(c))
+        {
+            let Some(scene) = compare::figure(&a, &b, cat, &ctx.style, year, o.log_y) else {
+                continue;
+            };
+            let stem = format!("compare_{}{}_{year}_{cat}", prefix(o), job.name);
+            for f in &o.formats {
+                let path = ctx.outdir.join(cat).join(format!("{stem}.{}", f.ext()));
+                output::write(&scene, *f, &path)?;
+                files.push(path);
+            }
+        }
+    }
+    Ok((files, Vec::new()))
+}
+
 fn plot_one(ctx: &Ctx, job: &Job) -> Result<(Vec<PathBuf>, Vec<String>), String> {
+    if ctx.opts.compare.is_some() {
+        return compare_one(ctx, job);
+    }
     let o = &ctx.opts;
     let mut files = Vec::new();
     let mut notes = Vec::new();
@@ -308,12 +355,18 @@ pub fn make_plots(o: &PlotOptions) -> Result<PlotSummary, String> {
         }
         years.retain(|y| o.only_year.contains(y));
     }
+    let other_file = o.compare.as_deref().map(find_output).transpose()?;
+    let other_datasets = match &other_file {
+        Some(f) => self::datasets(&stream::read_summary(f)?),
+        None => BTreeMap::new(),
+    };
     let ctx = Arc::new(Ctx {
         style,
         datasets,
         years,
         opts: o.clone(),
         outdir: outdir.clone(),
+        other_datasets,
     });
     let workers = o.workers.max(1);
     let (tx, rx) = sync_channel::<Job>(workers);
@@ -321,6 +374,29 @@ pub fn make_plots(o: &PlotOptions) -> Result<PlotSummary, String> {
     let results: Mutex<(Vec<PathBuf>, Vec<String>, Vec<String>)> = Mutex::default();
     let mut count = 0;
     let read = std::thread::scope(|s| {
+        // the compared output is read alongside, in the same (sorted) order
+        let (otx, orx) = sync_channel::<(String, Histograms)>(1);
+        let other_reader = other_file.as_ref().map(|f| {
+            s.spawn(move || {
+                stream::for_each_histogram(f, &mut |name, h| {
+                    otx.send((name, h)).map_err(|_| "stopped".to_string())
+                })
+            })
+        });
+        let mut pending: Option<(String, Histograms)> = None;
+        let mut other_of = |name: &str| -> Option<Histograms> {
+            other_reader.as_ref()?;
+            loop {
+                if pending.is_none() {
+                    pending = orx.recv().ok();
+                }
+                match pending.as_ref() {
+                    Some((n, _)) if n.as_str() < name => pending = None,
+                    Some((n, _)) if n == name => return pending.take().map(|p| p.1),
+                    _ => return None,
+                }
+            }
+        };
         for _ in 0..workers {
             let (rx, ctx, results) = (rx.clone(), ctx.clone(), &results);
             s.spawn(move || loop {
@@ -345,12 +421,21 @@ pub fn make_plots(o: &PlotOptions) -> Result<PlotSummary, String> {
                 && o.exclude_hist.as_ref().is_none_or(|r| !r.is_match(&name));
             if keep {
                 count += 1;
-                tx.send(Job { name, hists })
+                let other = other_of(&name);
+                tx.send(Job { name, hists, other })
                     .map_err(|_| "the plot workers stopped".to_string())?;
             }
             Ok(())
         });
         drop(tx);
+        drop(orx);
+        if let Some(h) = other_reader {
+            // a damaged compared output is an error; one stopped early is not
+            match h.join() {
+                Ok(Err(e)) if e != "stopped" && !e.ends_with("stopped") => return Err(e),
+                _ => {}
+            }
+        }
         read
     });
     read?;
