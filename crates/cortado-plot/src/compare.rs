@@ -3,10 +3,9 @@
 //! see what a change of selection, corrections or version did.
 
 use crate::axes::{self, AxisText, Panel};
-use crate::figure::{cms_label, lumi_text, panels, stairs_line};
-use crate::font::Face3;
+use crate::figure::{cms_label, panels, stairs_line};
 use crate::legend::{self, Key};
-use crate::scene::{line_path, HAlign, Rgba, Scene, Stroke, VAlign};
+use crate::scene::{line_path, Rgba, Scene, Stroke};
 use crate::shape::{values, SampleHists};
 use crate::style::{parse_color, Style, CMAP_10, CMAP_6};
 
@@ -157,17 +156,7 @@ pub fn figure(
     } else {
         "Simulation Preliminary"
     };
-    cms_label(&mut scene, &main, fs, text);
-    let (lx, ly) = main.at(1.0, 1.005);
-    scene.text(
-        &lumi_text(style, year),
-        Face3::Regular,
-        fs * 0.95,
-        (lx, ly),
-        HAlign::Right,
-        VAlign::Bottom,
-        false,
-    );
+    cms_label(&mut scene, &main, style, year, text);
     let dev = ratios
         .iter()
         .flat_map(|r| r.0.iter())

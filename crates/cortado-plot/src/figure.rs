@@ -122,7 +122,7 @@ pub fn hatched(scene: &mut Scene, p: &Panel, edges: &[f64], lo: &[f64], hi: &[f6
 
 /// Adds a marker: to `dots`, or to `edge` when the frame cuts it (as
 /// matplotlib clips to the axes); none outside the panel.
-fn lo_hi_skip(dots: &mut Vec<Seg>, edge: &mut Vec<Seg>, p: &Panel, xc: f32, y: f64, rad: f32) {
+fn marker(dots: &mut Vec<Seg>, edge: &mut Vec<Seg>, p: &Panel, xc: f32, y: f64, rad: f32) {
     let r = p.rect;
     let yc = p.py(y);
     if yc < r.y0 - rad || yc > r.y1 + rad {
@@ -161,7 +161,7 @@ pub fn points(
         // matplotlib draws no bar reaching ±1.8e308 (an infinite error)
         if lo[i] >= f64::MAX / 2.0 || hi[i] >= f64::MAX / 2.0 {
             // the marker alone
-            lo_hi_skip(&mut dots, &mut edge_dots, p, xc, y[i], rad);
+            marker(&mut dots, &mut edge_dots, p, xc, y[i], rad);
             continue;
         }
         let (a, b) = (p.py(y[i] - lo[i]), p.py(y[i] + hi[i]));
@@ -169,7 +169,7 @@ pub fn points(
         if (a - b).abs() > 0.01 {
             bars.extend(line_path(xc, a, xc, b));
         }
-        lo_hi_skip(&mut dots, &mut edge_dots, p, xc, y[i], rad);
+        marker(&mut dots, &mut edge_dots, p, xc, y[i], rad);
     }
     scene.shape(bars, None, Some(Stroke::solid(color, width)));
     scene.shape(dots, Some(color), None);
@@ -199,8 +199,10 @@ pub fn lumi_text(style: &Style, year: &str) -> String {
     }
 }
 
-/// The experiment label inside the top left corner (mplhep `loc=2`).
-pub fn cms_label(scene: &mut Scene, p: &Panel, fs: f32, text: &str) {
+/// The experiment label inside the top left corner (mplhep `loc=2`) and
+/// the luminosity above the right end of the panel.
+pub fn cms_label(scene: &mut Scene, p: &Panel, style: &Style, year: &str, text: &str) {
+    let fs = style.fontsize;
     let (x, y) = p.at(0.05, 0.95);
     let r = scene.text(
         "CMS",
@@ -219,6 +221,17 @@ pub fn cms_label(scene: &mut Scene, p: &Panel, fs: f32, text: &str) {
         (x, y2 + r.height()),
         HAlign::Left,
         VAlign::Top,
+        false,
+    );
+    let (lx, ly) = p.at(1.0, 1.005);
+    let lumi = lumi_text(style, year);
+    scene.text(
+        &lumi,
+        Face3::Regular,
+        fs * 0.95,
+        (lx, ly),
+        HAlign::Right,
+        VAlign::Bottom,
         false,
     );
 }
@@ -399,17 +412,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
             "Preliminary".into()
         }
     });
-    cms_label(&mut scene, &main, fs, &text);
-    let (lx, ly) = main.at(1.0, 1.005);
-    scene.text(
-        &lumi_text(style, &d.year),
-        Face3::Regular,
-        fs * 0.95,
-        (lx, ly),
-        HAlign::Right,
-        VAlign::Bottom,
-        false,
-    );
+    cms_label(&mut scene, &main, style, &d.year, &text);
     if style.print_info.0 {
         scene.text(
             &format!("Year: {}", d.year),

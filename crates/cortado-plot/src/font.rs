@@ -284,6 +284,31 @@ impl OutlineBuilder for Collect {
     }
 }
 
+impl Seg {
+    /// The segment with every point mapped by `f`.
+    pub fn map(self, f: impl Fn(f32, f32) -> (f32, f32)) -> Seg {
+        match self {
+            Seg::Move(x, y) => {
+                let p = f(x, y);
+                Seg::Move(p.0, p.1)
+            }
+            Seg::Line(x, y) => {
+                let p = f(x, y);
+                Seg::Line(p.0, p.1)
+            }
+            Seg::Quad(a, b, x, y) => {
+                let (c, p) = (f(a, b), f(x, y));
+                Seg::Quad(c.0, c.1, p.0, p.1)
+            }
+            Seg::Cubic(a, b, c, d, x, y) => {
+                let (c1, c2, p) = (f(a, b), f(c, d), f(x, y));
+                Seg::Cubic(c1.0, c1.1, c2.0, c2.1, p.0, p.1)
+            }
+            Seg::Close => Seg::Close,
+        }
+    }
+}
+
 /// The outline of a glyph in font units (y up); empty for a space.
 pub fn outline(f: Face3, id: u16) -> Vec<Seg> {
     let mut c = Collect(Vec::new());

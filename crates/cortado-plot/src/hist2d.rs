@@ -5,7 +5,7 @@
 use cortado_hist::Hist;
 
 use crate::axes::{self, AxisText, Panel};
-use crate::figure::{cms_label, lumi_text};
+use crate::figure::cms_label;
 use crate::font::Face3;
 use crate::scene::{rect_path, HAlign, Rect, Rgba, Scene, VAlign};
 use crate::shape::SampleHists;
@@ -174,17 +174,7 @@ pub fn figure(
         logy: log_z,
     };
     colorbar_axis(&mut scene, &bp, fs);
-    cms_label(&mut scene, &p, fs, label);
-    let (lx, ly) = p.at(1.0, 1.005);
-    scene.text(
-        &lumi_text(style, year),
-        Face3::Regular,
-        fs * 0.95,
-        (lx, ly),
-        HAlign::Right,
-        VAlign::Bottom,
-        false,
-    );
+    cms_label(&mut scene, &p, style, year, label);
     scene
 }
 

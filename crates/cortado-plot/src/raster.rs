@@ -278,28 +278,7 @@ fn render_glyph(
     let outline = crate::font::outline(g.face, g.id);
     let segs: Vec<Seg> = outline
         .iter()
-        .map(|seg| {
-            let m = |x: f32, y: f32| (fx + x * s, fy - y * s);
-            match *seg {
-                Seg::Move(x, y) => {
-                    let p = m(x, y);
-                    Seg::Move(p.0, p.1)
-                }
-                Seg::Line(x, y) => {
-                    let p = m(x, y);
-                    Seg::Line(p.0, p.1)
-                }
-                Seg::Quad(a, b, x, y) => {
-                    let (c, p) = (m(a, b), m(x, y));
-                    Seg::Quad(c.0, c.1, p.0, p.1)
-                }
-                Seg::Cubic(a, b, c, d, x, y) => {
-                    let (c1, c2, p) = (m(a, b), m(c, d), m(x, y));
-                    Seg::Cubic(c1.0, c1.1, c2.0, c2.1, p.0, p.1)
-                }
-                Seg::Close => Seg::Close,
-            }
-        })
+        .map(|seg| seg.map(|x, y| (fx + x * s, fy - y * s)))
         .collect();
     let p = path(&segs, 1.0, 0.0, 0.0)?;
     let b = p.bounds();

@@ -447,25 +447,7 @@ pub fn glyph_paths(t: &Text) -> impl Iterator<Item = Vec<Seg>> + '_ {
         let map = |u: f32, v: f32| -> (f32, f32) { text_point(t, g.x + u * s, g.y + v * s) };
         font::outline(g.face, g.id)
             .into_iter()
-            .map(|seg| match seg {
-                Seg::Move(x, y) => {
-                    let p = map(x, y);
-                    Seg::Move(p.0, p.1)
-                }
-                Seg::Line(x, y) => {
-                    let p = map(x, y);
-                    Seg::Line(p.0, p.1)
-                }
-                Seg::Quad(a, b, x, y) => {
-                    let (c, p) = (map(a, b), map(x, y));
-                    Seg::Quad(c.0, c.1, p.0, p.1)
-                }
-                Seg::Cubic(a, b, c, d, x, y) => {
-                    let (c1, c2, p) = (map(a, b), map(c, d), map(x, y));
-                    Seg::Cubic(c1.0, c1.1, c2.0, c2.1, p.0, p.1)
-                }
-                Seg::Close => Seg::Close,
-            })
+            .map(|seg| seg.map(map))
             .collect()
     })
 }

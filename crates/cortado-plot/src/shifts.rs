@@ -3,10 +3,9 @@
 //! (PocketCoffea's `SystUnc.plot`).
 
 use crate::axes::{self, AxisText, Panel};
-use crate::figure::{cms_label, lumi_text, panels, stairs_line};
-use crate::font::Face3;
+use crate::figure::{cms_label, panels, stairs_line};
 use crate::legend::{self, Key};
-use crate::scene::{line_path, HAlign, Rgba, Scene, Stroke, VAlign};
+use crate::scene::{line_path, Rgba, Scene, Stroke};
 use crate::shape::{values, DataMc, SampleHists};
 use crate::style::{LineStyle, Style};
 
@@ -113,17 +112,7 @@ pub fn figures(
             },
         );
         legend::draw(&mut scene, mr, &entries, style.fontsize_legend, 1);
-        cms_label(&mut scene, &main, fs, "Simulation Preliminary");
-        let (lx, ly) = main.at(1.0, 1.005);
-        scene.text(
-            &lumi_text(style, &d.year),
-            Face3::Regular,
-            fs * 0.95,
-            (lx, ly),
-            HAlign::Right,
-            VAlign::Bottom,
-            false,
-        );
+        cms_label(&mut scene, &main, style, &d.year, "Simulation Preliminary");
         let rr = rr.unwrap_or(mr);
         let ratio = |v: &[f64]| -> Vec<f64> {
             v.iter()
