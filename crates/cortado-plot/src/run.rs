@@ -405,7 +405,11 @@ pub fn make_plots(o: &PlotOptions) -> Result<PlotSummary, String> {
                     Err(_) => return,
                 };
                 let Ok(job) = job else { return };
-                let r = plot_one(&ctx, &job);
+                // a bug in drawing one figure is reported with its histogram and
+                // the others are still drawn; the reader never waits on a dead worker
+                let r =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plot_one(&ctx, &job)))
+                        .unwrap_or_else(|p| Err(internal_error(&job.name, &p)));
                 let mut res = results.lock().unwrap_or_else(|p| p.into_inner());
                 match r {
                     Ok((f, n)) => {
@@ -416,6 +420,7 @@ pub fn make_plots(o: &PlotOptions) -> Result<PlotSummary, String> {
                 }
             });
         }
+        drop(rx);
         let read = stream::for_each_histogram(&file, &mut |name, hists| {
             let keep = o.only_hist.as_ref().is_none_or(|r| r.is_match(&name))
                 && o.exclude_hist.as_ref().is_none_or(|r| !r.is_match(&name));
@@ -450,6 +455,17 @@ pub fn make_plots(o: &PlotOptions) -> Result<PlotSummary, String> {
         notes,
         outdir,
     })
+}
+
+/// The error for a figure whose drawing panicked (a bug in cortado): names
+/// the histogram and carries the panic's message.
+fn internal_error(name: &str, payload: &(dyn std::any::Any + Send)) -> String {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("histogram {name}: internal error while drawing ({msg}); please report it")
 }
 
 /// The numbers of one data/MC figure (what `make-plots` would draw for
