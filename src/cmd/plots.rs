@@ -61,7 +61,7 @@ pub struct MakePlotsArgs {
     /// No uncertainty band.
     #[arg(long = "no-syst")]
     pub no_syst: bool,
-    /// Image formats, comma-separated: png, svg.
+    /// Image formats, comma-separated: png, svg, pdf.
     #[arg(long, default_value = "png", value_delimiter = ',')]
     pub format: Vec<String>,
     /// Parallel workers (default: the global -j, else all cores).
@@ -151,7 +151,7 @@ pub struct PlotCutflowArgs {
     /// Only these samples.
     #[arg(long = "only-samples", value_name = "SAMPLE", num_args = 1..)]
     pub only_samples: Vec<String>,
-    /// Image formats, comma-separated: png, svg.
+    /// Image formats, comma-separated: png, svg, pdf.
     #[arg(
         long,
         visible_alias = "output-format",

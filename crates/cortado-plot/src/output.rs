@@ -1,10 +1,10 @@
 //! Writing a figure: cropped to what is drawn plus 0.1 in (matplotlib's
-//! `bbox_inches="tight"`), as PNG at 150 dpi or SVG, atomically.
+//! `bbox_inches="tight"`), as PNG at 150 dpi, SVG or PDF, atomically.
 
 use std::path::Path;
 
 use crate::scene::{Rect, Scene};
-use crate::{raster, svg};
+use crate::{pdf, raster, svg};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,16 +13,20 @@ pub enum Format {
     Png,
     /// SVG (vector, text as outlines).
     Svg,
+    /// PDF (vector, text as outlines).
+    Pdf,
 }
 
 impl Format {
-    /// Parses `png` or `svg`.
+    /// Parses `png`, `svg` or `pdf`.
     pub fn parse(s: &str) -> Result<Format, String> {
         match s {
             "png" => Ok(Format::Png),
             "svg" => Ok(Format::Svg),
-            "pdf" => Err("--format pdf is not supported yet: use svg (vector) or png".into()),
-            other => Err(format!("unknown plot format '{other}': use png or svg")),
+            "pdf" => Ok(Format::Pdf),
+            other => Err(format!(
+                "unknown plot format '{other}': use png, svg or pdf"
+            )),
         }
     }
 
@@ -31,6 +35,7 @@ impl Format {
         match self {
             Format::Png => "png",
             Format::Svg => "svg",
+            Format::Pdf => "pdf",
         }
     }
 }
@@ -64,6 +69,7 @@ pub fn encode(scene: &Scene, f: Format) -> Result<Vec<u8>, String> {
             raster::encode_png(w, h, &rgb, DPI)
         }
         Format::Svg => Ok(svg::render(scene, area).into_bytes()),
+        Format::Pdf => pdf::render(scene, area),
     }
 }
 
