@@ -141,6 +141,26 @@ fn parameters_and_histograms() {
         "histograms:\n  h: {factory: muon_histz}\n",
         &["did you mean 'muon_hists'"],
     );
+    fails_with(
+        "intcat_float",
+        "histograms:\n  h: {axes: [{coll: ll, field: mass, type: intcat, growth: true}]}\n",
+        &["the integer axis 'll.mass' needs integer values"],
+    );
+    fails_with(
+        "intcat_empty",
+        "histograms:\n  h: {axes: [{coll: events, field: nJetGood, type: intcat}]}\n",
+        &["an intcat axis needs its categories (bins: [0, 1, 2, ...]) or growth: true"],
+    );
+    fails_with(
+        "intcat_half",
+        "histograms:\n  h: {axes: [{coll: events, field: nJetGood, type: intcat, bins: [0, 1.5]}]}\n",
+        &["the category 1.5 is not an integer"],
+    );
+    fails_with(
+        "strcat",
+        "histograms:\n  h: {axes: [{coll: events, field: nJetGood, type: strcat, growth: true}]}\n",
+        &["strcat axes are not supported"],
+    );
     // Factories name histograms after the collection (as PocketCoffea), not
     // after the key: a second call for MuonGood collides with the example's.
     fails_with(

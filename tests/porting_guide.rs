@@ -3,12 +3,11 @@
 //! the top-level sections of the same names in `examples/zmumu/analysis.yaml`
 //! (the rest of the example is kept), in a copy of the example's folder.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::root;
 
 const GUIDE: &str = "docs/porting-from-pocketcoffea.md";
 
@@ -61,19 +60,6 @@ fn replace_sections(base: &str, block: &str) -> String {
     format!("{kept}\n# ---- from {GUIDE}\n{block}")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn section_replacement_keeps_the_rest() {
     let base = "a: 1\nb:\n  x: 2\n  # z\nc: [3]\n";
@@ -98,7 +84,7 @@ fn every_checked_yaml_block_of_the_porting_guide_is_accepted() {
     );
     let dir = std::env::temp_dir().join(format!("cortado-guide-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&root().join("examples/zmumu"), &dir);
+    common::copy_dir(&root().join("examples/zmumu"), &dir);
     let base = std::fs::read_to_string(dir.join("analysis.yaml")).unwrap();
     let mut failures = Vec::new();
     for (line, block) in &blocks {

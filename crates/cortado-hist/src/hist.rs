@@ -34,10 +34,10 @@ pub struct Hist {
     pub sumw2: Vec<f64>,
     /// Rounding errors of `sumw` (empty once settled).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    sumw_lo: Vec<f64>,
+    pub(crate) sumw_lo: Vec<f64>,
     /// Rounding errors of `sumw2` (empty once settled).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    sumw2_lo: Vec<f64>,
+    pub(crate) sumw2_lo: Vec<f64>,
 }
 
 impl Hist {
@@ -142,80 +142,44 @@ impl Hist {
         self.add_at(cell, w);
     }
 
-    /// The bin index of a string category on axis `axis` (adding it when the axis grows).
+    /// The bin index of a string category on axis `axis` (adding it, in
+    /// sorted place, when the axis grows).
     pub fn str_index(&mut self, axis: usize, value: &str) -> isize {
-        let n_before = self.axes[axis].extent();
-        let idx = match &mut self.axes[axis].kind {
-            AxisKind::StrCategory { categories, growth } => {
-                match categories.iter().position(|c| c == value) {
-                    Some(i) => i as isize,
-                    None if *growth => {
-                        categories.push(value.to_string());
-                        (categories.len() - 1) as isize
-                    }
-                    None => categories.len() as isize,
-                }
-            }
-            _ => return self.axes[axis].bins() as isize,
-        };
-        if self.axes[axis].extent() != n_before {
-            self.regrow(axis, n_before);
+        self.grow_str(axis, std::iter::once(value));
+        match &self.axes[axis].kind {
+            AxisKind::StrCategory { categories, .. } => categories
+                .iter()
+                .position(|c| c == value)
+                .unwrap_or(categories.len())
+                as isize,
+            _ => self.axes[axis].bins() as isize,
         }
-        idx
     }
 
-    /// The bin index of an integer category on axis `axis` (adding it when the axis grows).
+    /// The bin index of an integer category on axis `axis` (adding it, in
+    /// sorted place, when the axis grows).
     pub fn int_index(&mut self, axis: usize, value: i64) -> isize {
-        let n_before = self.axes[axis].extent();
-        let idx = match &mut self.axes[axis].kind {
-            AxisKind::IntCategory { categories, growth } => {
-                match categories.iter().position(|&c| c == value) {
-                    Some(i) => i as isize,
-                    None if *growth => {
-                        categories.push(value);
-                        (categories.len() - 1) as isize
-                    }
-                    None => categories.len() as isize,
-                }
-            }
-            _ => return self.axes[axis].index_f64(value as f64),
-        };
-        if self.axes[axis].extent() != n_before {
-            self.regrow(axis, n_before);
-        }
-        idx
-    }
-
-    /// Re-lays out the storage after axis `axis` grew by one category (inserted
-    /// before the overflow cell).
-    fn regrow(&mut self, axis: usize, old_extent: usize) {
-        let new_extent = self.axes[axis].extent();
-        let inner: usize = self.axes[axis + 1..].iter().map(Axis::extent).product();
-        let outer: usize = self.axes[..axis].iter().map(Axis::extent).product();
-        let bins_before = self.axes[axis].bins() - 1; // in-range cells before the new one
-        let relayout = |old: &Vec<f64>| -> Vec<f64> {
-            if old.is_empty() {
-                return Vec::new();
-            }
-            let mut v = vec![0.0; outer * new_extent * inner];
-            for o in 0..outer {
-                for i in 0..old_extent {
-                    let ni = if i < bins_before { i } else { i + 1 };
-                    let src = (o * old_extent + i) * inner;
-                    let dst = (o * new_extent + ni) * inner;
-                    v[dst..dst + inner].copy_from_slice(&old[src..src + inner]);
-                }
-            }
-            v
-        };
-        self.sumw = relayout(&self.sumw);
-        self.sumw2 = relayout(&self.sumw2);
-        self.sumw_lo = relayout(&self.sumw_lo);
-        self.sumw2_lo = relayout(&self.sumw2_lo);
+        self.grow_int(axis, std::iter::once(value));
+        self.axes[axis].index_f64(value as f64)
     }
 
     /// Adds another histogram with the same axes.
+    /// Growing category axes are merged: the sum has the categories of both.
     pub fn add(&mut self, other: &Hist) -> Result<(), String> {
+        let united = (self.axes != other.axes && self.storage == other.storage)
+            .then(|| self.united_axes(other))
+            .flatten();
+        let grown;
+        let other = match united {
+            Some(axes) => {
+                self.relayout(axes.clone());
+                let mut o = other.clone();
+                o.relayout(axes);
+                grown = o;
+                &grown
+            }
+            None => other,
+        };
         if self.axes != other.axes || self.storage != other.storage {
             return Err(format!(
                 "cannot add histograms with different axes or storage: {}",

@@ -8,11 +8,13 @@
 //!   `(1 - i/bins) * start + (i/bins) * stop`;
 //! - variable: the last edge belongs to the overflow, NaN → overflow;
 //! - integer: `floor(x) - start`;
-//! - categories: the index of the value, or the overflow ("other") bin.
+//! - categories: the index of the value, or the overflow ("other") bin; a
+//!   growing axis keeps its categories sorted (see `grow.rs`).
 //!
 //! Values outside an axis without the matching flow bin are not counted.
 
 mod axis;
+mod grow;
 mod hist;
 pub mod sum;
 pub mod uhi;

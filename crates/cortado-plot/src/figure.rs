@@ -401,7 +401,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
             ylabel: Some(ylabel),
             ylabel_x: None,
             fontsize: fs,
-            x_named: None,
+            x_named: (!d.binning.names.is_empty()).then_some((&d.binning.names, 0.0)),
         },
     );
     legend::draw(&mut scene, main_r, &entries, style.fontsize_legend, 2);
@@ -485,7 +485,7 @@ pub fn data_mc(d: &DataMc, style: &Style, o: FigOpts) -> Scene {
                 ylabel: Some("Data / MC"),
                 ylabel_x: Some(-0.075),
                 fontsize: fs,
-                x_named: None,
+                x_named: (!d.binning.names.is_empty()).then_some((&d.binning.names, 0.0)),
             },
         );
     }

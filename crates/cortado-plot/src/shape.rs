@@ -38,6 +38,26 @@ pub struct Binning {
     pub edges: Vec<f64>,
     /// Axis label (TeX subset).
     pub label: String,
+    /// For a category axis, each bin's centre and name (drawn as named x
+    /// ticks, as mplhep draws a categorical axis); empty otherwise.
+    pub names: Vec<(f64, String)>,
+}
+
+/// Bin centres and names of a category axis (empty for a numeric axis).
+pub fn category_names(ax: &cortado_hist::Axis) -> Vec<(f64, String)> {
+    use cortado_hist::AxisKind;
+    let names: Vec<String> = match &ax.kind {
+        AxisKind::StrCategory { categories, .. } => categories.clone(),
+        AxisKind::IntCategory { categories, .. } => {
+            categories.iter().map(|c| c.to_string()).collect()
+        }
+        _ => return Vec::new(),
+    };
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (i as f64 + 0.5, n))
+        .collect()
 }
 
 /// One sample of the stack (or a signal line).
@@ -86,9 +106,11 @@ pub struct DataMc {
     pub ratio: Option<(Vec<f64>, Vec<f64>, Vec<f64>)>,
 }
 
-/// Values of a 1-D histogram, flow folded into the edge bins if `fold`.
+/// Values of a 1-D histogram, flow folded into the edge bins if `fold` (a
+/// category axis's "other" bin is never folded into its last category).
 pub fn values(h: &Hist, fold: bool) -> Values {
     let ax = &h.axes[0];
+    let fold = fold && !ax.is_category();
     let off = usize::from(ax.has_underflow());
     let n = ax.bins();
     let get = |v: &[f64]| -> Vec<f64> {
@@ -118,6 +140,18 @@ pub fn values(h: &Hist, fold: bool) -> Values {
 }
 
 fn add(a: &mut Hist, b: &Hist, f: f64) -> Result<(), String> {
+    let grown;
+    let b = match a.united_axes(b).filter(|u| *u != a.axes || *u != b.axes) {
+        // growing category axes: both on the union of their categories
+        Some(axes) => {
+            a.relayout(axes.clone());
+            let mut c = b.clone();
+            c.relayout(axes);
+            grown = c;
+            &grown
+        }
+        None => b,
+    };
     if a.axes != b.axes || a.sumw.len() != b.sumw.len() {
         return Err("histograms of one name with different axes cannot be summed".into());
     }
@@ -140,6 +174,31 @@ fn scaled(h: &Hist, f: f64) -> Hist {
         h.sumw2.iter_mut().for_each(|x| *x *= f * f);
     }
     h
+}
+
+/// Puts the histograms of each category on common axes: growing category
+/// axes get the union of the categories every sample has seen.
+fn unite_categories(out: &mut [(String, bool, SampleHists)]) {
+    let mut united: BTreeMap<String, Vec<cortado_hist::Axis>> = BTreeMap::new();
+    for (_, _, hists) in out.iter() {
+        for (cat, vars) in hists {
+            for h in vars.values() {
+                let axes = united.entry(cat.clone()).or_insert_with(|| h.axes.clone());
+                let u: Option<Vec<_>> =
+                    axes.iter().zip(&h.axes).map(|(a, b)| a.united(b)).collect();
+                if let Some(u) = u.filter(|u| u.len() == h.axes.len()) {
+                    *axes = u;
+                }
+            }
+        }
+    }
+    for (_, _, hists) in out.iter_mut() {
+        for (cat, vars) in hists.iter_mut() {
+            if let Some(axes) = united.get(cat) {
+                vars.values_mut().for_each(|h| h.relayout(axes.clone()));
+            }
+        }
+    }
 }
 
 /// A sample's histograms for one year: category → variation → Hist.
@@ -220,6 +279,7 @@ pub fn samples_for_year(
             out.insert(at, (group.clone(), mc, h));
         }
     }
+    unite_categories(&mut out);
     out.retain(|(s, _, _)| {
         !style.exclude_samples.contains(s)
             && style.only_samples.as_ref().is_none_or(|o| o.contains(s))
@@ -360,7 +420,11 @@ pub fn data_mc(
         hist: hist.to_string(),
         year: year.to_string(),
         category: category.to_string(),
-        binning: Binning { edges, label },
+        binning: Binning {
+            edges,
+            label,
+            names: category_names(ax),
+        },
         stack,
         signals,
         mc_total,

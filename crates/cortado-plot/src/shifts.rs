@@ -108,7 +108,7 @@ pub fn figures(
                 ylabel: Some("Counts"),
                 ylabel_x: None,
                 fontsize: fs,
-                x_named: None,
+                x_named: (!d.binning.names.is_empty()).then_some((&d.binning.names, 0.0)),
             },
         );
         legend::draw(&mut scene, mr, &entries, style.fontsize_legend, 1);
@@ -151,7 +151,7 @@ pub fn figures(
                 ylabel: Some("Shift / Nominal"),
                 ylabel_x: Some(-0.075),
                 fontsize: fs,
-                x_named: None,
+                x_named: (!d.binning.names.is_empty()).then_some((&d.binning.names, 0.0)),
             },
         );
         out.push((syst.clone(), scene));

@@ -41,14 +41,46 @@ pub(crate) fn hist_axis(a: &AxisDef) -> Result<Axis, String> {
             start: a.start.unwrap_or(0.0) as i64,
             stop: a.stop.unwrap_or(1.0) as i64,
         },
-        ("intcat", _) => AxisKind::IntCategory {
-            categories: Vec::new(),
-            growth: a.growth,
-        },
-        ("strcat", _) => AxisKind::StrCategory {
-            categories: Vec::new(),
-            growth: a.growth,
-        },
+        ("intcat", bins) => {
+            let categories: Vec<i64> = match bins {
+                Some(Bins::Edges(e)) => e
+                    .iter()
+                    .map(|&x| {
+                        (x.fract() == 0.0 && x.abs() < 9.0e15)
+                            .then_some(x as i64)
+                            .ok_or_else(|| {
+                                format!("axis '{}': the category {x} is not an integer", a.name)
+                            })
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => Vec::new(),
+            };
+            if categories.is_empty() && !a.growth {
+                return Err(format!(
+                    "axis '{}': an intcat axis needs its categories (bins: [0, 1, 2, ...]) \
+                     or growth: true",
+                    a.name
+                ));
+            }
+            let mut sorted = categories.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            if sorted.len() != categories.len() {
+                return Err(format!("axis '{}': a category is listed twice", a.name));
+            }
+            AxisKind::IntCategory {
+                // a growing axis keeps its categories sorted (cortado-hist)
+                categories: if a.growth { sorted } else { categories },
+                growth: a.growth,
+            }
+        }
+        ("strcat", _) => {
+            return Err(format!(
+                "axis '{}': strcat axes are not supported: cortado's values are numbers \
+                 (use intcat)",
+                a.name
+            ))
+        }
         _ => return Err(format!("axis '{}' has an invalid binning", a.name)),
     };
     let axis = Axis {
@@ -107,7 +139,10 @@ pub(super) fn hist_plan(
         }
         let axis =
             hist_axis(a).map_err(|m| ConfigError::new(h.pos.clone(), format!("{what}: {m}")))?;
-        if h.autofill && a.kind == "int" && t.ty.prim().is_some_and(|p| p.is_float()) {
+        if h.autofill
+            && matches!(a.kind.as_str(), "int" | "intcat")
+            && t.ty.prim().is_some_and(|p| p.is_float())
+        {
             return Err(ConfigError::new(
                 h.pos.clone(),
                 format!(

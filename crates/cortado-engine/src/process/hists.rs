@@ -78,6 +78,46 @@ fn cells(h: &Hist, axes: &[AxisVals], mask: &[bool]) -> Vec<(u32, usize)> {
     out
 }
 
+/// An integer category's value: `x` when it is a whole number (others fall
+/// in the "other" bin, as `IntCategory` never holds them).
+fn as_category(x: f64) -> Option<i64> {
+    (x.fract() == 0.0 && x.abs() < 9.0e15).then_some(x as i64)
+}
+
+/// The axes with every growing integer category axis given the values it
+/// takes for the events where `mask` is true (sorted, see cortado-hist).
+fn grown_axes(
+    axes: &[cortado_hist::Axis],
+    vals: &[AxisVals],
+    mask: &[bool],
+) -> Vec<cortado_hist::Axis> {
+    if !axes.iter().any(|a| a.grows()) {
+        return axes.to_vec();
+    }
+    let mut h = Hist::new(axes.to_vec(), Storage::Double);
+    for (k, v) in vals.iter().enumerate().filter(|(k, _)| axes[*k].grows()) {
+        let mut seen = Vec::new();
+        for e in (0..mask.len()).filter(|&e| mask[e]) {
+            match v {
+                AxisVals::Event(a, valid) => {
+                    if valid.as_ref().is_none_or(|m| m[e]) {
+                        seen.extend(as_category(a.get_f64(e)));
+                    }
+                }
+                AxisVals::Obj(a, off) => {
+                    for i in off[e]..off[e + 1] {
+                        seen.extend(as_category(a.get_f64(i as usize)));
+                    }
+                }
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        h.grow_int(k, seen);
+    }
+    h.axes
+}
+
 /// [`cells`] for one axis (most histograms): one loop per value type, with
 /// no per-value dispatch.
 fn cells_1d(h: &Hist, axis: &AxisVals, mask: &[bool], out: &mut Vec<(u32, usize)>) {
@@ -217,6 +257,7 @@ pub(super) fn fill_hists(
             let mask = both(cm, sm.as_deref());
             let any = mask.iter().any(|&b| b);
             let mut cell_cache: BTreeMap<usize, Vec<(u32, usize)>> = BTreeMap::new();
+            let mut axes_cache: BTreeMap<usize, Vec<cortado_hist::Axis>> = BTreeMap::new();
             let mut vars: Vec<&str> = users
                 .iter()
                 .flat_map(|&i| prepared[i].variations.iter().map(String::as_str))
@@ -255,7 +296,13 @@ pub(super) fn fill_hists(
                 let ones = needs(true).then(|| vec![1.0; n]);
                 for &i in &these {
                     let p = &prepared[i];
-                    let mut hist = Hist::new(p.axes.clone(), p.storage);
+                    // growing category axes get the categories of these
+                    // events (found once, with the cells)
+                    let grown = axes_cache.entry(i).or_insert_with(|| match &p.vals {
+                        Some(vals) => grown_axes(&p.axes, vals, &mask),
+                        None => p.axes.clone(),
+                    });
+                    let mut hist = Hist::new(grown.clone(), p.storage);
                     let w = if p.h.def.no_weights {
                         ones.as_ref().filter(|_| filled == Some("nominal"))
                     } else {
@@ -492,6 +539,9 @@ impl ExtraFill for ExtraHists<'_> {
             .or_default()
             .entry(variation.to_string())
             .or_insert_with(|| empty_hist(hp));
+        for (k, v) in values.iter().enumerate() {
+            h.grow_int(k, v.iter().filter_map(|&x| as_category(x)));
+        }
         let mut idx = vec![0isize; values.len()];
         for (i, &w) in weights.iter().enumerate() {
             for (k, v) in values.iter().enumerate() {
