@@ -100,6 +100,14 @@ enum Command {
     ///   cortado plot-cutflow -i zmumu_out
     #[command(verbatim_doc_comment, name = "plot-cutflow")]
     PlotCutflow(cmd::plots::PlotCutflowArgs),
+    /// The local column cache of `cortado run --cache`: what it holds, or
+    /// empty it.
+    ///
+    /// Examples:
+    ///   cortado cache stats
+    ///   cortado cache clear --dir /scratch/me/cortado-cache
+    #[command(verbatim_doc_comment)]
+    Cache(cmd::cache::CacheArgs),
     /// One job of a batch run (run by the scheduler).
     #[command(name = "run-job", hide = true)]
     RunJob(cmd::job::JobArgs),
@@ -138,6 +146,7 @@ pub fn main_with(ext: Extensions) -> ExitCode {
         Command::BuildDatasets(args) => cmd::datasets::run(&args),
         Command::MakePlots(args) => cmd::plots::run(&args, cli.threads),
         Command::PlotCutflow(args) => cmd::plots::run_cutflow(&args),
+        Command::Cache(args) => cmd::cache::run(&args),
         Command::RunJob(args) => cmd::job::run(&args, &ext),
     };
     match result {

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use cortado_engine::ext::NoWorkflow;
 use cortado_engine::plan::DatasetPlan;
-use cortado_engine::run::{chunks_of_file, plan_all, run_chunk, Chunk};
+use cortado_engine::run::{chunks_of_file, plan_all, run_chunk, Chunk, RunOptions};
 use cortado_engine::Output;
 use cortado_root::{Key, RootFile};
 use serde_json::Value;
@@ -277,7 +277,8 @@ fn outcome(plan: &DatasetPlan, file: &Path) -> Result<Value, String> {
             entries: r,
             identity: identity.clone(),
         };
-        let mut o = run_chunk(plan, &chunk, &NoWorkflow, false).map_err(|e| e.message)?;
+        let mut o =
+            run_chunk(plan, &chunk, &NoWorkflow, &RunOptions::default()).map_err(|e| e.message)?;
         o.provenance = Default::default();
         out.merge(&o)?;
     }

@@ -86,6 +86,15 @@ pub struct RunArgs {
     /// process nothing (cortado's floor); writes no output.
     #[arg(long = "read-only")]
     pub read_only: bool,
+    /// Keep the decompressed columns in a local cache and take them from it
+    /// on the next runs (default folder: $CORTADO_CACHE_DIR, else
+    /// ~/.cache/cortado/columns); results are bit-identical to an uncached run.
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub cache: Option<Option<PathBuf>>,
+    /// Size limit of the column cache (e.g. 500M, 20G); least recently used
+    /// entries are removed after the run.
+    #[arg(long = "cache-size", value_name = "SIZE", default_value = "20G")]
+    pub cache_size: String,
     /// slurm/condor: queue (Slurm partition, HTCondor JobFlavour).
     #[arg(short = 'q', long)]
     pub queue: Option<String>,
@@ -124,6 +133,13 @@ impl RunArgs {
             process_separately: self.process_separately,
             resubmit_failed: self.resubmit_failed,
             read_only: self.read_only,
+            cache: match &self.cache {
+                Some(dir) => Some((
+                    super::cache::dir_or_default(dir.as_deref())?,
+                    super::cache::parse_size(&self.cache_size)?,
+                )),
+                None => None,
+            },
             queue: self.queue.clone(),
             dry_run: self.dry_run,
         })

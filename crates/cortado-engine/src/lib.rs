@@ -22,6 +22,7 @@ pub mod local;
 pub mod output;
 pub mod plan;
 pub mod process;
+mod read;
 pub mod run;
 pub mod runner;
 pub mod weights;

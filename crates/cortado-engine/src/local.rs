@@ -219,7 +219,7 @@ pub fn execute_scope(
         let (result, attempts) = with_retries(
             opts.retries,
             |e: &ChunkError| e.transient,
-            || run_chunk(plan, c, wf, opts.read_only),
+            || run_chunk(plan, c, wf, opts),
         );
         let result = result.map(|o| (o, t.elapsed().as_secs_f64()));
         let step = match result {

@@ -19,6 +19,8 @@ use crate::output::provenance::Provenance;
 use crate::output::Output;
 use crate::plan::{plan_dataset, DatasetPlan, WeightTerm};
 use crate::process::process_chunk;
+use crate::read::Reader;
+use cortado_cache::ColumnCache;
 use serde::{Deserialize, Serialize};
 
 /// Options of a run.
@@ -39,6 +41,8 @@ pub struct RunOptions {
     /// Benchmark of the floor: read and decompress the branches the analysis
     /// needs, process nothing (the output holds only the event counts).
     pub read_only: bool,
+    /// The column cache (`--cache`): decompressed columns kept between runs.
+    pub cache: Option<Arc<ColumnCache>>,
 }
 
 impl Default for RunOptions {
@@ -51,6 +55,7 @@ impl Default for RunOptions {
             skip_bad_files: false,
             retries: 2,
             read_only: false,
+            cache: None,
         }
     }
 }
@@ -299,7 +304,7 @@ pub fn run_chunk(
     plan: &DatasetPlan,
     chunk: &Chunk,
     wf: &dyn Workflow,
-    read_only: bool,
+    opts: &RunOptions,
 ) -> Result<Output, ChunkError> {
     let at = |e: ChunkError| ChunkError {
         message: format!(
@@ -314,7 +319,10 @@ pub fn run_chunk(
             "the file changed since the run was planned ({d}); start the run again"
         ))));
     }
-    let mut merged = process_entries(plan, &f, chunk.entries.clone(), wf, read_only).map_err(at)?;
+    let reader = Reader::new(opts.cache.as_deref(), &chunk.file, &chunk.identity);
+    let mut merged =
+        process_entries_with(plan, &f, chunk.entries.clone(), wf, opts.read_only, &reader)
+            .map_err(at)?;
     merged.provenance = Provenance::chunk(
         &plan.dataset.name,
         &chunk.file,
@@ -334,6 +342,19 @@ pub fn process_entries(
     wf: &dyn Workflow,
     read_only: bool,
 ) -> Result<Output, ChunkError> {
+    let reader = Reader::new(None, "", &FileIdentity::of(f));
+    process_entries_with(plan, f, entries, wf, read_only, &reader)
+}
+
+/// [`process_entries`], reading through the column cache of `reader`.
+fn process_entries_with(
+    plan: &DatasetPlan,
+    f: &RootFile,
+    entries: Range<u64>,
+    wf: &dyn Workflow,
+    read_only: bool,
+    reader: &Reader<'_>,
+) -> Result<Output, ChunkError> {
     let t = f.tree("Events")?;
     let names: Vec<&str> = plan.branches.iter().map(String::as_str).collect();
     if let Some(n) = names.iter().find(|n| t.branch(n).is_none()) {
@@ -348,7 +369,7 @@ pub fn process_entries(
     let outputs: Vec<Result<Output, ChunkError>> = batches
         .par_iter()
         .map(|r| {
-            let cols = t.read(&names, r.clone())?;
+            let cols = reader.read(&t, &names, r.clone())?;
             let n = (r.end - r.start) as usize;
             if read_only {
                 let mut out = Output::new();

@@ -84,6 +84,7 @@ pub(super) fn run_groups(plans: &[DatasetPlan], ctx: &Context<'_>) -> Result<Run
         plan_seconds: 0.0,
         summary: String::new(),
         remote_requests: (0, 0),
+        cache_evicted: 0,
     };
     for g in &todo {
         if req.process_separately {

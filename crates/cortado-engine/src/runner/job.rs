@@ -37,6 +37,7 @@ fn job(outdir: &Path, index: usize, plan: &JobPlan, ext: &Extensions) -> Result<
         skip_bad_files: s.skip_bad_files,
         retries: s.retries,
         read_only: false,
+        cache: None,
     };
     if run_fingerprint(&cfg, &plans, &opts, ext) != plan.fingerprint {
         return Err(

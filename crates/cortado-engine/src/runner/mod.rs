@@ -120,6 +120,8 @@ pub struct RunRequest {
     pub resubmit_failed: bool,
     /// Read and decompress only (benchmark of the floor).
     pub read_only: bool,
+    /// The column cache: its folder and size limit in bytes (local executors).
+    pub cache: Option<(PathBuf, u64)>,
     /// Batch queue.
     pub queue: Option<String>,
     /// Batch: write the plan and scripts, submit nothing.
@@ -146,6 +148,7 @@ impl RunRequest {
             process_separately: false,
             resubmit_failed: false,
             read_only: false,
+            cache: None,
             queue: None,
             dry_run: false,
         }
@@ -157,6 +160,11 @@ impl RunRequest {
         }
         if self.read_only && self.executor.is_batch() {
             return Err("--read-only is a local benchmark".into());
+        }
+        if self.cache.is_some() && self.executor.is_batch() {
+            return Err(
+                "--cache is for local executors (a batch job's node has its own disk)".into(),
+            );
         }
         if self.executor.is_batch() && self.process_separately {
             return Err(
@@ -214,6 +222,8 @@ pub struct RunReport {
     /// Remote data requests (XRootD reads and vector reads, HTTP range
     /// requests) this process made for the run, and the bytes they returned.
     pub remote_requests: (u64, u64),
+    /// Bytes of least recently used column-cache entries removed after the run.
+    pub cache_evicted: u64,
 }
 
 /// Log lines go to the user and to `logfile.log`.
@@ -347,6 +357,10 @@ pub fn run(req: &RunRequest, ext: &Extensions, ui: &dyn Ui) -> Result<RunReport,
     };
     let mut report = group::run_groups(&plans, &ctx)?;
     report.plan_seconds = plan_seconds;
+    if let Some(c) = &opts.cache {
+        // the cache is kept within its size, least recently used out first
+        report.cache_evicted = c.evict()?;
+    }
     let remote = cortado_source::remote_requests();
     report.remote_requests = (remote.0 - remote0.0, remote.1 - remote0.1);
     if report.outcome == Outcome::Finished {

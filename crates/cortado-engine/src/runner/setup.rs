@@ -32,6 +32,12 @@ pub fn run_options(req: &RunRequest) -> Result<(RunOptionsFile, RunOptions), Str
         skip_bad_files: req.skip_bad_files || file.skip_bad_files,
         retries: req.retries.unwrap_or(file.retries),
         read_only: req.read_only,
+        cache: match &req.cache {
+            Some((dir, limit)) => Some(std::sync::Arc::new(cortado_cache::ColumnCache::open(
+                dir, *limit,
+            )?)),
+            None => None,
+        },
     };
     Ok((file, opts))
 }

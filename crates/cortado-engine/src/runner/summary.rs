@@ -91,6 +91,36 @@ pub(super) fn summary(report: &RunReport, opts: &RunOptions, req: &RunRequest) -
             bytes as f64 / 1e6
         );
     }
+    if let Some(c) = &opts.cache {
+        let r = c.run_stats();
+        let _ = writeln!(
+            t,
+            "column cache {}: {} of {} columns from the cache ({:.1} MB), {:.1} MB stored{}{}{}",
+            c.dir().display(),
+            r.hits,
+            r.hits + r.misses,
+            r.bytes_read as f64 / 1e6,
+            r.bytes_written as f64 / 1e6,
+            if r.damaged > 0 {
+                format!(", {} damaged entries ignored and read again", r.damaged)
+            } else {
+                String::new()
+            },
+            if r.write_errors > 0 {
+                format!(", {} could not be stored", r.write_errors)
+            } else {
+                String::new()
+            },
+            if report.cache_evicted > 0 {
+                format!(
+                    ", {:.1} MB of least recently used entries removed",
+                    report.cache_evicted as f64 / 1e6
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     if s.chunks_resumed > 0 {
         let _ = writeln!(
             t,
