@@ -55,15 +55,7 @@ pub fn run(args: &DumpArgs) -> Result<()> {
             wln!(s, "  {}", f.display());
         }
     }
-    wln!(
-        s,
-        "normalised: {}",
-        if out.scaled.is_some() {
-            "yes (MC divided by sum of genWeight)"
-        } else {
-            "no"
-        }
-    );
+    wln!(s, "normalised: {}", normalisation_text(&out));
     wln!(s, "\ncutflow");
     let datasets: Vec<&String> = out.cutflow.initial.keys().collect();
     wln!(
@@ -208,4 +200,35 @@ fn uhi_with_categories(hs: &cortado_engine::output::HistSet) -> serde_json::Valu
         }
     }
     cortado_hist::uhi::to_uhi(&full)
+}
+
+/// What normalisation did: which datasets were divided by their sum of
+/// generator weights, and which were not (data, or simulation whose weights
+/// have neither genWeight nor signOf_genWeight).
+fn normalisation_text(out: &cortado_engine::Output) -> String {
+    let Some(scaled) = &out.scaled else {
+        return "no (a raw output: not postprocessed)".into();
+    };
+    let (divided, kept): (Vec<&String>, Vec<&String>) = out
+        .cutflow
+        .initial
+        .keys()
+        .partition(|d| scaled.contains_key(*d));
+    let list = |v: &[&String]| v.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ");
+    let mut t = String::from("yes");
+    if divided.is_empty() {
+        t.push_str(", and no dataset was scaled");
+    } else {
+        t.push_str(&format!(
+            "; divided by their sum of genWeight (or of its sign, with signOf_genWeight): {}",
+            list(&divided)
+        ));
+    }
+    if !kept.is_empty() {
+        t.push_str(&format!(
+            "; not scaled (data, or simulation weighted without genWeight/signOf_genWeight): {}",
+            list(&kept)
+        ));
+    }
+    t
 }

@@ -251,6 +251,22 @@ impl Hist {
         let this: &Hist = &settled;
         let axes: Vec<Value> = this.axes.iter().map(axis_json).collect();
         let mut out = json!({"axes": axes, "has_variation_axis": has_variation_axis});
+        // every cell, flow included: the sum of weights and ROOT's effective
+        // entries (Σw)²/Σw², the number of fills when every weight is 1
+        let total = this.total();
+        let total2: f64 = if this.sumw2.is_empty() {
+            total
+        } else {
+            let mut s = crate::sum::Sum::default();
+            this.sumw2.iter().for_each(|&x| s.add(x));
+            s.value()
+        };
+        out["sumw_total"] = json!(total);
+        out["effective_entries"] = if total2 > 0.0 {
+            json!(total * total / total2)
+        } else {
+            json!(0.0)
+        };
         if this.axes.len() == 1 {
             let a = &this.axes[0];
             let uf = usize::from(a.has_underflow());
