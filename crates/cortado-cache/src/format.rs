@@ -79,6 +79,18 @@ fn checksum(head: &[u8], payload: &[u8]) -> u64 {
     h.digest()
 }
 
+/// Writes key hash `key` and the matching checksum into the header of
+/// `bytes` (at least a header long): what [`decode`] then checks past the
+/// hash is the layout itself (for fuzzing the decoder beyond the hash).
+pub fn seal(bytes: &mut [u8], key: u64) {
+    if bytes.len() < HEADER {
+        return;
+    }
+    bytes[32..40].copy_from_slice(&key.to_le_bytes());
+    let sum = checksum(bytes, &bytes[HEADER..]);
+    bytes[40..48].copy_from_slice(&sum.to_le_bytes());
+}
+
 fn u64_at(b: &[u8], at: usize) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[at..at + 8]);
@@ -105,6 +117,9 @@ pub fn decode(b: &[u8], key: u64) -> Result<Column, String> {
         1 => true,
         _ => return Err("bad layout flag".into()),
     };
+    if b[10..16].iter().any(|&x| x != 0) {
+        return Err("bad header (spare bytes set)".into());
+    }
     let (entries, n) = (u64_at(b, 16), u64_at(b, 24));
     if u64_at(b, 32) != key {
         return Err("the entry belongs to another key".into());
