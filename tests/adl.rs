@@ -1,0 +1,90 @@
+//! The ADL benchmark queries of `examples/adl/` equal the same queries
+//! computed independently with uproot, awkward and hist
+//! (`examples/adl/reference.py`): every bin, underflow and overflow.
+
+mod common;
+
+use std::path::Path;
+
+use common::{dump, root, run_ok, tmpdir};
+use serde_json::Value;
+
+fn python() -> String {
+    std::env::var("CORTADO_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "CORTADO_TEST_PYTHON is not set: it must name a Python with uproot, awkward and hist"
+        )
+    })
+}
+
+/// Runs the ADL configuration on `file` and compares with the reference.
+fn check(file: &Path, name: &str) {
+    let dir = tmpdir("adl", name);
+    let file = std::fs::canonicalize(file).unwrap();
+    let fileset = dir.join("fileset.json");
+    std::fs::write(
+        &fileset,
+        format!(
+            r#"{{"TTTo2L2Nu_2018": {{"metadata": {{"sample": "TTTo2L2Nu", "year": "2018", "isMC": "True", "xsec": "1"}}, "files": ["{}"]}}}}"#,
+            file.display()
+        ),
+    )
+    .unwrap();
+    let cfg = dir.join("adl.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [TTTo2L2Nu], samples_exclude: [], year: ['2018']}}\n",
+            root().join("examples/adl/analysis.yaml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    run_ok(
+        cfg.to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["-c", "3000"],
+    );
+    let mine: Value = serde_json::from_str(&dump(&out)).unwrap();
+    let r = std::process::Command::new(python())
+        .arg(root().join("examples/adl/reference.py"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let reference: Value = serde_json::from_slice(&r.stdout).unwrap();
+    let queries = reference.as_object().unwrap();
+    assert_eq!(queries.len(), 5);
+    for (q, want) in queries {
+        let by_cat = &mine["histograms"][q]["TTTo2L2Nu"]["TTTo2L2Nu_2018"];
+        let cats = by_cat.as_object().unwrap();
+        assert_eq!(cats.len(), 1, "{q}: one category");
+        let h = &cats.values().next().unwrap()["nominal"];
+        assert_eq!(h["sumw"], want["sumw"], "{name}: {q} bins");
+        assert_eq!(
+            h["underflow_sumw"], want["underflow"],
+            "{name}: {q} underflow"
+        );
+        assert_eq!(h["overflow_sumw"], want["overflow"], "{name}: {q} overflow");
+        let total = h["sumw_total"].as_f64().unwrap();
+        assert!(total > 0.0, "{name}: {q} is empty");
+    }
+}
+
+#[test]
+#[ignore = "needs Python with uproot, awkward, hist (CORTADO_TEST_PYTHON)"]
+fn adl_queries_on_the_example_file_equal_uproot_and_awkward() {
+    check(
+        &root().join("examples/zmumu/data/tt_2018_small.root"),
+        "example",
+    );
+}
+
+#[test]
+#[ignore = "needs ../shared and Python with uproot, awkward, hist (CORTADO_TEST_PYTHON)"]
+fn adl_queries_on_the_shared_synthetic_files_equal_uproot_and_awkward() {
+    let shared = root().join("../shared/data/synthetic");
+    assert!(shared.is_dir(), "../shared is missing");
+    check(&shared.join("tt_2018.root"), "tt");
+    check(&shared.join("dy_2018.root"), "dy");
+}
