@@ -83,6 +83,15 @@ fn misspelt_collection_and_function() {
         &[
             "unknown function 'lepton_selectio'",
             "did you mean 'lepton_selection'",
+            "docs/configuration.md, section Functions",
+        ],
+    );
+    fails_with(
+        "combinations",
+        "workflow:\n  variables:\n    x: count(combinations(Jet, 2))\n",
+        &[
+            "unknown function 'combinations'",
+            "are not in the expression language yet: write it in Rust as a UserFunction",
         ],
     );
 }

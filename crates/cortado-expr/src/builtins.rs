@@ -80,6 +80,17 @@ pub const NAMES: &[&str] = &[
     "bool",
 ];
 
+/// coffea's combinatorics, asked for and not there yet (their error says so).
+const NOT_YET: &[&str] = &[
+    "combinations",
+    "cartesian",
+    "argmin",
+    "argmax",
+    "argsort",
+    "nearest",
+    "p4sum",
+];
+
 /// Arguments of a call, by position or keyword.
 struct Args<'e> {
     name: String,
@@ -924,8 +935,21 @@ pub(crate) fn call(
         }
         other => {
             let user = c.registry.map(|r| r.names()).unwrap_or_default();
-            Err(CheckError::new(format!("unknown function '{other}'"), span)
-                .suggest(other, NAMES.iter().copied().chain(user)))
+            let mut e = CheckError::new(format!("unknown function '{other}'"), span)
+                .suggest(other, NAMES.iter().copied().chain(user));
+            let more = if NOT_YET.contains(&other) {
+                "combinatorics like combinations, cartesian, argmin, argmax, nearest and p4sum \
+                 are not in the expression language yet: write it in Rust as a UserFunction, \
+                 see docs/library-api.md"
+            } else {
+                "the functions are listed in docs/configuration.md, section Functions; one \
+                 written in Rust is registered as a UserFunction, see docs/library-api.md"
+            };
+            e.hint = Some(match e.hint.take() {
+                Some(h) => format!("{h} {more}"),
+                None => more.to_string(),
+            });
+            Err(e)
         }
     }
 }
