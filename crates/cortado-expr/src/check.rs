@@ -2,8 +2,6 @@
 //! against a [`Schema`], or an error that points at the offending part and
 //! suggests the closest valid name.
 
-use std::sync::Arc;
-
 use cortado_yaml::{Node, Value};
 
 use crate::ast::{BinOp, Expr, ExprKind, Span, UnOp};
@@ -51,44 +49,13 @@ impl CheckError {
     }
 }
 
-/// Built-in functions that survive type checking (the cut and object
-/// functions of PocketCoffea are rewritten into these before checking).
+/// The function of a checked call.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Func {
-    /// Element-wise float function (`sqrt`, `sin`, ...), by name.
-    Math(&'static str),
-    /// `abs`
-    Abs,
-    /// `arctan2(y, x)` / `hypot(a, b)` and element-wise `min`/`max`, by name.
-    Math2(&'static str),
-    /// `where(c, a, b)`
-    Where,
-    /// Number of objects of a collection.
-    Count,
-    /// Per-event reduction of object values: `sum`, `prod`, `any`, `all`, `max`, `min`, `first`, `last`.
-    Reduce(&'static str),
-    /// `fill_none(x, value)`
-    FillNone,
-    /// `is_none(x)`
-    IsNone,
-    /// `concat(A, B, ...)`: fields common to all parts.
-    Concat(Vec<String>),
-    /// `sort_by(C, key, ascending)`.
-    SortBy(bool),
-    /// `delta_phi(a, b)`
-    DeltaPhi,
-    /// `delta_r(a, b)`
-    DeltaR,
-    /// `delta_r_clean(A, B, dr)`: objects of A farther than dr from every object of B.
-    DeltaRClean,
-    /// `min_delta_r(A, B)`: per object of A, the smallest ΔR to B (inf if none).
-    MinDeltaR,
-    /// `get_dilepton(electrons, muons)`: PocketCoffea's dilepton record.
-    Dilepton,
+    /// A built-in function, configured by the call ([`crate::builtins::Builtin`]).
+    Builtin(crate::builtins::BuiltinFn),
     /// A function written in Rust by the analyst.
     User(crate::user::UserFn),
-    /// Golden-JSON lumi mask (data); the certified ranges by run.
-    GoldenJson(Arc<crate::builtins::LumiRanges>),
 }
 
 /// A typed expression.

@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use crate::ast::{BinOp, UnOp};
 use crate::check::{Func, TExpr, TKind};
-use crate::math;
 use crate::types::{Prim, Ty};
-use crate::value::{offsets_from_counts, Arr, CollVal, Lit, Offsets, RecVal, Val};
+use crate::value::{offsets_from_counts, Arr, Lit, Offsets, RecVal, Val};
 
 /// An evaluation failure (missing input column, internal inconsistency).
 #[derive(Clone, Debug, PartialEq)]
@@ -21,9 +20,8 @@ impl std::fmt::Display for EvalError {
 
 impl std::error::Error for EvalError {}
 
-use crate::dilepton::dilepton;
 pub use crate::env::Env;
-use crate::kernels::{kernel, math1, reduce, zipmap};
+use crate::kernels::kernel;
 
 pub(crate) type R<T> = Result<T, EvalError>;
 
@@ -187,7 +185,7 @@ fn py_index(n: i64, k: i64) -> Option<u32> {
 }
 
 /// Applies `f` to the values of a value, keeping its shape.
-fn map_values(v: Val, f: impl Fn(&Arr) -> Arr) -> R<Val> {
+pub(crate) fn map_values(v: Val, f: impl Fn(&Arr) -> Arr) -> R<Val> {
     Ok(match v {
         Val::Event(a) => Val::Event(Arc::new(f(&a))),
         Val::Opt(a, m) => Val::Opt(Arc::new(f(&a)), m),
@@ -206,7 +204,7 @@ fn map_values(v: Val, f: impl Fn(&Arr) -> Arr) -> R<Val> {
 }
 
 /// Two values brought to the same shape: arrays of equal length plus how to wrap the result.
-enum Wrap {
+pub(crate) enum Wrap {
     Event,
     Opt(Arc<Vec<bool>>),
     Obj(Offsets),
@@ -216,7 +214,7 @@ enum Wrap {
 /// Two operands as arrays of the same length, in element type `prim`, and
 /// the shape of the result; an error (never a truncation) when their
 /// lengths or offsets disagree.
-fn align(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
+pub(crate) fn align(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
     if let (Val::Obj(_, o1), Val::Obj(_, o2)) = (&l, &r) {
         if !Arc::ptr_eq(o1, o2) && o1 != o2 {
             return Err(ee(
@@ -294,7 +292,7 @@ fn align_values(l: Val, r: Val, prim: Prim, n: usize) -> R<(Arr, Arr, Wrap)> {
     })
 }
 
-fn wrap(a: Arr, w: Wrap) -> Val {
+pub(crate) fn wrap(a: Arr, w: Wrap) -> Val {
     match w {
         Wrap::Event => Val::Event(Arc::new(a)),
         Wrap::Opt(m) => Val::Opt(Arc::new(a), m),
@@ -313,7 +311,7 @@ fn binary(op: BinOp, operand: Prim, l: Val, r: Val, n: usize) -> R<Val> {
     Ok(wrap(kernel(op, a, b)?, w))
 }
 
-fn values_of(v: &Val) -> R<(&Arr, Option<&Offsets>)> {
+pub(crate) fn values_of(v: &Val) -> R<(&Arr, Option<&Offsets>)> {
     match v {
         Val::Obj(a, o) => Ok((a, Some(o))),
         Val::Event(a) | Val::Opt(a, _) => Ok((a, None)),
@@ -322,15 +320,15 @@ fn values_of(v: &Val) -> R<(&Arr, Option<&Offsets>)> {
 }
 
 /// Kinematic inputs: per-event (for records/single objects) or per-object.
-struct Kin {
-    eta: Vec<f32>,
-    phi: Vec<f32>,
-    offsets: Option<Offsets>,
-    valid: Option<Arc<Vec<bool>>>,
+pub(crate) struct Kin {
+    pub(crate) eta: Vec<f32>,
+    pub(crate) phi: Vec<f32>,
+    pub(crate) offsets: Option<Offsets>,
+    pub(crate) valid: Option<Arc<Vec<bool>>>,
 }
 
 /// [`kin_values`], checked: one (η, φ) per object, or per selected event.
-fn kin(v: &Val, env: &Env) -> R<Kin> {
+pub(crate) fn kin(v: &Val, env: &Env) -> R<Kin> {
     let k = kin_values(v, env)?;
     let n = match &k.offsets {
         Some(o) if o.len() == env.len() + 1 => *o.last().unwrap_or(&0) as usize,
@@ -416,300 +414,8 @@ fn kin_values(v: &Val, env: &Env) -> R<Kin> {
 
 fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
     let vals = args.iter().map(|a| eval(a, env)).collect::<R<Vec<_>>>()?;
-    let out_prim = ty.prim();
     Ok(match f {
-        Func::Math(name) => map_values(vals[0].clone(), |a| math1(name, a))?,
-        Func::Abs => map_values(vals[0].clone(), |a| {
-            match a.cast(if a.prim() == Prim::Bool {
-                Prim::Int
-            } else {
-                a.prim()
-            }) {
-                Arr::Int(v) => Arr::Int(v.iter().map(|x| x.abs()).collect()),
-                Arr::F32(v) => Arr::F32(v.iter().map(|x| x.abs()).collect()),
-                Arr::F64(v) => Arr::F64(v.iter().map(|x| x.abs()).collect()),
-                Arr::Bool(_) => unreachable!(),
-            }
-        })?,
-        Func::Math2(name) => {
-            let p = out_prim.unwrap_or(Prim::F64);
-            let (a, b, w) = align(vals[0].clone(), vals[1].clone(), p, env.len())?;
-            let r = match (name, a, b) {
-                (&"min", Arr::F32(x), Arr::F32(y)) => {
-                    Arr::F32(zipmap!(x, y, |p, q| if p.is_nan() || q.is_nan() {
-                        f32::NAN
-                    } else {
-                        p.min(q)
-                    }))
-                }
-                (&"max", Arr::F32(x), Arr::F32(y)) => {
-                    Arr::F32(zipmap!(x, y, |p, q| if p.is_nan() || q.is_nan() {
-                        f32::NAN
-                    } else {
-                        p.max(q)
-                    }))
-                }
-                (&"min", Arr::F64(x), Arr::F64(y)) => {
-                    Arr::F64(zipmap!(x, y, |p, q| if p.is_nan() || q.is_nan() {
-                        f64::NAN
-                    } else {
-                        p.min(q)
-                    }))
-                }
-                (&"max", Arr::F64(x), Arr::F64(y)) => {
-                    Arr::F64(zipmap!(x, y, |p, q| if p.is_nan() || q.is_nan() {
-                        f64::NAN
-                    } else {
-                        p.max(q)
-                    }))
-                }
-                (&"min", Arr::Int(x), Arr::Int(y)) => Arr::Int(zipmap!(x, y, |p, q| p.min(q))),
-                (&"max", Arr::Int(x), Arr::Int(y)) => Arr::Int(zipmap!(x, y, |p, q| p.max(q))),
-                (&"arctan2", Arr::F32(x), Arr::F32(y)) => {
-                    Arr::F32(zipmap!(x, y, |p, q| math::atan2_f32(p, q)))
-                }
-                (&"hypot", Arr::F32(x), Arr::F32(y)) => {
-                    Arr::F32(zipmap!(x, y, |p, q| math::hypot_f32(p, q)))
-                }
-                (&"arctan2", Arr::F64(x), Arr::F64(y)) => {
-                    Arr::F64(zipmap!(x, y, |p, q| p.atan2(q)))
-                }
-                (&"hypot", Arr::F64(x), Arr::F64(y)) => Arr::F64(zipmap!(x, y, |p, q| p.hypot(q))),
-                _ => return Err(ee(format!("internal error: {name}"))),
-            };
-            wrap(r, w)
-        }
-        Func::Where => {
-            let p = out_prim.unwrap_or(Prim::F64);
-            let (c, a, w1) = align(vals[0].clone(), vals[1].clone(), Prim::Bool, env.len())?;
-            let _ = a;
-            let (_, a, _) = align(vals[0].clone(), vals[1].clone(), p, env.len())?;
-            let (_, b, _) = align(vals[0].clone(), vals[2].clone(), p, env.len())?;
-            let c = c.bools().to_vec();
-            if a.len() != c.len() || b.len() != c.len() {
-                return Err(ee(
-                    "internal error: where() over values of different shapes",
-                ));
-            }
-            let r = match (a, b) {
-                (Arr::Bool(x), Arr::Bool(y)) => Arr::Bool(
-                    (0..c.len())
-                        .map(|i| if c[i] { x[i] } else { y[i] })
-                        .collect(),
-                ),
-                (Arr::Int(x), Arr::Int(y)) => Arr::Int(
-                    (0..c.len())
-                        .map(|i| if c[i] { x[i] } else { y[i] })
-                        .collect(),
-                ),
-                (Arr::F32(x), Arr::F32(y)) => Arr::F32(
-                    (0..c.len())
-                        .map(|i| if c[i] { x[i] } else { y[i] })
-                        .collect(),
-                ),
-                (Arr::F64(x), Arr::F64(y)) => Arr::F64(
-                    (0..c.len())
-                        .map(|i| if c[i] { x[i] } else { y[i] })
-                        .collect(),
-                ),
-                _ => return Err(ee("internal error: where")),
-            };
-            wrap(r, w1)
-        }
-        Func::Count => {
-            let off = match &vals[0] {
-                Val::Coll(c) => c.offsets.clone(),
-                Val::Obj(_, o) => o.clone(),
-                _ => return Err(ee("internal error: count")),
-            };
-            Val::Event(Arc::new(Arr::Int(
-                off.windows(2).map(|w| (w[1] - w[0]) as i64).collect(),
-            )))
-        }
-        Func::Reduce(name) => {
-            let (a, off) = values_of(&vals[0])?;
-            let off = off.ok_or_else(|| ee("internal error: reduce"))?;
-            reduce(name, a, off)?
-        }
-        Func::FillNone => match (&vals[0], &vals[1]) {
-            (Val::Opt(a, m), Val::Lit(l)) => {
-                let p = out_prim.unwrap_or(a.prim());
-                let a = a.cast(p);
-                let fill = l.splat(p, a.len());
-                let r = match (a, fill) {
-                    (Arr::Bool(x), Arr::Bool(y)) => Arr::Bool(
-                        (0..x.len())
-                            .map(|i| if m[i] { x[i] } else { y[i] })
-                            .collect(),
-                    ),
-                    (Arr::Int(x), Arr::Int(y)) => Arr::Int(
-                        (0..x.len())
-                            .map(|i| if m[i] { x[i] } else { y[i] })
-                            .collect(),
-                    ),
-                    (Arr::F32(x), Arr::F32(y)) => Arr::F32(
-                        (0..x.len())
-                            .map(|i| if m[i] { x[i] } else { y[i] })
-                            .collect(),
-                    ),
-                    (Arr::F64(x), Arr::F64(y)) => Arr::F64(
-                        (0..x.len())
-                            .map(|i| if m[i] { x[i] } else { y[i] })
-                            .collect(),
-                    ),
-                    _ => return Err(ee("internal error: fill_none")),
-                };
-                Val::Event(Arc::new(r))
-            }
-            _ => return Err(ee("internal error: fill_none")),
-        },
-        Func::IsNone => match &vals[0] {
-            Val::Opt(_, m) => Val::Event(Arc::new(Arr::Bool(m.iter().map(|x| !x).collect()))),
-            Val::OptObj(_, idx) => Val::Event(Arc::new(Arr::Bool(
-                idx.iter().map(Option::is_none).collect(),
-            ))),
-            _ => return Err(ee("internal error: is_none")),
-        },
-        Func::Concat(fields) => {
-            let parts = vals
-                .iter()
-                .map(|v| match v {
-                    Val::Coll(c) => Ok(c.clone()),
-                    _ => Err(ee("internal error: concat")),
-                })
-                .collect::<R<Vec<_>>>()?;
-            let _ = fields;
-            Val::Coll(Arc::new(CollVal::concat(parts).map_err(ee)?))
-        }
-        Func::SortBy(ascending) => match (&vals[0], &vals[1]) {
-            (Val::Coll(c), key @ (Val::Obj(_, _) | Val::Str(_))) => {
-                let key = match key {
-                    Val::Obj(k, _) => k.clone(),
-                    Val::Str(f) => c.field(f).map_err(ee)?,
-                    _ => unreachable!(),
-                };
-                let key = key.cast(Prim::F64);
-                let Arr::F64(k) = key else { unreachable!() };
-                let mut index = Vec::with_capacity(c.len());
-                for w in c.offsets.windows(2) {
-                    let mut ids: Vec<u32> = (w[0]..w[1]).collect();
-                    // awkward's stable argsort: NaN first in both directions
-                    ids.sort_by(|&x, &y| {
-                        let (a, b) = (k[x as usize], k[y as usize]);
-                        let less = |l: f64, r: f64| {
-                            !r.is_nan() && (l.is_nan() || if *ascending { l < r } else { l > r })
-                        };
-                        if less(a, b) {
-                            std::cmp::Ordering::Less
-                        } else if less(b, a) {
-                            std::cmp::Ordering::Greater
-                        } else {
-                            std::cmp::Ordering::Equal
-                        }
-                    });
-                    index.extend(ids);
-                }
-                Val::Coll(Arc::new(c.gather(index, c.offsets.to_vec())))
-            }
-            _ => return Err(ee("internal error: sort_by")),
-        },
-        Func::DeltaPhi | Func::DeltaR => {
-            let a = kin(&vals[0], env)?;
-            let b = kin(&vals[1], env)?;
-            let dr = matches!(f, Func::DeltaR);
-            let one = |e1: f32, p1: f32, e2: f32, p2: f32| {
-                if dr {
-                    math::delta_r_f32(e1, p1, e2, p2)
-                } else {
-                    math::delta_phi_f32(p1, p2)
-                }
-            };
-            if a.offsets.is_some() && b.offsets.is_some() && a.eta.len() != b.eta.len() {
-                return Err(ee("internal error: ΔR between different collections"));
-            }
-            match (&a.offsets, &b.offsets) {
-                (Some(o), Some(_)) => Val::Obj(
-                    Arc::new(Arr::F32(
-                        (0..a.eta.len())
-                            .map(|i| one(a.eta[i], a.phi[i], b.eta[i], b.phi[i]))
-                            .collect(),
-                    )),
-                    o.clone(),
-                ),
-                (Some(o), None) | (None, Some(o)) => {
-                    let (objs, single) = if a.offsets.is_some() {
-                        (&a, &b)
-                    } else {
-                        (&b, &a)
-                    };
-                    let mut out = Vec::with_capacity(objs.eta.len());
-                    for (e, w) in o.windows(2).enumerate() {
-                        for i in w[0] as usize..w[1] as usize {
-                            out.push(if a.offsets.is_some() {
-                                one(objs.eta[i], objs.phi[i], single.eta[e], single.phi[e])
-                            } else {
-                                one(single.eta[e], single.phi[e], objs.eta[i], objs.phi[i])
-                            });
-                        }
-                    }
-                    Val::Obj(Arc::new(Arr::F32(out)), o.clone())
-                }
-                (None, None) => {
-                    let v: Vec<f32> = (0..a.eta.len())
-                        .map(|i| one(a.eta[i], a.phi[i], b.eta[i], b.phi[i]))
-                        .collect();
-                    match (&a.valid, &b.valid) {
-                        (None, None) => Val::Event(Arc::new(Arr::F32(v))),
-                        (x, y) => {
-                            let m: Vec<bool> = (0..v.len())
-                                .map(|i| {
-                                    x.as_ref().is_none_or(|m| m[i])
-                                        && y.as_ref().is_none_or(|m| m[i])
-                                })
-                                .collect();
-                            Val::Opt(Arc::new(Arr::F32(v)), Arc::new(m))
-                        }
-                    }
-                }
-            }
-        }
-        Func::DeltaRClean | Func::MinDeltaR => {
-            let a = kin(&vals[0], env)?;
-            let b = kin(&vals[1], env)?;
-            let (Some(oa), Some(ob)) = (&a.offsets, &b.offsets) else {
-                return Err(ee("internal error: cleaning"));
-            };
-            if oa.len() != ob.len() {
-                return Err(ee("internal error: cleaning over different events"));
-            }
-            let mut out_b = Vec::with_capacity(a.eta.len());
-            let mut out_f = Vec::with_capacity(a.eta.len());
-            let dr = match vals.get(2) {
-                Some(Val::Lit(l)) => l.f64() as f32,
-                _ => 0.0,
-            };
-            for e in 0..oa.len() - 1 {
-                for i in oa[e] as usize..oa[e + 1] as usize {
-                    let mut all = true;
-                    let mut min = f32::INFINITY;
-                    for j in ob[e] as usize..ob[e + 1] as usize {
-                        let d = math::delta_r_f32(a.eta[i], a.phi[i], b.eta[j], b.phi[j]);
-                        all &= d > dr;
-                        if d < min {
-                            min = d;
-                        }
-                    }
-                    out_b.push(all);
-                    out_f.push(min);
-                }
-            }
-            if matches!(f, Func::DeltaRClean) {
-                Val::Obj(Arc::new(Arr::Bool(out_b)), oa.clone())
-            } else {
-                Val::Obj(Arc::new(Arr::F32(out_f)), oa.clone())
-            }
-        }
-        Func::Dilepton => dilepton(&vals[0], &vals[1])?,
+        Func::Builtin(b) => b.0.eval(&vals, ty, env)?,
         Func::User(u) => {
             let v =
                 u.1.eval(&vals, env)
@@ -723,37 +429,6 @@ fn call(f: &Func, args: &[TExpr], env: &Env, ty: &Ty) -> R<Val> {
                 ))
             })?;
             v
-        }
-        Func::GoldenJson(mask) => {
-            let (run, lumi) = match (&vals[0], &vals[1]) {
-                (Val::Event(r), Val::Event(l)) => (r.clone(), l.clone()),
-                _ => return Err(ee("internal error: golden JSON")),
-            };
-            if run.len() != lumi.len() {
-                return Err(ee("internal error: golden JSON over different events"));
-            }
-            // a run or lumi section that is not a whole number in u32's
-            // range (negative, fractional, NaN) is in no golden JSON
-            let whole = |a: &Arr, i: usize| -> Option<u32> {
-                match a {
-                    Arr::Int(v) => u32::try_from(v[i]).ok(),
-                    a => {
-                        let x = a.get_f64(i);
-                        let fits = x.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&x);
-                        fits.then_some(x as u32)
-                    }
-                }
-            };
-            let ok: Vec<bool> = (0..run.len())
-                .map(|i| {
-                    let (Some(r), Some(l)) = (whole(&run, i), whole(&lumi, i)) else {
-                        return false;
-                    };
-                    mask.get(&r)
-                        .is_some_and(|ranges| ranges.iter().any(|&(a, b)| a <= l && l <= b))
-                })
-                .collect();
-            Val::Event(Arc::new(Arr::Bool(ok)))
         }
     })
 }

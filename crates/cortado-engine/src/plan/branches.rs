@@ -54,11 +54,13 @@ pub(super) fn required_branches(
             | TKind::Pick(c, _)
             | TKind::Field(c, _)
             | TKind::PickValue(c, _) => srcs(c, sources, base_of),
-            TKind::Call(Func::Concat(_), parts) => parts
-                .iter()
-                .flat_map(|p| srcs(p, sources, base_of))
-                .collect(),
-            TKind::Call(Func::SortBy(_), args) => srcs(&args[0], sources, base_of),
+            TKind::Call(Func::Builtin(b), args) => {
+                b.0.passes_objects(args)
+                    .into_iter()
+                    .filter_map(|i| args.get(i))
+                    .flat_map(|a| srcs(a, sources, base_of))
+                    .collect()
+            }
             _ => BTreeSet::new(),
         }
     }
@@ -115,28 +117,18 @@ pub(super) fn required_branches(
                     }
                 }
             }
-            TKind::Call(
-                Func::DeltaR | Func::DeltaPhi | Func::DeltaRClean | Func::MinDeltaR,
-                args,
-            ) => {
-                for a in args.iter().take(2) {
+            TKind::Call(Func::Builtin(b), args) => {
+                for (i, f) in b.0.reads(args) {
+                    let Some(a) = args.get(i) else { continue };
+                    // a single object per event (a record) reads its own branch
                     if let TKind::Name(n) = &a.kind {
                         if let Some(Ty::Rec(id)) = raw.names.get(n) {
                             if let Some(prefix) = raw.rec_prefix.get(id) {
-                                need.insert(format!("{prefix}_eta"));
-                                need.insert(format!("{prefix}_phi"));
+                                need.insert(format!("{prefix}_{f}"));
                             }
                         }
                     }
-                    field_of(a, "eta", need);
-                    field_of(a, "phi", need);
-                }
-            }
-            TKind::Call(Func::Dilepton, args) => {
-                for a in args {
-                    for f in ["pt", "eta", "phi", "mass", "charge"] {
-                        field_of(a, f, need);
-                    }
+                    field_of(a, &f, need);
                 }
             }
             TKind::Call(Func::User(u), args) => {
@@ -145,11 +137,6 @@ pub(super) fn required_branches(
                     for f in u.1.fields() {
                         field_of(a, &f, need);
                     }
-                }
-            }
-            TKind::Call(Func::SortBy(_), args) => {
-                if let TKind::Str(f) = &args[1].kind {
-                    field_of(&args[0], f, need);
                 }
             }
             _ => {}

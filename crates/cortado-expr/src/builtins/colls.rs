@@ -1,0 +1,175 @@
+//! Collection operations: `concat` and `sort_by`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{bool_arg, typed_call, Args, Builtin, R};
+use crate::check::{promote, CheckError, Checker, TExpr, TKind};
+use crate::eval::{ee, Env, EvalError};
+use crate::types::{Prim, Ty};
+use crate::value::{Arr, CollVal, Val};
+
+pub(super) fn all() -> Vec<Arc<dyn Builtin>> {
+    vec![Arc::new(Concat), Arc::new(SortBy(true))]
+}
+
+/// `concat(A, B, ...)`: the objects of every part, with the fields common
+/// to all.
+#[derive(Debug)]
+pub(super) struct Concat;
+
+impl Builtin for Concat {
+    fn names(&self) -> &'static [&'static str] {
+        &["concat"]
+    }
+    fn check(&self, c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
+        let span = a.span;
+        if a.pos.len() < 2 || !a.kw.is_empty() {
+            return Err(CheckError::new(
+                "concat(A, B, ...) needs two or more collections",
+                span,
+            ));
+        }
+        let parts = a.pos.iter().map(|e| c.check(e)).collect::<R<Vec<_>>>()?;
+        let mut common: Option<BTreeMap<String, Prim>> = None;
+        for p in &parts {
+            let Ty::Coll(id) = p.ty else {
+                return Err(CheckError::new(
+                    format!(
+                        "concat() joins collections, this is {}",
+                        c.schema.describe(&p.ty)
+                    ),
+                    p.span,
+                ));
+            };
+            let f = c.schema.colls[id].fields.clone();
+            common = Some(match common {
+                None => f,
+                Some(prev) => prev
+                    .into_iter()
+                    .filter_map(|(k, p0)| {
+                        f.get(&k)
+                            .map(|p1| (k, promote(p0, *p1, false, false, None)))
+                    })
+                    .collect(),
+            });
+        }
+        let fields = common.unwrap_or_default();
+        let names: Vec<String> = parts
+            .iter()
+            .map(|p| match p.ty {
+                Ty::Coll(id) => c.schema.colls[id].name.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        let id = c
+            .schema
+            .add_coll(&format!("concat({})", names.join(", ")), fields.clone());
+        Ok(typed_call(Concat, Ty::Coll(id), parts, span))
+    }
+    fn eval(&self, args: &[Val], _: &Ty, _: &Env) -> Result<Val, EvalError> {
+        let parts = args
+            .iter()
+            .map(|v| match v {
+                Val::Coll(c) => Ok(c.clone()),
+                _ => Err(ee("internal error: concat")),
+            })
+            .collect::<Result<Vec<_>, EvalError>>()?;
+        Ok(Val::Coll(Arc::new(CollVal::concat(parts).map_err(ee)?)))
+    }
+    fn passes_objects(&self, args: &[TExpr]) -> Vec<usize> {
+        (0..args.len()).collect()
+    }
+}
+
+/// `sort_by(C, key, ascending=True)`: stable, NaN first (as awkward).
+#[derive(Debug)]
+pub(super) struct SortBy(pub bool);
+
+impl Builtin for SortBy {
+    fn names(&self) -> &'static [&'static str] {
+        &["sort_by"]
+    }
+    fn check(&self, c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
+        a.only(&["collection", "key", "ascending"])?;
+        let coll = c.check(a.req(0, "collection")?)?;
+        let key = c.check(a.req(1, "key")?)?;
+        let ascending = bool_arg(c, a.get(2, "ascending"), true)?;
+        let Ty::Coll(id) = coll.ty else {
+            return Err(CheckError::new("sort_by() sorts a collection", coll.span));
+        };
+        match (&key.ty, &key.kind) {
+            (Ty::Obj(p, k), _) if *k == id && *p != Prim::Bool => {}
+            (Ty::Str, TKind::Str(f))
+                if c.schema.colls[id]
+                    .fields
+                    .get(f)
+                    .is_some_and(|p| *p != Prim::Bool) => {}
+            (Ty::Str, TKind::Str(f)) => {
+                let known: Vec<String> = c.schema.colls[id].fields.keys().cloned().collect();
+                return Err(CheckError::new(
+                    format!("sort_by: the collection has no numeric field '{f}'"),
+                    key.span,
+                )
+                .suggest(f, known.iter().map(String::as_str)));
+            }
+            _ => {
+                return Err(CheckError::new(
+                    "sort_by(C, key): the key is a numeric field of C (C.pt, or \"pt\")",
+                    key.span,
+                ))
+            }
+        }
+        let new = c.derived(id, "");
+        Ok(typed_call(
+            SortBy(ascending),
+            Ty::Coll(new),
+            vec![coll, key],
+            a.span,
+        ))
+    }
+    fn eval(&self, args: &[Val], _: &Ty, _: &Env) -> Result<Val, EvalError> {
+        let ascending = self.0;
+        match (&args[0], &args[1]) {
+            (Val::Coll(c), key @ (Val::Obj(_, _) | Val::Str(_))) => {
+                let key = match key {
+                    Val::Obj(k, _) => k.clone(),
+                    Val::Str(f) => c.field(f).map_err(ee)?,
+                    _ => unreachable!(),
+                };
+                let key = key.cast(Prim::F64);
+                let Arr::F64(k) = key else { unreachable!() };
+                let mut index = Vec::with_capacity(c.len());
+                for w in c.offsets.windows(2) {
+                    let mut ids: Vec<u32> = (w[0]..w[1]).collect();
+                    // awkward's stable argsort: NaN first in both directions
+                    ids.sort_by(|&x, &y| {
+                        let (a, b) = (k[x as usize], k[y as usize]);
+                        let less = |l: f64, r: f64| {
+                            !r.is_nan() && (l.is_nan() || if ascending { l < r } else { l > r })
+                        };
+                        if less(a, b) {
+                            std::cmp::Ordering::Less
+                        } else if less(b, a) {
+                            std::cmp::Ordering::Greater
+                        } else {
+                            std::cmp::Ordering::Equal
+                        }
+                    });
+                    index.extend(ids);
+                }
+                Ok(Val::Coll(Arc::new(c.gather(index, c.offsets.to_vec()))))
+            }
+            _ => Err(ee("internal error: sort_by")),
+        }
+    }
+    fn reads(&self, args: &[TExpr]) -> Vec<(usize, String)> {
+        match args.get(1).map(|k| &k.kind) {
+            Some(TKind::Str(f)) => vec![(0, f.clone())],
+            _ => Vec::new(),
+        }
+    }
+    fn passes_objects(&self, _: &[TExpr]) -> Vec<usize> {
+        vec![0]
+    }
+}
