@@ -94,6 +94,16 @@ fn misspelt_collection_and_function() {
             "are not in the expression language yet: write it in Rust as a UserFunction",
         ],
     );
+    fails_with(
+        "argmin_key",
+        "workflow:\n  variables:\n    x: argmin(Jet, Muon.pt).pt\n",
+        &["argmin(C, key): the key is a number per object of C"],
+    );
+    fails_with(
+        "any_cond",
+        "workflow:\n  variables:\n    x: any(Jet, Jet.pt)\n",
+        &["any(C, condition): the condition is one boolean per object of C"],
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Collection operations: `concat` and `sort_by`.
+//! Collection operations: `concat`, `sort_by`, and `argmin`/`argmax` (the
+//! object with the smallest or largest key).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,7 +11,11 @@ use crate::types::{Prim, Ty};
 use crate::value::{Arr, CollVal, Val};
 
 pub(super) fn all() -> Vec<Arc<dyn Builtin>> {
-    vec![Arc::new(Concat), Arc::new(SortBy(true))]
+    vec![
+        Arc::new(Concat),
+        Arc::new(SortBy(true)),
+        Arc::new(ArgMinMax(false)),
+    ]
 }
 
 /// `concat(A, B, ...)`: the objects of every part, with the fields common
@@ -98,28 +103,7 @@ impl Builtin for SortBy {
         let Ty::Coll(id) = coll.ty else {
             return Err(CheckError::new("sort_by() sorts a collection", coll.span));
         };
-        match (&key.ty, &key.kind) {
-            (Ty::Obj(p, k), _) if *k == id && *p != Prim::Bool => {}
-            (Ty::Str, TKind::Str(f))
-                if c.schema.colls[id]
-                    .fields
-                    .get(f)
-                    .is_some_and(|p| *p != Prim::Bool) => {}
-            (Ty::Str, TKind::Str(f)) => {
-                let known: Vec<String> = c.schema.colls[id].fields.keys().cloned().collect();
-                return Err(CheckError::new(
-                    format!("sort_by: the collection has no numeric field '{f}'"),
-                    key.span,
-                )
-                .suggest(f, known.iter().map(String::as_str)));
-            }
-            _ => {
-                return Err(CheckError::new(
-                    "sort_by(C, key): the key is a numeric field of C (C.pt, or \"pt\")",
-                    key.span,
-                ))
-            }
-        }
+        check_key(c, id, &key, "sort_by")?;
         let new = c.derived(id, "");
         Ok(typed_call(
             SortBy(ascending),
@@ -132,13 +116,7 @@ impl Builtin for SortBy {
         let ascending = self.0;
         match (&args[0], &args[1]) {
             (Val::Coll(c), key @ (Val::Obj(_, _) | Val::Str(_))) => {
-                let key = match key {
-                    Val::Obj(k, _) => k.clone(),
-                    Val::Str(f) => c.field(f).map_err(ee)?,
-                    _ => unreachable!(),
-                };
-                let key = key.cast(Prim::F64);
-                let Arr::F64(k) = key else { unreachable!() };
+                let k = key_values(c, key)?;
                 let mut index = Vec::with_capacity(c.len());
                 for w in c.offsets.windows(2) {
                     let mut ids: Vec<u32> = (w[0]..w[1]).collect();
@@ -162,6 +140,124 @@ impl Builtin for SortBy {
             }
             _ => Err(ee("internal error: sort_by")),
         }
+    }
+    fn reads(&self, args: &[TExpr]) -> Vec<(usize, String)> {
+        match args.get(1).map(|k| &k.kind) {
+            Some(TKind::Str(f)) => vec![(0, f.clone())],
+            _ => Vec::new(),
+        }
+    }
+    fn passes_objects(&self, _: &[TExpr]) -> Vec<usize> {
+        vec![0]
+    }
+}
+
+/// The key of `sort_by`/`argmin`/`argmax`: a numeric per-object value of
+/// collection `id` (`C.pt`, `abs(C.mass - 173)`) or the name of a numeric
+/// field (`"pt"`).
+fn check_key(c: &Checker<'_>, id: crate::types::CollId, key: &TExpr, what: &str) -> R<()> {
+    match (&key.ty, &key.kind) {
+        (Ty::Obj(p, k), _) if *k == id && *p != Prim::Bool => Ok(()),
+        (Ty::Str, TKind::Str(f))
+            if c.schema.colls[id]
+                .fields
+                .get(f)
+                .is_some_and(|p| *p != Prim::Bool) =>
+        {
+            Ok(())
+        }
+        (Ty::Str, TKind::Str(f)) => {
+            let known: Vec<String> = c.schema.colls[id].fields.keys().cloned().collect();
+            Err(CheckError::new(
+                format!("{what}: the collection has no numeric field '{f}'"),
+                key.span,
+            )
+            .suggest(f, known.iter().map(String::as_str)))
+        }
+        _ => Err(CheckError::new(
+            format!(
+                "{what}(C, key): the key is a number per object of C (C.pt, abs(C.mass - 173), \
+                 or a field name \"pt\"); this is {}",
+                c.schema.describe(&key.ty)
+            ),
+            key.span,
+        )),
+    }
+}
+
+/// The key values of a call's key argument, as f64 (exact for float32 and
+/// integers below 2^53, so the order is the key's own).
+fn key_values(c: &CollVal, key: &Val) -> Result<Vec<f64>, EvalError> {
+    let k = match key {
+        Val::Obj(k, _) => k.clone(),
+        Val::Str(f) => c.field(f).map_err(ee)?,
+        _ => return Err(ee("internal error: key")),
+    };
+    let Arr::F64(k) = k.cast(Prim::F64) else {
+        return Err(ee("internal error: key"));
+    };
+    Ok(k)
+}
+
+/// `argmin(C, key)` (false) or `argmax(C, key)` (true): per event, the
+/// object of C with the smallest (largest) key; missing when C is empty.
+/// As awkward's `argmin`/`argmax`: the objects are scanned in stored order
+/// and one replaces the best only when its key is strictly smaller
+/// (larger), so ties go to the first, a NaN key first in the event is kept
+/// and a later NaN is never chosen.
+#[derive(Debug)]
+pub(super) struct ArgMinMax(pub bool);
+
+impl Builtin for ArgMinMax {
+    fn names(&self) -> &'static [&'static str] {
+        &["argmin", "argmax"]
+    }
+    fn check(&self, c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
+        a.only(&["collection", "key"])?;
+        let coll = c.check(a.req(0, "collection")?)?;
+        let key = c.check(a.req(1, "key")?)?;
+        let Ty::Coll(id) = coll.ty else {
+            return Err(CheckError::new(
+                format!(
+                    "{}(C, key) chooses an object of a collection; this is {}",
+                    a.name,
+                    c.schema.describe(&coll.ty)
+                ),
+                coll.span,
+            ));
+        };
+        check_key(c, id, &key, &a.name)?;
+        let max = a.name == "argmax";
+        Ok(typed_call(
+            ArgMinMax(max),
+            Ty::OptObj(id),
+            vec![coll, key],
+            a.span,
+        ))
+    }
+    fn eval(&self, args: &[Val], _: &Ty, _: &Env) -> Result<Val, EvalError> {
+        let Val::Coll(c) = &args[0] else {
+            return Err(ee("internal error: argmin"));
+        };
+        let k = key_values(c, &args[1])?;
+        let better = |x: f64, best: f64| if self.0 { x > best } else { x < best };
+        let idx: Vec<Option<u32>> = c
+            .offsets
+            .windows(2)
+            .map(|w| {
+                let (lo, hi) = (w[0] as usize, w[1] as usize);
+                (lo < hi).then(|| {
+                    let mut best = lo;
+                    for i in lo + 1..hi {
+                        if better(k[i], k[best]) {
+                            best = i;
+                        }
+                    }
+                    (best - lo) as u32
+                })
+            })
+            .collect();
+        Ok(Val::OptObj(c.clone(), Arc::new(idx)))
     }
     fn reads(&self, args: &[TExpr]) -> Vec<(usize, String)> {
         match args.get(1).map(|k| &k.kind) {

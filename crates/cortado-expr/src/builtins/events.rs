@@ -67,8 +67,11 @@ pub(super) struct Reduce(pub &'static str);
 
 impl Reduce {
     fn typed(c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
-        a.only(&["values"])?;
         let name = a.name.as_str();
+        if matches!(name, "any" | "all") && (a.pos.len() == 2 || a.get(1, "condition").is_some()) {
+            return Reduce::any_all(c, a);
+        }
+        a.only(&["values"])?;
         let x = c.check(a.req(0, "values")?)?;
         let Ty::Obj(p, _) = x.ty else {
             return Err(CheckError::new(
@@ -95,6 +98,37 @@ impl Reduce {
             _ => Ty::Opt(p),
         };
         Ok(typed_call(Reduce(fname), ty, vec![x], a.span))
+    }
+}
+
+impl Reduce {
+    /// `any(C, condition)` / `all(C, condition)`: whether some / every
+    /// object of C passes (`all` of no objects is true).
+    fn any_all(c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
+        a.only(&["collection", "condition"])?;
+        let coll = c.check(a.req(0, "collection")?)?;
+        let cond = c.check(a.req(1, "condition")?)?;
+        match (&coll.ty, &cond.ty) {
+            (Ty::Coll(id), Ty::Obj(Prim::Bool, k)) if id == k => {}
+            _ => {
+                return Err(CheckError::new(
+                    format!(
+                        "{}(C, condition): the condition is one boolean per object of C \
+                         (C.pt > 30); this is {}",
+                        a.name,
+                        c.schema.describe(&cond.ty)
+                    ),
+                    cond.span,
+                ))
+            }
+        }
+        let f = if a.name == "any" { "any" } else { "all" };
+        Ok(typed_call(
+            Reduce(f),
+            Ty::Event(Prim::Bool),
+            vec![cond],
+            a.span,
+        ))
     }
 }
 

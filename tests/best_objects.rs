@@ -1,0 +1,86 @@
+//! `argmin(C, key)`, `argmax(C, key)`, `any(C, condition)` and
+//! `all(C, condition)` equal awkward's `argmin`/`argmax` (keepdims, then the
+//! chosen jet's fields) and `any`/`all` (tests/python/best_objects.py): every
+//! bin with flow, in every category, on the example's tt file.
+
+mod common;
+
+use common::{dump, root, run_ok, tmpdir};
+use serde_json::Value;
+
+const CONFIG: &str = "
+workflow:
+  variables:
+    best_btag_pt: argmax(Jet, Jet.btagDeepFlavB).pt
+    closest_mass_eta: argmin(Jet, abs(Jet.mass - 10)).eta
+    lowest_pt: argmin(Jet, \"pt\").pt
+categories:
+  all: [passthrough]
+  forward: [\"any(Jet, abs(Jet.eta) > 2.4)\"]
+  central: [\"all(Jet, abs(Jet.eta) < 2.4)\"]
+histograms:
+  best_btag_pt: {axes: [{coll: events, field: best_btag_pt, bins: 50, start: 0, stop: 200}]}
+  closest_mass_eta: {axes: [{coll: events, field: closest_mass_eta, bins: 48, start: -4.8, stop: 4.8}]}
+  lowest_pt: {axes: [{coll: events, field: lowest_pt, bins: 50, start: 0, stop: 100}]}
+";
+
+fn flow(h: &Value) -> Vec<f64> {
+    let mut v = vec![h["underflow_sumw"].as_f64().unwrap()];
+    v.extend(
+        h["sumw"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap()),
+    );
+    v.push(h["overflow_sumw"].as_f64().unwrap());
+    v
+}
+
+#[test]
+#[ignore = "needs Python with uproot, awkward, hist (CORTADO_TEST_PYTHON)"]
+fn best_objects_and_any_all_equal_awkward() {
+    let python = std::env::var("CORTADO_TEST_PYTHON")
+        .expect("CORTADO_TEST_PYTHON must name a Python with uproot, awkward and hist");
+    let dir = tmpdir("best", "objects");
+    let cfg = dir.join("best.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "extends: {}\n{CONFIG}",
+            root().join("examples/adl/analysis.yaml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    run_ok(
+        cfg.to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["-c", "1000"],
+    );
+    let mine: Value = serde_json::from_str(&dump(&out)).unwrap();
+    let file = root().join("examples/zmumu/data/tt_2018_small.root");
+    let r = std::process::Command::new(python)
+        .arg(root().join("tests/python/best_objects.py"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let reference: Value = serde_json::from_slice(&r.stdout).unwrap();
+    let mut checked = 0;
+    for (name, by_cat) in reference.as_object().unwrap() {
+        for (cat, want) in by_cat.as_object().unwrap() {
+            let h = &mine["histograms"][name]["TTTo2L2Nu"]["TTTo2L2Nu_2018"][cat]["nominal"];
+            let want: Vec<f64> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            assert_eq!(flow(h), want, "{name} in {cat}");
+            assert!(want.iter().sum::<f64>() > 0.0, "{name} in {cat} is empty");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 9);
+}
