@@ -84,3 +84,48 @@ fn best_objects_and_any_all_equal_awkward() {
     }
     assert_eq!(checked, 9);
 }
+
+/// `Muon.flavour: 13` gives every muon the field, kept through `concat`.
+#[test]
+fn a_constant_field_is_the_same_for_every_object() {
+    let dir = tmpdir("best", "constant");
+    let cfg = dir.join("constant.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "extends: {}\n\
+             workflow:\n  objects:\n    Muon.flavour: 13\n    Electron.flavour: 11\n\
+             \x20   Lepton: concat(Muon, Electron)\n  counts:\n    nMu: count(Muon)\n\
+             \x20   nEle: count(Electron)\n\
+             histograms:\n\
+             \x20 flavour: {{axes: [{{coll: Lepton, field: flavour, type: int, start: 0, stop: 20}}], only_categories: [all]}}\n\
+             \x20 nMu: {{axes: [{{coll: events, field: nMu, type: int, start: 0, stop: 50}}], only_categories: [all]}}\n\
+             \x20 nEle: {{axes: [{{coll: events, field: nEle, type: int, start: 0, stop: 50}}], only_categories: [all]}}\n",
+            root().join("examples/adl/analysis.yaml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    run_ok(cfg.to_str().unwrap(), out.to_str().unwrap(), &[]);
+    let j: Value = serde_json::from_str(&dump(&out)).unwrap();
+    let bins = |name: &str| -> Vec<f64> {
+        j["histograms"][name]["TTTo2L2Nu"]["TTTo2L2Nu_2018"]["all"]["nominal"]["sumw"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let objects = |name: &str| -> f64 {
+        bins(name)
+            .iter()
+            .enumerate()
+            .map(|(k, n)| k as f64 * n)
+            .sum()
+    };
+    let f = bins("flavour");
+    let (mu, ele) = (objects("nMu"), objects("nEle"));
+    assert!(mu > 0.0 && ele > 0.0);
+    assert_eq!((f[13], f[11]), (mu, ele));
+    assert_eq!(f.iter().sum::<f64>(), mu + ele);
+}

@@ -686,6 +686,10 @@ fn compile_definition(
             Ty::Obj(p, cid) if cid == id => {
                 c.schema.colls[id].fields.insert(field.to_string(), p);
             }
+            // a constant is the same for every object (`Muon.flavour: 13`)
+            Ty::Lit(p) => {
+                c.schema.colls[id].fields.insert(field.to_string(), p);
+            }
             ref other => {
                 return Err(ConfigError::new(
                     d.expr.pos.clone(),

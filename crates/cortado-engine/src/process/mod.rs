@@ -142,8 +142,11 @@ fn define(plan: &DatasetPlan, env: &mut Env, stage: Stage, shared: &mut Shared) 
                 let Val::Coll(c) = env.get(&d.name).map_err(|e| e.0)? else {
                     return Err(format!("'{}' is not a collection", d.name));
                 };
-                let Val::Obj(a, _) = v else {
-                    return Err(format!("'{}.{f}' did not give per-object values", d.name));
+                let a = match v {
+                    Val::Obj(a, _) => a,
+                    // a constant: the same value for every object
+                    Val::Lit(l) => Arc::new(l.splat(l.prim(), c.len())),
+                    _ => return Err(format!("'{}.{f}' did not give per-object values", d.name)),
                 };
                 let fields = BTreeMap::from([(f.clone(), a)]);
                 env.define(&d.name, Val::Coll(Arc::new(c.with_fields(fields))));
