@@ -1,7 +1,8 @@
-//! `argmin(C, key)`, `argmax(C, key)`, `any(C, condition)` and
-//! `all(C, condition)` equal awkward's `argmin`/`argmax` (keepdims, then the
-//! chosen jet's fields) and `any`/`all` (tests/python/best_objects.py): every
-//! bin with flow, in every category, on the example's tt file.
+//! `argmin(C, key)`, `argmax(C, key)`, `any(C, condition)`,
+//! `all(C, condition)` and `p4sum(C)` equal awkward's `argmin`/`argmax`
+//! (keepdims, then the chosen jet's fields), `any`/`all` and a float64 NumPy
+//! four-vector sum (tests/python/best_objects.py): every bin with flow, in
+//! every category, on the example's tt file.
 
 mod common;
 
@@ -14,6 +15,9 @@ workflow:
     best_btag_pt: argmax(Jet, Jet.btagDeepFlavB).pt
     closest_mass_eta: argmin(Jet, abs(Jet.mass - 10)).eta
     lowest_pt: argmin(Jet, \"pt\").pt
+    mjj: p4sum(Jet[0:2]).mass
+    all_jets_pt: p4sum(Jet).pt
+    all_jets_eta: p4sum(Jet).eta
 categories:
   all: [passthrough]
   forward: [\"any(Jet, abs(Jet.eta) > 2.4)\"]
@@ -22,6 +26,9 @@ histograms:
   best_btag_pt: {axes: [{coll: events, field: best_btag_pt, bins: 50, start: 0, stop: 200}]}
   closest_mass_eta: {axes: [{coll: events, field: closest_mass_eta, bins: 48, start: -4.8, stop: 4.8}]}
   lowest_pt: {axes: [{coll: events, field: lowest_pt, bins: 50, start: 0, stop: 100}]}
+  mjj: {axes: [{coll: events, field: mjj, bins: 50, start: 0, stop: 500}]}
+  all_jets_pt: {axes: [{coll: events, field: all_jets_pt, bins: 50, start: 0, stop: 300}]}
+  all_jets_eta: {axes: [{coll: events, field: all_jets_eta, bins: 50, start: -5, stop: 5}]}
 ";
 
 fn flow(h: &Value) -> Vec<f64> {
@@ -82,7 +89,7 @@ fn best_objects_and_any_all_equal_awkward() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 9);
+    assert_eq!(checked, 18);
 }
 
 /// `Muon.flavour: 13` gives every muon the field, kept through `concat`.

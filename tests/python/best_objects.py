@@ -9,8 +9,22 @@ import hist
 import numpy as np
 import uproot
 
-ev = uproot.open(sys.argv[1])["Events"].arrays(["Jet_pt", "Jet_eta", "Jet_mass", "Jet_btagDeepFlavB"])
-jets = ak.zip({"pt": ev.Jet_pt, "eta": ev.Jet_eta, "mass": ev.Jet_mass, "btag": ev.Jet_btagDeepFlavB})
+ev = uproot.open(sys.argv[1])["Events"].arrays(["Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass", "Jet_btagDeepFlavB"])
+jets = ak.zip({"pt": ev.Jet_pt, "eta": ev.Jet_eta, "phi": ev.Jet_phi, "mass": ev.Jet_mass,
+               "btag": ev.Jet_btagDeepFlavB})
+
+
+def p4sum(c):
+    """The four-vector sum per event in float64, as cortado's p4sum documents it."""
+    f = lambda x: ak.values_astype(x, np.float64)  # noqa: E731
+    pt, eta, phi, m = f(c.pt), f(c.eta), f(c.phi), f(c.mass)
+    px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+    e = np.sqrt(px * px + py * py + pz * pz + m * m)
+    px, py, pz, e = (ak.sum(v, axis=1) for v in (px, py, pz, e))
+    spt = np.hypot(px, py)
+    eta = ak.where(spt > 0, np.arcsinh(pz / ak.where(spt > 0, spt, 1.0)), 0.0)
+    mass = np.sqrt(np.maximum(e * e - (px * px + py * py + pz * pz), 0.0))
+    return spt, eta, mass
 best_btag = jets[ak.argmax(jets.btag, axis=1, keepdims=True)]
 closest = jets[ak.argmin(abs(jets.mass - np.float32(10)), axis=1, keepdims=True)]
 lowest_pt = jets[ak.argmin(jets.pt, axis=1, keepdims=True)]
@@ -19,7 +33,12 @@ cats = {
     "forward": ak.to_numpy(ak.any(abs(jets.eta) > 2.4, axis=1)),
     "central": ak.to_numpy(ak.all(abs(jets.eta) < 2.4, axis=1)),
 }
+_, _, mjj = p4sum(jets[:, 0:2])
+jpt, jeta, _ = p4sum(jets)
 values = {
+    "mjj": (mjj, 50, 0, 500),
+    "all_jets_pt": (jpt, 50, 0, 300),
+    "all_jets_eta": (jeta, 50, -5, 5),
     "best_btag_pt": (best_btag.pt, 50, 0, 200),
     "closest_mass_eta": (closest.eta, 48, -4.8, 4.8),
     "lowest_pt": (lowest_pt.pt, 50, 0, 100),
@@ -29,6 +48,7 @@ for name, (v, n, lo, hi) in values.items():
     out[name] = {}
     for cat, mask in cats.items():
         h = hist.Hist(hist.axis.Regular(n, lo, hi), storage=hist.storage.Double())
-        h.fill(ak.to_numpy(ak.flatten(v[mask])))
+        v_ = v[mask]
+        h.fill(ak.to_numpy(ak.flatten(v_) if v_.ndim > 1 else v_))
         out[name][cat] = h.values(flow=True).tolist()
 print(json.dumps(out))

@@ -128,7 +128,7 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// coffea's combinatorics, asked for and not there yet (their error says so).
-const NOT_YET: &[&str] = &["combinations", "cartesian", "argsort", "nearest", "p4sum"];
+const NOT_YET: &[&str] = &["combinations", "cartesian", "argsort", "nearest"];
 
 /// Checks a call of a built-in (or of the analysis's Rust) function.
 pub(crate) fn call(
@@ -159,7 +159,7 @@ pub(crate) fn call(
     let mut e = CheckError::new(format!("unknown function '{name}'"), span)
         .suggest(name, names().into_iter().chain(user));
     let more = if NOT_YET.contains(&name) {
-        "combinatorics like combinations, cartesian, nearest and p4sum \
+        "combinatorics like combinations, cartesian and nearest \
          are not in the expression language yet: write it in Rust as a UserFunction, \
          see docs/library-api.md"
     } else {
