@@ -1,7 +1,7 @@
 //! `argmin(C, key)`, `argmax(C, key)`, `any(C, condition)`,
-//! `all(C, condition)` and `p4sum(C)` equal awkward's `argmin`/`argmax`
-//! (keepdims, then the chosen jet's fields), `any`/`all` and a float64 NumPy
-//! four-vector sum (tests/python/best_objects.py): every bin with flow, in
+//! `all(C, condition)`, `p4sum(C)` and `mt(a, b)` equal awkward's `argmin`/`argmax`
+//! (keepdims, then the chosen jet's fields), `any`/`all` and float64 NumPy
+//! four-vector sums and transverse masses (tests/python/best_objects.py): every bin with flow, in
 //! every category, on the example's tt file.
 
 mod common;
@@ -16,6 +16,7 @@ workflow:
     closest_mass_eta: argmin(Jet, abs(Jet.mass - 10)).eta
     lowest_pt: argmin(Jet, \"pt\").pt
     mjj: p4sum(Jet[0:2]).mass
+    mt_hardest_met: mt(argmax(Jet, Jet.pt), MET)
     all_jets_pt: p4sum(Jet).pt
     all_jets_eta: p4sum(Jet).eta
 categories:
@@ -27,6 +28,8 @@ histograms:
   closest_mass_eta: {axes: [{coll: events, field: closest_mass_eta, bins: 48, start: -4.8, stop: 4.8}]}
   lowest_pt: {axes: [{coll: events, field: lowest_pt, bins: 50, start: 0, stop: 100}]}
   mjj: {axes: [{coll: events, field: mjj, bins: 50, start: 0, stop: 500}]}
+  mt_hardest_met: {axes: [{coll: events, field: mt_hardest_met, bins: 50, start: 0, stop: 300}]}
+  mt_jets_met: {axes: [{expr: \"mt(Jet, MET)\", name: mt, bins: 50, start: 0, stop: 300}]}
   all_jets_pt: {axes: [{coll: events, field: all_jets_pt, bins: 50, start: 0, stop: 300}]}
   all_jets_eta: {axes: [{coll: events, field: all_jets_eta, bins: 50, start: -5, stop: 5}]}
 ";
@@ -89,7 +92,7 @@ fn best_objects_and_any_all_equal_awkward() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 18);
+    assert_eq!(checked, 24);
 }
 
 /// `Muon.flavour: 13` gives every muon the field, kept through `concat`.

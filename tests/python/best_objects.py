@@ -9,7 +9,8 @@ import hist
 import numpy as np
 import uproot
 
-ev = uproot.open(sys.argv[1])["Events"].arrays(["Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass", "Jet_btagDeepFlavB"])
+ev = uproot.open(sys.argv[1])["Events"].arrays(["Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass", "Jet_btagDeepFlavB",
+                                                 "MET_pt", "MET_phi"])
 jets = ak.zip({"pt": ev.Jet_pt, "eta": ev.Jet_eta, "phi": ev.Jet_phi, "mass": ev.Jet_mass,
                "btag": ev.Jet_btagDeepFlavB})
 
@@ -33,9 +34,18 @@ cats = {
     "forward": ak.to_numpy(ak.any(abs(jets.eta) > 2.4, axis=1)),
     "central": ak.to_numpy(ak.all(abs(jets.eta) < 2.4, axis=1)),
 }
+def mt(pt1, phi1, pt2, phi2):
+    """Transverse mass in float64, as cortado's mt documents it."""
+    f = lambda x: ak.values_astype(x, np.float64)  # noqa: E731
+    return np.sqrt(2.0 * f(pt1) * f(pt2) * (1.0 - np.cos(f(phi1) - f(phi2))))
+
+
+hardest = jets[ak.argmax(jets.pt, axis=1, keepdims=True)]
 _, _, mjj = p4sum(jets[:, 0:2])
 jpt, jeta, _ = p4sum(jets)
 values = {
+    "mt_hardest_met": (mt(hardest.pt, hardest.phi, ev.MET_pt, ev.MET_phi), 50, 0, 300),
+    "mt_jets_met": (mt(jets.pt, jets.phi, ev.MET_pt, ev.MET_phi), 50, 0, 300),
     "mjj": (mjj, 50, 0, 500),
     "all_jets_pt": (jpt, 50, 0, 300),
     "all_jets_eta": (jeta, 50, -5, 5),

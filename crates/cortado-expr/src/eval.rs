@@ -319,7 +319,9 @@ pub(crate) fn values_of(v: &Val) -> R<(&Arr, Option<&Offsets>)> {
     }
 }
 
-/// Kinematic inputs: per-event (for records/single objects) or per-object.
+/// Kinematic inputs: per-event (for records/single objects) or per-object;
+/// `eta` and `phi` hold the two fields asked for ([`kin_of`]: η and φ by
+/// default, pt and φ for a transverse mass).
 pub(crate) struct Kin {
     pub(crate) eta: Vec<f32>,
     pub(crate) phi: Vec<f32>,
@@ -329,7 +331,12 @@ pub(crate) struct Kin {
 
 /// [`kin_values`], checked: one (η, φ) per object, or per selected event.
 pub(crate) fn kin(v: &Val, env: &Env) -> R<Kin> {
-    let k = kin_values(v, env)?;
+    kin_of(v, env, ["eta", "phi"])
+}
+
+/// [`kin`] of two other fields (`["pt", "phi"]`).
+pub(crate) fn kin_of(v: &Val, env: &Env, fields: [&str; 2]) -> R<Kin> {
+    let k = kin_values(v, env, fields)?;
     let n = match &k.offsets {
         Some(o) if o.len() == env.len() + 1 => *o.last().unwrap_or(&0) as usize,
         Some(o) => {
@@ -351,7 +358,7 @@ pub(crate) fn kin(v: &Val, env: &Env) -> R<Kin> {
     Ok(k)
 }
 
-fn kin_values(v: &Val, env: &Env) -> R<Kin> {
+fn kin_values(v: &Val, env: &Env, [f1, f2]: [&str; 2]) -> R<Kin> {
     let f32s = |a: Arc<Arr>| -> Vec<f32> {
         match a.cast(Prim::F32) {
             Arr::F32(v) => v,
@@ -360,8 +367,8 @@ fn kin_values(v: &Val, env: &Env) -> R<Kin> {
     };
     Ok(match v {
         Val::Coll(c) => Kin {
-            eta: f32s(c.field("eta").map_err(ee)?),
-            phi: f32s(c.field("phi").map_err(ee)?),
+            eta: f32s(c.field(f1).map_err(ee)?),
+            phi: f32s(c.field(f2).map_err(ee)?),
             offsets: Some(c.offsets.clone()),
             valid: None,
         },
@@ -380,8 +387,8 @@ fn kin_values(v: &Val, env: &Env) -> R<Kin> {
                 })
             };
             Kin {
-                eta: g("eta")?,
-                phi: g("phi")?,
+                eta: g(f1)?,
+                phi: g(f2)?,
                 offsets: None,
                 valid: Some(Arc::new(idx.iter().map(Option::is_some).collect())),
             }
@@ -402,8 +409,8 @@ fn kin_values(v: &Val, env: &Env) -> R<Kin> {
                 }
             };
             Kin {
-                eta: field("eta")?,
-                phi: field("phi")?,
+                eta: field(f1)?,
+                phi: field(f2)?,
                 offsets: None,
                 valid: None,
             }

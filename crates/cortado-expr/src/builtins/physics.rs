@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{kin_shape, need_fields, typed_call, Args, Builtin, R};
+use super::{kin_shape, need_fields, same_shape, typed_call, Args, Builtin, R};
 use crate::check::{CheckError, Checker, TExpr, TKind};
 use crate::dilepton::dilepton;
-use crate::eval::{ee, kin, Env, EvalError};
+use crate::eval::{ee, kin, kin_of, Env, EvalError, Kin};
 use crate::math;
 use crate::types::{Prim, Ty};
 use crate::value::{Arr, Lit, RecVal, Val};
@@ -20,7 +20,64 @@ pub(super) fn all() -> Vec<Arc<dyn Builtin>> {
         Arc::new(Clean(true)),
         Arc::new(Dilepton),
         Arc::new(P4Sum),
+        Arc::new(Mt),
     ]
+}
+
+/// `one` of two things with two fields each (η, φ or pt, φ): per object
+/// (two aligned collections, or objects and one thing per event) or per
+/// event (missing where either is).
+fn pairwise<T: Copy>(
+    a: &Kin,
+    b: &Kin,
+    one: impl Fn(f32, f32, f32, f32) -> T,
+    arr: impl Fn(Vec<T>) -> Arr,
+) -> Result<Val, EvalError> {
+    if a.offsets.is_some() && b.offsets.is_some() && a.eta.len() != b.eta.len() {
+        return Err(ee(
+            "internal error: a pair function over different collections",
+        ));
+    }
+    Ok(match (&a.offsets, &b.offsets) {
+        (Some(o), Some(_)) => Val::Obj(
+            Arc::new(arr((0..a.eta.len())
+                .map(|i| one(a.eta[i], a.phi[i], b.eta[i], b.phi[i]))
+                .collect())),
+            o.clone(),
+        ),
+        (Some(o), None) | (None, Some(o)) => {
+            let (objs, single) = if a.offsets.is_some() {
+                (&a, &b)
+            } else {
+                (&b, &a)
+            };
+            let mut out = Vec::with_capacity(objs.eta.len());
+            for (e, w) in o.windows(2).enumerate() {
+                for i in w[0] as usize..w[1] as usize {
+                    out.push(if a.offsets.is_some() {
+                        one(objs.eta[i], objs.phi[i], single.eta[e], single.phi[e])
+                    } else {
+                        one(single.eta[e], single.phi[e], objs.eta[i], objs.phi[i])
+                    });
+                }
+            }
+            Val::Obj(Arc::new(arr(out)), o.clone())
+        }
+        (None, None) => {
+            let v: Vec<T> = (0..a.eta.len())
+                .map(|i| one(a.eta[i], a.phi[i], b.eta[i], b.phi[i]))
+                .collect();
+            match (&a.valid, &b.valid) {
+                (None, None) => Val::Event(Arc::new(arr(v))),
+                (x, y) => {
+                    let m: Vec<bool> = (0..v.len())
+                        .map(|i| x.as_ref().is_none_or(|m| m[i]) && y.as_ref().is_none_or(|m| m[i]))
+                        .collect();
+                    Val::Opt(Arc::new(arr(v)), Arc::new(m))
+                }
+            }
+        }
+    })
 }
 
 fn eta_phi() -> Vec<(usize, String)> {
@@ -57,61 +114,11 @@ impl Builtin for DeltaPhiR {
     fn eval(&self, args: &[Val], _: &Ty, env: &Env) -> Result<Val, EvalError> {
         let a = kin(&args[0], env)?;
         let b = kin(&args[1], env)?;
-        let dr = self.0;
-        let one = |e1: f32, p1: f32, e2: f32, p2: f32| {
-            if dr {
-                math::delta_r_f32(e1, p1, e2, p2)
-            } else {
-                math::delta_phi_f32(p1, p2)
-            }
-        };
-        if a.offsets.is_some() && b.offsets.is_some() && a.eta.len() != b.eta.len() {
-            return Err(ee("internal error: ΔR between different collections"));
+        if self.0 {
+            pairwise(&a, &b, math::delta_r_f32, Arr::F32)
+        } else {
+            pairwise(&a, &b, |_, p1, _, p2| math::delta_phi_f32(p1, p2), Arr::F32)
         }
-        Ok(match (&a.offsets, &b.offsets) {
-            (Some(o), Some(_)) => Val::Obj(
-                Arc::new(Arr::F32(
-                    (0..a.eta.len())
-                        .map(|i| one(a.eta[i], a.phi[i], b.eta[i], b.phi[i]))
-                        .collect(),
-                )),
-                o.clone(),
-            ),
-            (Some(o), None) | (None, Some(o)) => {
-                let (objs, single) = if a.offsets.is_some() {
-                    (&a, &b)
-                } else {
-                    (&b, &a)
-                };
-                let mut out = Vec::with_capacity(objs.eta.len());
-                for (e, w) in o.windows(2).enumerate() {
-                    for i in w[0] as usize..w[1] as usize {
-                        out.push(if a.offsets.is_some() {
-                            one(objs.eta[i], objs.phi[i], single.eta[e], single.phi[e])
-                        } else {
-                            one(single.eta[e], single.phi[e], objs.eta[i], objs.phi[i])
-                        });
-                    }
-                }
-                Val::Obj(Arc::new(Arr::F32(out)), o.clone())
-            }
-            (None, None) => {
-                let v: Vec<f32> = (0..a.eta.len())
-                    .map(|i| one(a.eta[i], a.phi[i], b.eta[i], b.phi[i]))
-                    .collect();
-                match (&a.valid, &b.valid) {
-                    (None, None) => Val::Event(Arc::new(Arr::F32(v))),
-                    (x, y) => {
-                        let m: Vec<bool> = (0..v.len())
-                            .map(|i| {
-                                x.as_ref().is_none_or(|m| m[i]) && y.as_ref().is_none_or(|m| m[i])
-                            })
-                            .collect();
-                        Val::Opt(Arc::new(Arr::F32(v)), Arc::new(m))
-                    }
-                }
-            }
-        })
     }
     fn reads(&self, _: &[TExpr]) -> Vec<(usize, String)> {
         eta_phi()
@@ -335,5 +342,47 @@ impl Builtin for P4Sum {
         ["pt", "eta", "phi", "mass"]
             .map(|f| (0, f.to_string()))
             .to_vec()
+    }
+}
+
+/// `mt(a, b)`: the transverse mass of two things with pt and φ (objects, a
+/// single object per event, a record such as MET), √(2 pt₁ pt₂ (1 − cos Δφ)),
+/// in float64 from the float32 values; shaped as `delta_phi`.
+#[derive(Debug)]
+pub(super) struct Mt;
+
+impl Builtin for Mt {
+    fn names(&self) -> &'static [&'static str] {
+        &["mt"]
+    }
+    fn check(&self, c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
+        a.only(&["a", "b"])?;
+        let x = c.check(a.req(0, "a")?)?;
+        let y = c.check(a.req(1, "b")?)?;
+        let shape = kin_shape(c, &x, &y, a.span)?;
+        for v in [&x, &y] {
+            need_fields(c, v, &["pt", "phi"])?;
+        }
+        Ok(typed_call(
+            Mt,
+            same_shape(&shape, Prim::F64),
+            vec![x, y],
+            a.span,
+        ))
+    }
+    fn eval(&self, args: &[Val], _: &Ty, env: &Env) -> Result<Val, EvalError> {
+        let a = kin_of(&args[0], env, ["pt", "phi"])?;
+        let b = kin_of(&args[1], env, ["pt", "phi"])?;
+        let mt = |pt1: f32, phi1: f32, pt2: f32, phi2: f32| {
+            let dphi = f64::from(phi1) - f64::from(phi2);
+            (2.0 * f64::from(pt1) * f64::from(pt2) * (1.0 - dphi.cos())).sqrt()
+        };
+        pairwise(&a, &b, mt, Arr::F64)
+    }
+    fn reads(&self, _: &[TExpr]) -> Vec<(usize, String)> {
+        [0, 1]
+            .into_iter()
+            .flat_map(|i| [(i, "pt".to_string()), (i, "phi".to_string())])
+            .collect()
     }
 }
