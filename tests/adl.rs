@@ -9,14 +9,6 @@ use std::path::Path;
 use common::{dump, root, run_ok, tmpdir};
 use serde_json::Value;
 
-fn python() -> String {
-    std::env::var("CORTADO_TEST_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "CORTADO_TEST_PYTHON is not set: it must name a Python with uproot, awkward and hist"
-        )
-    })
-}
-
 /// Runs the ADL configuration on `file` and compares with the reference.
 fn check(file: &Path, name: &str) {
     let dir = tmpdir("adl", name);
@@ -46,13 +38,7 @@ fn check(file: &Path, name: &str) {
         &["-c", "3000"],
     );
     let mine: Value = serde_json::from_str(&dump(&out)).unwrap();
-    let r = std::process::Command::new(python())
-        .arg(root().join("examples/adl/reference.py"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let reference: Value = serde_json::from_slice(&r.stdout).unwrap();
+    let reference = common::python_json("examples/adl/reference.py", &file);
     let queries = reference.as_object().unwrap();
     assert_eq!(queries.len(), 5);
     for (q, want) in queries {

@@ -50,8 +50,6 @@ fn flow(h: &Value) -> Vec<f64> {
 #[test]
 #[ignore = "needs Python with uproot, awkward, hist (CORTADO_TEST_PYTHON)"]
 fn best_objects_and_any_all_equal_awkward() {
-    let python = std::env::var("CORTADO_TEST_PYTHON")
-        .expect("CORTADO_TEST_PYTHON must name a Python with uproot, awkward and hist");
     let dir = tmpdir("best", "objects");
     let cfg = dir.join("best.yaml");
     std::fs::write(
@@ -70,13 +68,7 @@ fn best_objects_and_any_all_equal_awkward() {
     );
     let mine: Value = serde_json::from_str(&dump(&out)).unwrap();
     let file = root().join("examples/zmumu/data/tt_2018_small.root");
-    let r = std::process::Command::new(python)
-        .arg(root().join("tests/python/best_objects.py"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let reference: Value = serde_json::from_slice(&r.stdout).unwrap();
+    let reference = common::python_json("tests/python/best_objects.py", &file);
     let mut checked = 0;
     for (name, by_cat) in reference.as_object().unwrap() {
         for (cat, want) in by_cat.as_object().unwrap() {

@@ -201,3 +201,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs a reference script with `$CORTADO_TEST_PYTHON` on `file`; its JSON output.
+pub fn python_json(script: &str, file: &Path) -> serde_json::Value {
+    let python = std::env::var("CORTADO_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "CORTADO_TEST_PYTHON is not set: it must name a Python with uproot, awkward and hist"
+        )
+    });
+    let r = Command::new(python)
+        .arg(root().join(script))
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    serde_json::from_slice(&r.stdout).unwrap()
+}

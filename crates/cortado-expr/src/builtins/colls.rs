@@ -142,10 +142,7 @@ impl Builtin for SortBy {
         }
     }
     fn reads(&self, args: &[TExpr]) -> Vec<(usize, String)> {
-        match args.get(1).map(|k| &k.kind) {
-            Some(TKind::Str(f)) => vec![(0, f.clone())],
-            _ => Vec::new(),
-        }
+        key_reads(args)
     }
     fn passes_objects(&self, _: &[TExpr]) -> Vec<usize> {
         vec![0]
@@ -182,6 +179,14 @@ fn check_key(c: &Checker<'_>, id: crate::types::CollId, key: &TExpr, what: &str)
             ),
             key.span,
         )),
+    }
+}
+
+/// The field a key given by name (`"pt"`) reads from the collection.
+fn key_reads(args: &[TExpr]) -> Vec<(usize, String)> {
+    match args.get(1).map(|k| &k.kind) {
+        Some(TKind::Str(f)) => vec![(0, f.clone())],
+        _ => Vec::new(),
     }
 }
 
@@ -260,10 +265,7 @@ impl Builtin for ArgMinMax {
         Ok(Val::OptObj(c.clone(), Arc::new(idx)))
     }
     fn reads(&self, args: &[TExpr]) -> Vec<(usize, String)> {
-        match args.get(1).map(|k| &k.kind) {
-            Some(TKind::Str(f)) => vec![(0, f.clone())],
-            _ => Vec::new(),
-        }
+        key_reads(args)
     }
     fn passes_objects(&self, _: &[TExpr]) -> Vec<usize> {
         vec![0]
