@@ -87,12 +87,23 @@ fn misspelt_collection_and_function() {
         ],
     );
     fails_with(
-        "combinations",
-        "workflow:\n  variables:\n    x: count(combinations(Jet, 2))\n",
+        "argsort",
+        "workflow:\n  variables:\n    x: count(argsort(Jet.pt))\n",
         &[
-            "unknown function 'combinations'",
-            "are not in the expression language yet: write it in Rust as a UserFunction",
+            "unknown function 'argsort'",
+            "sort_by, argmin and argmax order and choose them",
+            "UserFunction",
         ],
+    );
+    fails_with(
+        "combinations_n",
+        "workflow:\n  variables:\n    x: count(combinations(Jet, 1))\n",
+        &["analysis.yaml:4:", "n is a whole number from 2 to 8"],
+    );
+    fails_with(
+        "tuple_sum",
+        "workflow:\n  objects:\n    P: combinations(Jet, 2)\n  variables:\n    x: count(P[(P.0 + Muon).mass > 3])\n",
+        &["'+' of objects adds two members of the same tuples"],
     );
     fails_with(
         "argmin_key",

@@ -81,7 +81,8 @@ impl TExpr {
             | TKind::Cast(_, x)
             | TKind::Slice(x, _, _)
             | TKind::Pick(x, _)
-            | TKind::PickValue(x, _) => vec![x],
+            | TKind::PickValue(x, _)
+            | TKind::Member(x, _) => vec![x],
             TKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             TKind::Select(x, m) => vec![x, m],
             TKind::Call(_, args) => args.iter().collect(),
@@ -113,6 +114,9 @@ pub enum TKind {
     Field(Box<TExpr>, String),
     /// A field of a record.
     RecField(Box<TExpr>, String),
+    /// A member of a collection of tuples (`pairs.0`, `trijet.j1`), or of
+    /// one optional tuple: a view of the member objects, one per tuple.
+    Member(Box<TExpr>, String),
     /// Unary operation.
     Unary(UnOp, Box<TExpr>),
     /// Binary operation; operands are converted to `operand` first.
@@ -288,7 +292,8 @@ impl<'a> Checker<'a> {
         )
     }
 
-    /// A new collection type with the fields of `from`.
+    /// A new collection type with the fields (and tuple members) of
+    /// `from`: some of its objects, or its objects in another order.
     pub(crate) fn derived(&mut self, from: CollId, how: &str) -> CollId {
         let info = self.schema.colls[from].clone();
         let name = if how.is_empty() {
@@ -296,7 +301,12 @@ impl<'a> Checker<'a> {
         } else {
             format!("{}[{how}]", info.name)
         };
-        self.schema.add_coll(&name, info.fields)
+        self.schema.add_coll_info(crate::types::CollInfo {
+            name,
+            fields: info.fields,
+            members: info.members,
+            view_of: None,
+        })
     }
 
     fn param(&self, path: &str, span: Span) -> R<TExpr> {
@@ -386,7 +396,7 @@ impl<'a> Checker<'a> {
                 Ok(t(Ty::OptObj(c), TKind::Pick(Box::new(x), *k)))
             }
             (Ty::Obj(p, _), Ty::Lit(Prim::Int), TKind::Lit(Lit::Int(k))) => Ok(t(Ty::Opt(*p), TKind::PickValue(Box::new(x.clone()), *k))),
-            (Ty::Coll(c), Ty::Obj(Prim::Bool, m), _) if c == m => {
+            (Ty::Coll(c), Ty::Obj(Prim::Bool, m), _) if self.schema.same_objects(*c, *m) => {
                 let id = self.derived(*c, "");
                 Ok(t(Ty::Coll(id), TKind::Select(Box::new(x), Box::new(i))))
             }
@@ -411,16 +421,20 @@ impl<'a> Checker<'a> {
         match &x.ty {
             Ty::Coll(c) | Ty::OptObj(c) => {
                 let c = *c;
+                if let Some(&m) = self.schema.colls[c].members.get(field) {
+                    return Ok(self.member(x, c, m, field, span));
+                }
                 let Some(p) = self.schema.colls[c].fields.get(field).copied() else {
                     let info = &self.schema.colls[c];
+                    let known = info.fields.keys().chain(info.members.keys());
                     return Err(CheckError::new(
                         format!("collection {} has no field '{field}'", info.name),
                         span,
                     )
-                    .suggest(field, info.fields.keys().map(String::as_str)));
+                    .suggest(field, known.map(String::as_str)));
                 };
                 let ty = if matches!(x.ty, Ty::Coll(_)) {
-                    Ty::Obj(p, c)
+                    Ty::Obj(p, self.schema.root(c))
                 } else {
                     Ty::Opt(p)
                 };
@@ -447,9 +461,35 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Member `name` (objects of collection type `of`) of the tuples `x`
+    /// (of collection type `c`): a view of the member objects, one per
+    /// tuple, whose values per object are values per tuple.
+    fn member(&mut self, x: TExpr, c: CollId, of: CollId, name: &str, span: Span) -> TExpr {
+        let member = self.schema.colls[of].clone();
+        let view = self.schema.add_coll_info(crate::types::CollInfo {
+            name: format!("{}.{name}", self.schema.colls[c].name),
+            fields: member.fields,
+            members: member.members,
+            view_of: Some(self.schema.root(c)),
+        });
+        let ty = match x.ty {
+            Ty::Coll(_) => Ty::Coll(view),
+            _ => Ty::OptObj(view),
+        };
+        TExpr {
+            ty,
+            kind: TKind::Member(Box::new(x), name.to_string()),
+            span,
+        }
+    }
+
     /// Type of a binary operation, with NumPy 1.x casting: a Python constant
     /// does not widen an array (float32 array < 0.06 compares in float32).
     pub(crate) fn binary(&mut self, op: BinOp, l: TExpr, r: TExpr, span: Span) -> R<TExpr> {
+        let objects = |t: &Ty| matches!(t, Ty::Coll(_) | Ty::OptObj(_));
+        if op == BinOp::Add && objects(&l.ty) && objects(&r.ty) {
+            return builtins::p4_add(self, l, r, span);
+        }
         let (lp, rp) = match (l.ty.prim(), r.ty.prim()) {
             (Some(a), Some(b)) => (a, b),
             _ => {

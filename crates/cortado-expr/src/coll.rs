@@ -13,7 +13,12 @@ pub struct CollVal {
     pub offsets: Offsets,
     src: CollSrc,
     cache: Mutex<HashMap<String, Arc<Arr>>>,
+    views: Mutex<HashMap<String, Arc<CollVal>>>,
 }
+
+/// A member of a collection of tuples: its name, the collection its
+/// objects are taken from, and per tuple the flat index of its object there.
+pub type Member = (String, Arc<CollVal>, Arc<Vec<u32>>);
 
 impl std::fmt::Debug for CollVal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -44,6 +49,13 @@ enum CollSrc {
         base: Arc<CollVal>,
         fields: BTreeMap<String, Arc<Arr>>,
     },
+    /// Objects made by the expression: tuples of objects of other
+    /// collections (`combinations`, `cartesian`), and computed fields (a
+    /// four-vector sum; the ΔR of `nearest`'s pairs).
+    Made {
+        members: Vec<Member>,
+        fields: BTreeMap<String, Arc<Arr>>,
+    },
 }
 
 impl CollVal {
@@ -58,12 +70,69 @@ impl CollVal {
         )
     }
 
+    /// Objects made by the expression, `offsets` grouping them by event:
+    /// tuples whose members are objects of other collections (each with
+    /// one flat index per tuple into its collection) and computed fields
+    /// (one value per object). Checked by [`CollVal::check`].
+    pub fn made(
+        offsets: Offsets,
+        members: Vec<Member>,
+        fields: BTreeMap<String, Arc<Arr>>,
+    ) -> CollVal {
+        CollVal::new(offsets, CollSrc::Made { members, fields })
+    }
+
     fn new(offsets: Offsets, src: CollSrc) -> CollVal {
         CollVal {
             offsets,
             src,
             cache: Mutex::new(HashMap::new()),
+            views: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Member `name` of these tuples: a collection with one object per
+    /// tuple (the same offsets), the member's object.
+    pub fn member(self: &Arc<Self>, name: &str) -> Result<Arc<CollVal>, String> {
+        if let Some(v) = self.views.lock().expect("views lock").get(name) {
+            return Ok(v.clone());
+        }
+        let view = match &self.src {
+            CollSrc::Made { members, .. } => {
+                let Some((_, parent, index)) = members.iter().find(|m| m.0 == name) else {
+                    return Err(format!("internal error: no member '{name}'"));
+                };
+                CollVal::new(
+                    self.offsets.clone(),
+                    CollSrc::Gather {
+                        parent: parent.clone(),
+                        index: index.clone(),
+                    },
+                )
+            }
+            CollSrc::Gather { parent, index } => CollVal::new(
+                self.offsets.clone(),
+                CollSrc::Gather {
+                    // the parent's view has the parent's objects, one for one
+                    parent: parent.member(name)?,
+                    index: index.clone(),
+                },
+            ),
+            CollSrc::With { base, .. } => return base.member(name),
+            CollSrc::Concat { parts } => CollVal::concat(
+                parts
+                    .iter()
+                    .map(|p| p.member(name))
+                    .collect::<Result<_, _>>()?,
+            )?,
+            CollSrc::Base { .. } => return Err(format!("internal error: no member '{name}'")),
+        };
+        let view = Arc::new(view);
+        self.views
+            .lock()
+            .expect("views lock")
+            .insert(name.to_string(), view.clone());
+        Ok(view)
     }
 
     /// Number of events.
@@ -120,6 +189,10 @@ impl CollVal {
                 Some(a) => a.clone(),
                 None => base.field(name)?,
             },
+            CollSrc::Made { fields, .. } => fields
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("internal error: no field '{name}'"))?,
         };
         self.cache
             .lock()
@@ -209,16 +282,28 @@ impl CollVal {
                 }
             }
             CollSrc::Concat { parts } => parts.iter().try_for_each(|p| p.check(self.events())),
+            CollSrc::Made { members, fields } => {
+                for (name, parent, index) in members {
+                    parent.check(self.events())?;
+                    if index.len() != self.len() {
+                        return Err(format!(
+                            "member '{name}': {} indices for {} tuples",
+                            index.len(),
+                            self.len()
+                        ));
+                    }
+                    let n = parent.len();
+                    if let Some(i) = index.iter().find(|&&i| i as usize >= n) {
+                        return Err(format!(
+                            "member '{name}': object index {i} in a collection of {n} objects"
+                        ));
+                    }
+                }
+                check_fields(fields, self.len())
+            }
             CollSrc::With { base, fields } => {
                 base.check(self.events())?;
-                match fields.iter().find(|(_, a)| a.len() != self.len()) {
-                    Some((name, a)) => Err(format!(
-                        "a field '{name}' of {} values for {} objects",
-                        a.len(),
-                        self.len()
-                    )),
-                    None => Ok(()),
-                }
+                check_fields(fields, self.len())
             }
         }
     }
@@ -232,6 +317,17 @@ impl CollVal {
                 fields,
             },
         )
+    }
+}
+
+/// Checks that every field has one value per object.
+fn check_fields(fields: &BTreeMap<String, Arc<Arr>>, objects: usize) -> Result<(), String> {
+    match fields.iter().find(|(_, a)| a.len() != objects) {
+        Some((name, a)) => Err(format!(
+            "a field '{name}' of {} values for {objects} objects",
+            a.len()
+        )),
+        None => Ok(()),
     }
 }
 

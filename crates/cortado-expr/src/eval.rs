@@ -66,6 +66,11 @@ pub fn eval(e: &TExpr, env: &Env) -> R<Val> {
             }
             _ => return Err(ee("internal error: field of a non-collection")),
         },
+        TKind::Member(x, m) => match eval(x, env)? {
+            Val::Coll(c) => Val::Coll(c.member(m).map_err(ee)?),
+            Val::OptObj(c, idx) => Val::OptObj(c.member(m).map_err(ee)?, idx),
+            _ => return Err(ee("internal error: member of a non-collection")),
+        },
         TKind::RecField(x, f) => match eval(x, env)? {
             Val::Rec(r) => match &*r {
                 RecVal::Branches(prefix) => Val::Event(env.branch(&format!("{prefix}_{f}"))?),

@@ -18,6 +18,12 @@ pub(crate) enum Tok {
 pub(crate) struct Lexer<'a> {
     pub(crate) src: &'a str,
     pub(crate) pos: usize,
+    /// The last token ended a value (a name, a number, `)`, `]`): a `.`
+    /// after it is an attribute access even before digits (`pair.0`).
+    after_value: bool,
+    /// The last token was such a `.`: digits are a member number (`0` in
+    /// `pair.0.pt`), never the start of a float.
+    after_dot: bool,
 }
 
 const OPS: &[&str] = &[
@@ -26,7 +32,29 @@ const OPS: &[&str] = &[
 ];
 
 impl<'a> Lexer<'a> {
+    /// A lexer at the start of `src`.
+    pub(crate) fn new(src: &'a str) -> Lexer<'a> {
+        Lexer {
+            src,
+            pos: 0,
+            after_value: false,
+            after_dot: false,
+        }
+    }
+
+    /// The next token and its span.
     pub(crate) fn next(&mut self) -> Result<(Tok, Span), ParseError> {
+        let member = self.after_dot;
+        let t = self.token(member)?;
+        self.after_dot = self.after_value && t.0 == Tok::Op(".");
+        self.after_value = matches!(
+            t.0,
+            Tok::Ident(_) | Tok::Int(_) | Tok::Float(_) | Tok::Op(")") | Tok::Op("]")
+        );
+        Ok(t)
+    }
+
+    fn token(&mut self, member: bool) -> Result<(Tok, Span), ParseError> {
         let b = self.src.as_bytes();
         while self.pos < b.len() && (b[self.pos] as char).is_whitespace() {
             self.pos += 1;
@@ -37,6 +65,22 @@ impl<'a> Lexer<'a> {
         }
         let c = b[self.pos] as char;
         let span = |end| Span { start, end };
+        if member && c.is_ascii_digit() {
+            let mut end = self.pos;
+            while end < b.len() && b[end].is_ascii_digit() {
+                end += 1;
+            }
+            let text = &self.src[start..end];
+            self.pos = end;
+            let i = text
+                .parse()
+                .map_err(|_| err(format!("member number '{text}' is too large"), span(end)))?;
+            return Ok((Tok::Int(i), span(end)));
+        }
+        if c == '.' && self.after_value {
+            self.pos += 1;
+            return Ok((Tok::Op("."), span(self.pos)));
+        }
         if c.is_ascii_digit()
             || (c == '.' && b.get(self.pos + 1).is_some_and(|d| d.is_ascii_digit()))
         {

@@ -32,7 +32,7 @@ pub struct ParseError {
 
 /// Parses an expression.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
-    let mut lex = Lexer { src, pos: 0 };
+    let mut lex = Lexer::new(src);
     let mut toks = Vec::new();
     loop {
         let t = lex.next()?;

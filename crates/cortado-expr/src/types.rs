@@ -83,12 +83,22 @@ impl Ty {
 }
 
 /// Description of a collection: its fields and where it came from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CollInfo {
     /// Name for messages (`Muon`, `MuonGood`, or a description).
     pub name: String,
     /// Fields and their element types.
     pub fields: BTreeMap<String, Prim>,
+    /// For a collection of tuples (`combinations(Jet, 3)`): its members by
+    /// name (`0`, `1`, … or the names given), each an object of the
+    /// collection type given here.
+    pub members: BTreeMap<String, CollId>,
+    /// For a view of another collection's objects, one for one (a member
+    /// `t.j1` of tuples `t`, the four-vector sums `t.j1 + t.j2`): that
+    /// collection. Values per object of a view are values per object of
+    /// the collection it views ([`Schema::root`]), so `t[t.j1.pt > 30]`
+    /// type-checks.
+    pub view_of: Option<CollId>,
 }
 
 /// Description of a record type.
@@ -137,7 +147,7 @@ impl Schema {
             let id = *by_counter.entry(counter.clone()).or_insert_with(|| {
                 s.colls.push(CollInfo {
                     name: coll.clone(),
-                    fields: BTreeMap::new(),
+                    ..CollInfo::default()
                 });
                 let id = s.colls.len() - 1;
                 s.base.insert(id, (counter.clone(), coll.clone()));
@@ -222,11 +232,38 @@ impl Schema {
 
     /// Adds a collection type and returns its id.
     pub fn add_coll(&mut self, name: &str, fields: BTreeMap<String, Prim>) -> CollId {
-        self.colls.push(CollInfo {
+        self.add_coll_info(CollInfo {
             name: name.to_string(),
             fields,
-        });
+            ..CollInfo::default()
+        })
+    }
+
+    /// Adds a collection type described in full (tuples, views) and returns its id.
+    pub fn add_coll_info(&mut self, info: CollInfo) -> CollId {
+        self.colls.push(info);
         self.colls.len() - 1
+    }
+
+    /// The collection whose objects collection `id` holds one for one: `id`
+    /// itself, or for a view ([`CollInfo::view_of`]) the collection viewed.
+    /// Values per object are typed by it, so values of a collection and of
+    /// its views combine.
+    pub fn root(&self, mut id: CollId) -> CollId {
+        // views are made of earlier collections: the chain ends
+        while let Some(v) = self.colls.get(id).and_then(|c| c.view_of) {
+            if v >= id {
+                break;
+            }
+            id = v;
+        }
+        id
+    }
+
+    /// Whether collections `a` and `b` hold the same objects one for one
+    /// (the same collection, or views of it).
+    pub fn same_objects(&self, a: CollId, b: CollId) -> bool {
+        self.root(a) == self.root(b)
     }
 
     /// Adds a collection type with the fields of collection `like` (a

@@ -683,7 +683,7 @@ fn compile_definition(
             ));
         };
         match t.ty {
-            Ty::Obj(p, cid) if cid == id => {
+            Ty::Obj(p, cid) if c.schema.same_objects(cid, id) => {
                 c.schema.colls[id].fields.insert(field.to_string(), p);
             }
             // a constant is the same for every object (`Muon.flavour: 13`)

@@ -1,5 +1,5 @@
-//! Collection operations: `concat`, `sort_by`, and `argmin`/`argmax` (the
-//! object with the smallest or largest key).
+//! Collection operations: `concat`, `sort_by`, `argmin`/`argmax` (the
+//! object with the smallest or largest key) and `local_index`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ pub(super) fn all() -> Vec<Arc<dyn Builtin>> {
         Arc::new(Concat),
         Arc::new(SortBy(true)),
         Arc::new(ArgMinMax(false)),
+        Arc::new(LocalIndex),
     ]
 }
 
@@ -154,7 +155,7 @@ impl Builtin for SortBy {
 /// field (`"pt"`).
 fn check_key(c: &Checker<'_>, id: crate::types::CollId, key: &TExpr, what: &str) -> R<()> {
     match (&key.ty, &key.kind) {
-        (Ty::Obj(p, k), _) if *k == id && *p != Prim::Bool => Ok(()),
+        (Ty::Obj(p, k), _) if c.schema.same_objects(*k, id) && *p != Prim::Bool => Ok(()),
         (Ty::Str, TKind::Str(f))
             if c.schema.colls[id]
                 .fields
@@ -269,5 +270,42 @@ impl Builtin for ArgMinMax {
     }
     fn passes_objects(&self, _: &[TExpr]) -> Vec<usize> {
         vec![0]
+    }
+}
+
+/// `local_index(C)`: each object's position in its event (0, 1, …), as
+/// awkward's `ak.local_index`; kept as a field (`Lepton.idx:
+/// local_index(Lepton)`), it tells which objects a chosen tuple holds.
+#[derive(Debug)]
+pub(super) struct LocalIndex;
+
+impl Builtin for LocalIndex {
+    fn names(&self) -> &'static [&'static str] {
+        &["local_index"]
+    }
+    fn check(&self, c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
+        a.only(&["collection"])?;
+        let coll = c.check(a.req(0, "collection")?)?;
+        let Ty::Coll(id) = coll.ty else {
+            return Err(CheckError::new(
+                format!(
+                    "local_index(C) numbers the objects of a collection; this is {}",
+                    c.schema.describe(&coll.ty)
+                ),
+                coll.span,
+            ));
+        };
+        let ty = Ty::Obj(Prim::Int, c.schema.root(id));
+        Ok(typed_call(LocalIndex, ty, vec![coll], a.span))
+    }
+    fn eval(&self, args: &[Val], _: &Ty, _: &Env) -> Result<Val, EvalError> {
+        let Val::Coll(c) = &args[0] else {
+            return Err(ee("internal error: local_index"));
+        };
+        let mut idx = Vec::with_capacity(c.len());
+        for w in c.offsets.windows(2) {
+            idx.extend(0..(w[1] - w[0]) as i64);
+        }
+        Ok(Val::Obj(Arc::new(Arr::Int(idx)), c.offsets.clone()))
     }
 }

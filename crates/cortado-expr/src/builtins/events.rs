@@ -109,7 +109,7 @@ impl Reduce {
         let coll = c.check(a.req(0, "collection")?)?;
         let cond = c.check(a.req(1, "condition")?)?;
         match (&coll.ty, &cond.ty) {
-            (Ty::Coll(id), Ty::Obj(Prim::Bool, k)) if id == k => {}
+            (Ty::Coll(id), Ty::Obj(Prim::Bool, k)) if c.schema.same_objects(*id, *k) => {}
             _ => {
                 return Err(CheckError::new(
                     format!(

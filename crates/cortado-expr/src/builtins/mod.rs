@@ -27,12 +27,15 @@ use crate::types::{Prim, Ty};
 use crate::value::{Lit, Val};
 
 mod colls;
+mod combos;
 mod cuts;
 mod events;
+mod fourvec;
 mod golden;
 mod maths;
 mod physics;
 
+pub(crate) use fourvec::p4_add;
 pub use golden::{load_golden, parse_golden, LumiRanges};
 
 pub(crate) type R<T> = Result<T, CheckError>;
@@ -67,6 +70,14 @@ pub trait Builtin: Send + Sync + fmt::Debug {
     /// (`concat`: all of them; `sort_by`: the first), so that fields read
     /// later from the result are read from their collections.
     fn passes_objects(&self, args: &[TExpr]) -> Vec<usize> {
+        let _ = args;
+        Vec::new()
+    }
+    /// For a function making tuples (`combinations`, `cartesian`): each
+    /// member's name and the argument whose objects it holds, so that
+    /// fields read later from a member are read from that argument's
+    /// collections.
+    fn members(&self, args: &[TExpr]) -> Vec<(String, usize)> {
         let _ = args;
         Vec::new()
     }
@@ -107,6 +118,8 @@ pub fn table() -> &'static BTreeMap<&'static str, Arc<dyn Builtin>> {
             events::all(),
             colls::all(),
             physics::all(),
+            fourvec::all(),
+            combos::all(),
             cuts::all(),
             vec![Arc::new(golden::GoldenJson::default()) as Arc<dyn Builtin>],
         ]
@@ -127,8 +140,8 @@ pub fn names() -> Vec<&'static str> {
     table().keys().copied().collect()
 }
 
-/// coffea's combinatorics, asked for and not there yet (their error says so).
-const NOT_YET: &[&str] = &["combinations", "cartesian", "argsort", "nearest"];
+/// coffea's functions asked for and not there yet (their error says so).
+const NOT_YET: &[&str] = &["argsort", "argcombinations", "argcartesian"];
 
 /// Checks a call of a built-in (or of the analysis's Rust) function.
 pub(crate) fn call(
@@ -159,8 +172,9 @@ pub(crate) fn call(
     let mut e = CheckError::new(format!("unknown function '{name}'"), span)
         .suggest(name, names().into_iter().chain(user));
     let more = if NOT_YET.contains(&name) {
-        "combinatorics like combinations, cartesian and nearest \
-         are not in the expression language yet: write it in Rust as a UserFunction, \
+        "this function of coffea's is not in the expression language yet: the tuples of \
+         combinations(C, n) and cartesian(A, B) hold their objects themselves, and sort_by, \
+         argmin and argmax order and choose them; or write it in Rust as a UserFunction, \
          see docs/library-api.md"
     } else {
         "the functions are listed in docs/configuration.md, section Functions; one \
@@ -429,8 +443,12 @@ pub(crate) fn same_shape(t: &Ty, p: Prim) -> Ty {
 /// Shape of a kinematic function of two things with eta/phi.
 pub(crate) fn kin_shape(c: &Checker<'_>, x: &TExpr, y: &TExpr, span: Span) -> R<Ty> {
     match (&x.ty, &y.ty) {
-        (Ty::Coll(a), Ty::Coll(b)) if a == b => Ok(Ty::Obj(Prim::F32, *a)),
-        (Ty::Coll(a), Ty::Rec(_)) | (Ty::Rec(_), Ty::Coll(a)) => Ok(Ty::Obj(Prim::F32, *a)),
+        (Ty::Coll(a), Ty::Coll(b)) if c.schema.same_objects(*a, *b) => {
+            Ok(Ty::Obj(Prim::F32, c.schema.root(*a)))
+        }
+        (Ty::Coll(a), Ty::Rec(_)) | (Ty::Rec(_), Ty::Coll(a)) => {
+            Ok(Ty::Obj(Prim::F32, c.schema.root(*a)))
+        }
         (Ty::OptObj(_), Ty::OptObj(_) | Ty::Rec(_)) | (Ty::Rec(_), Ty::OptObj(_)) => Ok(Ty::Opt(Prim::F32)),
         (Ty::Rec(_), Ty::Rec(_)) => Ok(Ty::Event(Prim::F32)),
         _ => Err(CheckError::new(

@@ -1,7 +1,6 @@
 //! Physics functions: `delta_phi`, `delta_r`, `delta_r_clean`,
 //! `min_delta_r` (float32, as coffea on NanoAOD), PocketCoffea's
-//! `get_dilepton`, and `p4sum` (the four-vector sum of a collection's
-//! objects, in float64).
+//! `get_dilepton`, and the transverse mass `mt` (float64).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,14 +11,13 @@ use crate::dilepton::dilepton;
 use crate::eval::{ee, kin, kin_of, Env, EvalError, Kin};
 use crate::math;
 use crate::types::{Prim, Ty};
-use crate::value::{Arr, Lit, RecVal, Val};
+use crate::value::{Arr, Lit, Val};
 
 pub(super) fn all() -> Vec<Arc<dyn Builtin>> {
     vec![
         Arc::new(DeltaPhiR(true)),
         Arc::new(Clean(true)),
         Arc::new(Dilepton),
-        Arc::new(P4Sum),
         Arc::new(Mt),
     ]
 }
@@ -150,7 +148,7 @@ impl Builtin for Clean {
                 span,
             ));
         };
-        let ida = *ida;
+        let ida = c.schema.root(*ida);
         for v in [&x, &y] {
             need_fields(c, v, &["eta", "phi"])?;
         }
@@ -256,92 +254,6 @@ impl Builtin for Dilepton {
             .into_iter()
             .flat_map(|i| ["pt", "eta", "phi", "mass", "charge"].map(|f| (i, f.to_string())))
             .collect()
-    }
-}
-
-/// The fields of a four-vector record.
-const P4_FIELDS: [&str; 8] = ["pt", "eta", "phi", "mass", "energy", "px", "py", "pz"];
-
-/// `p4sum(C)`: per event, the sum of the four-vectors of C's objects (from
-/// their float32 pt, eta, phi, mass), computed in float64: px = pt cos φ,
-/// py = pt sin φ, pz = pt sinh η, E = √(px² + py² + pz² + m²) per object,
-/// summed; then pt = hypot(px, py), η = asinh(pz / pt) (0 when pt = 0),
-/// φ = atan2(py, px), mass = √max(E² − p², 0). An event without objects
-/// gives the zero vector. `p4sum(C[0:2])` is the leading pair.
-#[derive(Debug)]
-pub(super) struct P4Sum;
-
-impl Builtin for P4Sum {
-    fn names(&self) -> &'static [&'static str] {
-        &["p4sum"]
-    }
-    fn check(&self, c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
-        a.only(&["collection"])?;
-        let x = c.check(a.req(0, "collection")?)?;
-        let Ty::Coll(_) = x.ty else {
-            return Err(CheckError::new(
-                format!(
-                    "p4sum(C) sums the objects of a collection; this is {}",
-                    c.schema.describe(&x.ty)
-                ),
-                x.span,
-            ));
-        };
-        need_fields(c, &x, &["pt", "eta", "phi", "mass"])?;
-        let fields: BTreeMap<String, Prim> = P4_FIELDS
-            .iter()
-            .map(|f| (f.to_string(), Prim::F64))
-            .collect();
-        let id = c.schema.add_rec("p4sum", fields);
-        Ok(typed_call(P4Sum, Ty::Rec(id), vec![x], a.span))
-    }
-    fn eval(&self, args: &[Val], _: &Ty, _: &Env) -> Result<Val, EvalError> {
-        let Val::Coll(c) = &args[0] else {
-            return Err(ee("internal error: p4sum"));
-        };
-        let f64s = |f: &str| -> Result<Vec<f64>, EvalError> {
-            match c.field(f).map_err(ee)?.cast(Prim::F64) {
-                Arr::F64(v) => Ok(v),
-                _ => Err(ee("internal error: p4sum")),
-            }
-        };
-        let (pt, eta, phi, mass) = (f64s("pt")?, f64s("eta")?, f64s("phi")?, f64s("mass")?);
-        let n = c.events();
-        let mut cols: Vec<Vec<f64>> = (0..P4_FIELDS.len())
-            .map(|_| Vec::with_capacity(n))
-            .collect();
-        for w in c.offsets.windows(2) {
-            let (mut px, mut py, mut pz, mut e) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-            for i in w[0] as usize..w[1] as usize {
-                let (x, y, z) = (
-                    pt[i] * phi[i].cos(),
-                    pt[i] * phi[i].sin(),
-                    pt[i] * eta[i].sinh(),
-                );
-                px += x;
-                py += y;
-                pz += z;
-                e += (x * x + y * y + z * z + mass[i] * mass[i]).sqrt();
-            }
-            let spt = px.hypot(py);
-            let seta = if spt > 0.0 { (pz / spt).asinh() } else { 0.0 };
-            let m2 = e * e - (px * px + py * py + pz * pz);
-            let row = [spt, seta, py.atan2(px), m2.max(0.0).sqrt(), e, px, py, pz];
-            for (col, v) in cols.iter_mut().zip(row) {
-                col.push(v);
-            }
-        }
-        let fields = P4_FIELDS
-            .iter()
-            .zip(cols)
-            .map(|(k, v)| (k.to_string(), Val::Event(Arc::new(Arr::F64(v)))))
-            .collect();
-        Ok(Val::Rec(Arc::new(RecVal::Fields(fields))))
-    }
-    fn reads(&self, _: &[TExpr]) -> Vec<(usize, String)> {
-        ["pt", "eta", "phi", "mass"]
-            .map(|f| (0, f.to_string()))
-            .to_vec()
     }
 }
 
