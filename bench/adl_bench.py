@@ -30,6 +30,12 @@ sys.path.insert(0, HERE)
 from analysis_bench import read_through  # noqa: E402
 
 LEPTONS = "    LightLepton: concat(Muon[Muon.pt > 10], Electron[Electron.pt > 10])\n"
+TRIJET = ("  objects:\n    Trijet: combinations(Jet, 3, names=[j1, j2, j3])\n"
+          "    Trijet.mass: (Trijet.j1 + Trijet.j2 + Trijet.j3).mass\n"
+          "    Trijet.pt: (Trijet.j1 + Trijet.j2 + Trijet.j3).pt\n"
+          "    Trijet.btag: max(max(Trijet.j1.btagDeepFlavB, Trijet.j2.btagDeepFlavB), Trijet.j3.btagDeepFlavB)\n"
+          "    BestTrijet: argmin(Trijet, abs(Trijet.mass - 172.5))\n"
+          "  variables:\n    trijet_pt: BestTrijet.pt\n    trijet_btag: BestTrijet.btag\n")
 # query: (workflow objects/counts/variables it needs, category cut, (collection, field),
 #         binning, RDataFrame chain)
 QUERIES = {
@@ -51,6 +57,30 @@ QUERIES = {
               lambda df: df.Define("ht", "adl::ht(Jet_pt, Jet_eta, Jet_phi, Muon_pt, Muon_eta, Muon_phi,"
                                    " Electron_pt, Electron_eta, Electron_phi)")
               .Histo1D(("h", "", 100, 15.0, 200.0), "ht")),
+    "q5_met_zmumu": ("  objects:\n    MuonPair: combinations(Muon, 2, names=[m1, m2])\n"
+                     "    MuonPair.mass: (MuonPair.m1 + MuonPair.m2).mass\n"
+                     "    ZToMuMu: MuonPair[(MuonPair.m1.charge != MuonPair.m2.charge) and (60 < MuonPair.mass < 120)]\n",
+                     "'count(ZToMuMu) >= 1'", ("MET", "pt"), (100, 0, 200),
+                     lambda df: df.Filter("adl::zmumu(Muon_pt, Muon_eta, Muon_phi, Muon_mass, Muon_charge)")
+                     .Histo1D(("h", "", 100, 0.0, 200.0), "MET_pt")),
+    "q6_trijet_pt": (TRIJET, "'count(Jet) >= 3'", ("events", "trijet_pt"), (100, 15, 300),
+                     lambda df: df.Define("v", "adl::trijet(Jet_pt, Jet_eta, Jet_phi, Jet_mass, Jet_btagDeepFlavB, 0)")
+                     .Histo1D(("h", "", 100, 15.0, 300.0), "v")),
+    "q6_trijet_btag": (TRIJET, "'count(Jet) >= 3'", ("events", "trijet_btag"), (100, 0, 1),
+                       lambda df: df.Define("v", "adl::trijet(Jet_pt, Jet_eta, Jet_phi, Jet_mass, Jet_btagDeepFlavB, 1)")
+                       .Histo1D(("h", "", 100, 0.0, 1.0), "v")),
+    "q8_mt": ("  objects:\n    Muon.flavour: 13\n    Electron.flavour: 11\n    Lepton: concat(Muon, Electron)\n"
+              "    Lepton.idx: local_index(Lepton)\n    LeptonPair: combinations(Lepton, 2, names=[l1, l2])\n"
+              "    SFOS: LeptonPair[(LeptonPair.l1.flavour == LeptonPair.l2.flavour) and (LeptonPair.l1.charge != LeptonPair.l2.charge)]\n"
+              "    SFOS.mass: (SFOS.l1 + SFOS.l2).mass\n    BestSFOS: argmin(SFOS, abs(SFOS.mass - 91.2))\n"
+              "    OtherLepton: Lepton[(Lepton.idx != fill_none(BestSFOS.l1.idx, -1)) and (Lepton.idx != fill_none(BestSFOS.l2.idx, -1))]\n"
+              "    LeadingOther: argmax(OtherLepton, OtherLepton.pt)\n"
+              "  variables:\n    mt_other: mt(LeadingOther, MET)\n",
+              "'count(Lepton) >= 3', 'count(SFOS) >= 1'", ("events", "mt_other"), (100, 0, 200),
+              lambda df: df.Define("v", "adl::mt_other(Muon_pt, Muon_eta, Muon_phi, Muon_mass, Muon_charge,"
+                                   " Electron_pt, Electron_eta, Electron_phi, Electron_mass, Electron_charge,"
+                                   " MET_pt, MET_phi)")
+              .Histo1D(("h", "", 100, 0.0, 200.0), "v")),
 }
 
 CPP = r'''
@@ -76,6 +106,67 @@ double ht(const RVecF &jpt, const RVecF &jeta, const RVecF &jphi, const RVecF &m
     if (away) s += jpt[i];
   }
   return s;
+}
+// float64 four-vectors from float32 (pt, eta, phi, mass), as cortado's `a + b` of objects
+struct V { double x, y, z, e; };
+inline V p4(float pt, float eta, float phi, float m) {
+  double x = double(pt) * std::cos(double(phi)), y = double(pt) * std::sin(double(phi));
+  double z = double(pt) * std::sinh(double(eta));
+  return {x, y, z, std::sqrt(x * x + y * y + z * z + double(m) * double(m))};
+}
+inline V add(V a, V b) { return {a.x + b.x, a.y + b.y, a.z + b.z, a.e + b.e}; }
+inline double mass(V v) { return std::sqrt(std::max(v.e * v.e - (v.x * v.x + v.y * v.y + v.z * v.z), 0.0)); }
+bool zmumu(const RVecF &pt, const RVecF &eta, const RVecF &phi, const RVecF &m, const ROOT::RVecI &q) {
+  for (size_t i = 0; i < pt.size(); ++i)
+    for (size_t j = i + 1; j < pt.size(); ++j) {
+      if (q[i] == q[j]) continue;
+      double mm = mass(add(p4(pt[i], eta[i], phi[i], m[i]), p4(pt[j], eta[j], phi[j], m[j])));
+      if (mm > 60 && mm < 120) return true;
+    }
+  return false;
+}
+// the trijet closest to 172.5 GeV: its pT (what = 0) or its largest b-tag (1); none below 3 jets
+ROOT::RVecD trijet(const RVecF &pt, const RVecF &eta, const RVecF &phi, const RVecF &m, const RVecF &btag, int what) {
+  size_t n = pt.size();
+  if (n < 3) return {};
+  std::vector<V> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = p4(pt[i], eta[i], phi[i], m[i]);
+  double best = 0, out = 0; bool found = false;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j)
+      for (size_t k = j + 1; k < n; ++k) {
+        V s = add(add(v[i], v[j]), v[k]);
+        double d = std::abs(mass(s) - 172.5);
+        if (!found || d < best) {
+          found = true; best = d;
+          out = what == 0 ? std::hypot(s.x, s.y) : double(std::max(std::max(btag[i], btag[j]), btag[k]));
+        }
+      }
+  return {out};
+}
+// mT of MET and the leading light lepton outside the same-flavour opposite-charge pair closest to
+// 91.2 GeV, in events with at least three light leptons and such a pair
+ROOT::RVecD mt_other(const RVecF &mpt, const RVecF &meta, const RVecF &mphi, const RVecF &mm, const ROOT::RVecI &mq,
+                     const RVecF &ept, const RVecF &eeta, const RVecF &ephi, const RVecF &em, const ROOT::RVecI &eq,
+                     float met, float metphi) {
+  RVecF pt = Concatenate(mpt, ept), eta = Concatenate(meta, eeta), phi = Concatenate(mphi, ephi), m = Concatenate(mm, em);
+  ROOT::RVecI q = Concatenate(mq, eq);
+  size_t n = pt.size(), nm = mpt.size();
+  if (n < 3) return {};
+  long bi = -1, bj = -1; double best = 0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j) {
+      if ((i < nm) != (j < nm) || q[i] == q[j]) continue;
+      double d = std::abs(mass(add(p4(pt[i], eta[i], phi[i], m[i]), p4(pt[j], eta[j], phi[j], m[j]))) - 91.2);
+      if (bi < 0 || d < best) { bi = i; bj = j; best = d; }
+    }
+  if (bi < 0) return {};
+  long lead = -1;
+  for (size_t k = 0; k < n; ++k)
+    if ((long)k != bi && (long)k != bj && (lead < 0 || pt[k] > pt[lead])) lead = k;
+  if (lead < 0) return {};
+  double dphi = double(phi[lead]) - double(metphi);
+  return {std::sqrt(2 * double(pt[lead]) * double(met) * (1 - std::cos(dphi)))};
 }
 }
 '''

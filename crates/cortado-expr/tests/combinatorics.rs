@@ -210,3 +210,55 @@ fn mistakes_are_caught_before_any_event() {
     let e = check_error(&[], "combination(Muon, 2)");
     assert!(e.contains("did you mean 'combinations'"), "{e}");
 }
+
+#[test]
+fn tuples_of_tuples_and_fields_of_members() {
+    let defs = [
+        ("pairs", "combinations(Muon, 2, names=[a, b])"),
+        ("quads", "combinations(pairs, 2)"),
+    ];
+    assert_eq!(
+        event(run(&defs, "count(quads)")),
+        Arr::Int(vec![0, 0, 3, 0])
+    );
+    // event 2: pairs (10,50) (10,30) (50,30); pairs of pairs in order
+    let (a, _) = objects(run(&defs, "quads.0.b.pt"));
+    assert_eq!(a, Arr::F32(vec![50.0, 50.0, 30.0]));
+    let (b, _) = objects(run(&defs, "quads.1.a.pt + quads.1.b.pt"));
+    assert_eq!(b, Arr::F32(vec![40.0, 80.0, 80.0]));
+}
+
+#[test]
+fn tuples_follow_the_event_selection() {
+    use common::data;
+    use cortado_expr::check::{Checker, Meta};
+    use cortado_expr::eval::{eval, Env};
+    use cortado_expr::parser::{parse, strip_parens};
+    use std::sync::Arc;
+    let (raw, mut schema) = data();
+    let meta = Meta::default();
+    let mut typed = Vec::new();
+    for (name, src) in [
+        ("pairs", "combinations(Muon, 2, names=[a, b])"),
+        ("", "pairs.a.pt + pairs.b.pt"),
+    ] {
+        let mut ck = Checker {
+            schema: &mut schema,
+            params: None,
+            cut_params: None,
+            meta: &meta,
+            registry: None,
+        };
+        let t = ck.check(&strip_parens(parse(src).unwrap())).unwrap();
+        schema.names.insert(name.to_string(), t.ty.clone());
+        typed.push(t);
+    }
+    let mut env = Env::new(raw, Arc::new(schema));
+    let pairs = eval(&typed[0], &env).unwrap();
+    env.define("pairs", pairs);
+    // the tuples are made before the selection, their members read after it
+    let kept = env.filter(&[false, true, true, true]).unwrap();
+    let (v, o) = objects(eval(&typed[1], &kept).unwrap());
+    assert_eq!(v, Arr::F32(vec![60.0, 40.0, 80.0]));
+    assert_eq!(o, vec![0, 0, 3, 3]);
+}

@@ -110,16 +110,26 @@ fn coll_val<'v>(v: &'v Val, what: &str) -> Result<&'v Arc<CollVal>, EvalError> {
     }
 }
 
+/// The most member indices (tuples × members) one call makes in a chunk:
+/// 2^29, 2 GiB of indices.
+const MAX_INDICES: u64 = 1 << 29;
+
 /// Offsets from tuple counts per event (u64, so a product or binomial
-/// that does not fit is an error naming the event, never a wrap).
-fn tuple_offsets(counts: &[u64], what: &str) -> Result<Offsets, EvalError> {
-    if let Some((e, n)) = counts
-        .iter()
-        .enumerate()
-        .find(|(_, &n)| n > u32::MAX as u64)
-    {
+/// that does not fit is never wrapped), for tuples of `members`; an error,
+/// before anything is allocated, when the chunk would hold more than
+/// [`MAX_INDICES`] member indices.
+fn tuple_offsets(counts: &[u64], members: usize, what: &str) -> Result<Offsets, EvalError> {
+    let total = counts.iter().fold(0u64, |a, &n| a.saturating_add(n));
+    if total.saturating_mul(members as u64) > MAX_INDICES {
+        let (e, most) = counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, &n)| n)
+            .map_or((0, 0), |(e, &n)| (e, n));
         return Err(ee(format!(
-            "{what}: event {e} of the batch would make {n} tuples, more than one chunk holds"
+            "{what}: this chunk would make {total} tuples of {members} (event {e} of the batch \
+             alone {most}), more than {MAX_INDICES} member indices in one chunk: use smaller \
+             chunks (--chunksize) or select the objects first"
         )));
     }
     let offsets = offsets_from_counts(counts.iter().map(|&n| n as u32))
@@ -186,7 +196,7 @@ impl Builtin for Combinations {
             .windows(2)
             .map(|w| binomial((w[1] - w[0]) as u64, k))
             .collect();
-        let offsets = tuple_offsets(&counts, "combinations")?;
+        let offsets = tuple_offsets(&counts, k, "combinations")?;
         let total = *offsets.last().unwrap_or(&0) as usize;
         let mut index: Vec<Vec<u32>> = (0..k).map(|_| Vec::with_capacity(total)).collect();
         let mut pos = vec![0u32; k];
@@ -291,7 +301,7 @@ impl Builtin for Cartesian {
                     .fold(1u64, |acc, c| acc.saturating_mul(size(c, e)))
             })
             .collect();
-        let offsets = tuple_offsets(&counts, "cartesian")?;
+        let offsets = tuple_offsets(&counts, colls.len(), "cartesian")?;
         let total = *offsets.last().unwrap_or(&0) as usize;
         let k = colls.len();
         let mut index: Vec<Vec<u32>> = (0..k).map(|_| Vec::with_capacity(total)).collect();
@@ -419,7 +429,7 @@ impl Builtin for Nearest {
             }
             counts.push((ia.len() - before) as u64);
         }
-        let offsets = tuple_offsets(&counts, "nearest")?;
+        let offsets = tuple_offsets(&counts, 2, "nearest")?;
         let members = vec![
             (self.names[0].clone(), ca.clone(), Arc::new(ia)),
             (self.names[1].clone(), cb.clone(), Arc::new(ib)),
@@ -450,5 +460,18 @@ mod tests {
         assert_eq!(binomial(3, 3), 1);
         assert_eq!(binomial(0, 2), 0);
         assert_eq!(binomial(u32::MAX as u64, 8), u64::MAX);
+    }
+
+    #[test]
+    fn too_many_tuples_are_an_error_before_any_allocation() {
+        assert_eq!(
+            *tuple_offsets(&[1, 0, 2], 3, "t").unwrap(),
+            vec![0, 1, 1, 3]
+        );
+        let e = tuple_offsets(&[5, u64::MAX, 7], 2, "cartesian").unwrap_err();
+        assert!(e.0.contains("event 1 of the batch alone"), "{e}");
+        let e = tuple_offsets(&[MAX_INDICES / 4 + 1, 0], 4, "t").unwrap_err();
+        assert!(e.0.contains("--chunksize"), "{e}");
+        assert!(tuple_offsets(&[MAX_INDICES / 4], 4, "t").is_ok());
     }
 }
