@@ -2,7 +2,8 @@
 """ADL benchmark queries (examples/adl): cortado against ROOT RDataFrame, one thread, per query,
 on the same file, same machine, same run.
 
-    python3 bench/adl_bench.py FILE [FILE ...] [--repeat 3] [--cortado BIN] [--root-python PY]
+    python3 bench/adl_bench.py FILE [FILE ...] [--repeat 3] [--queries q5_met_zmumu ...]
+                               [--cortado BIN] [--root-python PY]
 
 FILE: simulated DY NanoAOD (bench/make_inputs.sh: 1.6 M events, LZMA-9 and ZSTD-5).
 Per query and file, each a fresh process, page cache warm, median of --repeat:
@@ -210,6 +211,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--queries", nargs="*", default=list(QUERIES), help="only these queries")
     ap.add_argument("--cortado", default=os.path.join(ROOTDIR, "target/release/cortado"))
     ap.add_argument("--root-python", default=os.path.join(HERE, "work/venv-root/bin/python"))
     a = ap.parse_args()
@@ -219,7 +221,7 @@ def main():
         info = json.loads(subprocess.run([a.cortado, "inspect", file, "--json"], capture_output=True,
                                          check=True, text=True).stdout)
         events = info["entries"]
-        for q in QUERIES:
+        for q in a.queries:
             cfg = config(q, file)
             out = os.path.join(WORK, "out")
             ct, rl, rs = [], [], []

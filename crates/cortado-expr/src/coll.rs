@@ -51,12 +51,24 @@ enum CollSrc {
     },
     /// Objects made by the expression: tuples of objects of other
     /// collections (`combinations`, `cartesian`), and computed fields (a
-    /// four-vector sum; the ΔR of `nearest`'s pairs).
+    /// four-vector sum; the ΔR of `nearest`'s pairs), some derived from
+    /// the others on first use.
     Made {
         members: Vec<Member>,
         fields: BTreeMap<String, Arc<Arr>>,
+        derive: Option<Derive>,
     },
 }
+
+/// Computes a field of made objects from their other fields (`mass` of a
+/// four-vector sum from its components); `None` for a field it does not make.
+pub type Derive = fn(&str, &BTreeMap<String, Arc<Arr>>) -> Option<Arr>;
+
+/// The float64 cartesian components of every object's four-vector
+/// ([`crate::math::p4_cartesian`] of its pt, eta, phi, mass), as fields
+/// that no configuration can name. A collection computes them once from
+/// its own fields; its subsets and tuple members gather them.
+pub const P4_COMPONENTS: [&str; 4] = ["@px", "@py", "@pz", "@e"];
 
 impl CollVal {
     /// A NanoAOD collection of the raw data.
@@ -79,7 +91,31 @@ impl CollVal {
         members: Vec<Member>,
         fields: BTreeMap<String, Arc<Arr>>,
     ) -> CollVal {
-        CollVal::new(offsets, CollSrc::Made { members, fields })
+        CollVal::new(
+            offsets,
+            CollSrc::Made {
+                members,
+                fields,
+                derive: None,
+            },
+        )
+    }
+
+    /// Made objects ([`CollVal::made`]) without members, whose fields
+    /// beyond `fields` are computed by `derive` when first asked for.
+    pub fn derived(
+        offsets: Offsets,
+        fields: BTreeMap<String, Arc<Arr>>,
+        derive: Derive,
+    ) -> CollVal {
+        CollVal::new(
+            offsets,
+            CollSrc::Made {
+                members: Vec::new(),
+                fields,
+                derive: Some(derive),
+            },
+        )
     }
 
     fn new(offsets: Offsets, src: CollSrc) -> CollVal {
@@ -155,6 +191,9 @@ impl CollVal {
         if let Some(a) = self.cache.lock().expect("cache lock").get(name) {
             return Ok(a.clone());
         }
+        if P4_COMPONENTS.contains(&name) && self.computes_components() {
+            return self.components(name);
+        }
         let a: Arc<Arr> = match &self.src {
             CollSrc::Base { prefix, raw } => {
                 // a plain jagged array (PSWeight) is its own only field
@@ -189,16 +228,70 @@ impl CollVal {
                 Some(a) => a.clone(),
                 None => base.field(name)?,
             },
-            CollSrc::Made { fields, .. } => fields
-                .get(name)
-                .cloned()
-                .ok_or_else(|| format!("internal error: no field '{name}'"))?,
+            CollSrc::Made { fields, derive, .. } => match fields.get(name) {
+                Some(a) => a.clone(),
+                None => Arc::new(
+                    derive
+                        .and_then(|d| d(name, fields))
+                        .ok_or_else(|| format!("internal error: no field '{name}'"))?,
+                ),
+            },
         };
         self.cache
             .lock()
             .expect("cache lock")
             .insert(name.to_string(), a.clone());
         Ok(a)
+    }
+
+    /// Whether this collection computes the four-vector components from its
+    /// own fields: a gather or concatenation takes them from its parts, and
+    /// added fields take them from the base unless they replace one of
+    /// pt, eta, phi, mass (calibrated jets).
+    fn computes_components(&self) -> bool {
+        match &self.src {
+            CollSrc::Base { .. } | CollSrc::Made { .. } => true,
+            CollSrc::With { fields, .. } => ["pt", "eta", "phi", "mass"]
+                .iter()
+                .any(|f| fields.contains_key(*f)),
+            CollSrc::Gather { .. } | CollSrc::Concat { .. } => false,
+        }
+    }
+
+    /// Computes the four components ([`P4_COMPONENTS`]) at once, keeps
+    /// them, and returns the one asked for.
+    fn components(&self, name: &str) -> Result<Arc<Arr>, String> {
+        let mut cols = Vec::with_capacity(4);
+        for f in ["pt", "eta", "phi", "mass"] {
+            let Arr::F64(v) = self.field(f)?.cast(Prim::F64) else {
+                unreachable!("a cast to float64")
+            };
+            cols.push(v);
+        }
+        let n = self.len();
+        if cols.iter().any(|c| c.len() != n) {
+            return Err(format!(
+                "four-vector fields of {} values for {n} objects",
+                cols[0].len()
+            ));
+        }
+        let mut out: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n));
+        for i in 0..n {
+            let v = crate::math::p4_cartesian(cols[0][i], cols[1][i], cols[2][i], cols[3][i]);
+            for (o, x) in out.iter_mut().zip(v) {
+                o.push(x);
+            }
+        }
+        let mut cache = self.cache.lock().expect("cache lock");
+        let mut asked = None;
+        for (k, v) in P4_COMPONENTS.iter().zip(out) {
+            let a = Arc::new(Arr::F64(v));
+            if *k == name {
+                asked = Some(a.clone());
+            }
+            cache.insert(k.to_string(), a);
+        }
+        asked.ok_or_else(|| format!("internal error: no component '{name}'"))
     }
 
     /// The objects at flat indices `index`, grouped by `offsets`.
@@ -282,7 +375,9 @@ impl CollVal {
                 }
             }
             CollSrc::Concat { parts } => parts.iter().try_for_each(|p| p.check(self.events())),
-            CollSrc::Made { members, fields } => {
+            CollSrc::Made {
+                members, fields, ..
+            } => {
                 for (name, parent, index) in members {
                     parent.check(self.events())?;
                     if index.len() != self.len() {

@@ -187,6 +187,44 @@ pub fn delta_r_f32(eta1: f32, phi1: f32, eta2: f32, phi2: f32) -> f32 {
     hypot_f32(eta1 - eta2, delta_phi_f32(phi1, phi2))
 }
 
+/// The float64 cartesian components (px, py, pz, E) of an object with
+/// (pt, η, φ, mass): px = pt cos φ, py = pt sin φ, pz = pt sinh η,
+/// E = √(px² + py² + pz² + m²). cortado's `a + b` of objects and `p4sum`.
+#[inline]
+pub fn p4_cartesian(pt: f64, eta: f64, phi: f64, mass: f64) -> [f64; 4] {
+    let (x, y, z) = (pt * phi.cos(), pt * phi.sin(), pt * eta.sinh());
+    [x, y, z, (x * x + y * y + z * z + mass * mass).sqrt()]
+}
+
+/// pt of a float64 vector: hypot(px, py).
+#[inline]
+pub fn p4_pt(px: f64, py: f64) -> f64 {
+    px.hypot(py)
+}
+
+/// η of a float64 vector: asinh(pz / pt), 0 when pt = 0.
+#[inline]
+pub fn p4_eta(px: f64, py: f64, pz: f64) -> f64 {
+    let pt = p4_pt(px, py);
+    if pt > 0.0 {
+        (pz / pt).asinh()
+    } else {
+        0.0
+    }
+}
+
+/// φ of a float64 vector: atan2(py, px).
+#[inline]
+pub fn p4_phi(px: f64, py: f64) -> f64 {
+    py.atan2(px)
+}
+
+/// Mass of a float64 vector: √max(E² − p², 0).
+#[inline]
+pub fn p4_mass(px: f64, py: f64, pz: f64, e: f64) -> f64 {
+    (e * e - (px * px + py * py + pz * pz)).max(0.0).sqrt()
+}
+
 /// A Lorentz vector in cartesian float32 components, as coffea adds them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct P4 {

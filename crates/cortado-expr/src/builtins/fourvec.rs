@@ -15,7 +15,9 @@ use std::sync::Arc;
 use super::{need_fields, typed_call, Args, Builtin, R};
 use crate::ast::Span;
 use crate::check::{CheckError, Checker, TExpr};
+use crate::coll::P4_COMPONENTS;
 use crate::eval::{ee, Env, EvalError};
+use crate::math;
 use crate::types::{CollInfo, Prim, Ty};
 use crate::value::{offsets_from_counts, Arr, CollVal, RecVal, Val};
 
@@ -37,18 +39,18 @@ fn p4_fields() -> BTreeMap<String, Prim> {
         .collect()
 }
 
-/// Cartesian components of an object from (pt, η, φ, mass).
-fn cartesian(pt: f64, eta: f64, phi: f64, mass: f64) -> [f64; 4] {
-    let (x, y, z) = (pt * phi.cos(), pt * phi.sin(), pt * eta.sinh());
-    [x, y, z, (x * x + y * y + z * z + mass * mass).sqrt()]
-}
-
 /// (pt, η, φ, mass, energy, px, py, pz) of a vector (px, py, pz, E).
 fn p4_row([px, py, pz, e]: [f64; 4]) -> [f64; 8] {
-    let pt = px.hypot(py);
-    let eta = if pt > 0.0 { (pz / pt).asinh() } else { 0.0 };
-    let m2 = e * e - (px * px + py * py + pz * pz);
-    [pt, eta, py.atan2(px), m2.max(0.0).sqrt(), e, px, py, pz]
+    [
+        math::p4_pt(px, py),
+        math::p4_eta(px, py, pz),
+        math::p4_phi(px, py),
+        math::p4_mass(px, py, pz, e),
+        e,
+        px,
+        py,
+        pz,
+    ]
 }
 
 /// The columns of the four-vector fields from one row per vector.
@@ -68,6 +70,38 @@ fn p4_columns(rows: impl ExactSizeIterator<Item = [f64; 4]>) -> BTreeMap<String,
         .collect()
 }
 
+/// Four-vector sums as made objects: the cartesian components are their
+/// fields, pt, eta, phi and mass are computed from them when asked for
+/// (a sum that is only added to another never computes them).
+fn sums(offsets: crate::value::Offsets, cols: [Vec<f64>; 4]) -> CollVal {
+    let fields = CARTESIAN
+        .iter()
+        .zip(cols)
+        .map(|(k, c)| (k.to_string(), Arc::new(Arr::F64(c))))
+        .collect();
+    CollVal::derived(offsets, fields, derive_p4)
+}
+
+/// pt, eta, phi, mass of sums from their components ([`sums`]).
+fn derive_p4(name: &str, f: &BTreeMap<String, Arc<Arr>>) -> Option<Arr> {
+    let get = |k: &str| match f.get(k).map(|a| &**a) {
+        Some(Arr::F64(v)) => Some(v),
+        _ => None,
+    };
+    let (px, py, pz, e) = (get("px")?, get("py")?, get("pz")?, get("energy")?);
+    let n = px.len();
+    let v: Vec<f64> = match name {
+        "pt" => (0..n).map(|i| math::p4_pt(px[i], py[i])).collect(),
+        "eta" => (0..n).map(|i| math::p4_eta(px[i], py[i], pz[i])).collect(),
+        "phi" => (0..n).map(|i| math::p4_phi(px[i], py[i])).collect(),
+        "mass" => (0..n)
+            .map(|i| math::p4_mass(px[i], py[i], pz[i], e[i]))
+            .collect(),
+        _ => return None,
+    };
+    Some(Arr::F64(v))
+}
+
 /// Whether objects of a type are four-vector sums (they carry their
 /// cartesian components).
 fn is_sum(c: &Checker<'_>, t: &Ty) -> bool {
@@ -80,43 +114,42 @@ fn is_sum(c: &Checker<'_>, t: &Ty) -> bool {
     }
 }
 
-/// The cartesian components of objects of `c` (all, or those at the flat
-/// indices `at`): their own for sums, computed from (pt, η, φ, mass)
-/// otherwise.
-fn components(c: &CollVal, sum: bool, at: Option<&[u32]>) -> Result<Vec<[f64; 4]>, EvalError> {
-    let names = if sum {
-        CARTESIAN
-    } else {
-        ["pt", "eta", "phi", "mass"]
-    };
-    let mut cols = Vec::with_capacity(4);
-    for f in names {
+/// The four cartesian components of objects of `c` (all, or those at the
+/// flat indices `at`), float64: their own for sums, otherwise the
+/// components every collection computes once for its objects
+/// ([`P4_COMPONENTS`]).
+fn components(c: &CollVal, sum: bool, at: Option<&[u32]>) -> Result<[Arc<Arr>; 4], EvalError> {
+    let names = if sum { CARTESIAN } else { P4_COMPONENTS };
+    let mut out: [Arc<Arr>; 4] = std::array::from_fn(|_| Arc::new(Arr::F64(Vec::new())));
+    for (o, f) in out.iter_mut().zip(names) {
         let a = c.field(f).map_err(ee)?;
-        let a = match at {
-            Some(i) => a.gather(i),
-            None => (*a).clone(),
+        *o = match at {
+            Some(i) => Arc::new(a.gather(i)),
+            None => a,
         };
-        let Arr::F64(v) = a.cast(Prim::F64) else {
-            return Err(ee("internal error: four-vector components"));
-        };
-        cols.push(v);
     }
-    let n = cols[0].len();
-    if cols.iter().any(|v| v.len() != n) {
-        return Err(ee(
-            "internal error: four-vector components of different lengths",
-        ));
+    Ok(out)
+}
+
+/// Float64 values of a component.
+fn f64s(a: &Arr) -> Result<&[f64], EvalError> {
+    match a {
+        Arr::F64(v) => Ok(v),
+        _ => Err(ee("internal error: a four-vector component is not float64")),
     }
-    Ok((0..n)
-        .map(|i| {
-            let v = [cols[0][i], cols[1][i], cols[2][i], cols[3][i]];
-            if sum {
-                v
-            } else {
-                cartesian(v[0], v[1], v[2], v[3])
-            }
-        })
-        .collect())
+}
+
+/// The component-wise sums of two sets of components of equal length.
+fn add_components(x: &[Arc<Arr>; 4], y: &[Arc<Arr>; 4]) -> Result<[Vec<f64>; 4], EvalError> {
+    let mut out: [Vec<f64>; 4] = Default::default();
+    for k in 0..4 {
+        let (a, b) = (f64s(&x[k])?, f64s(&y[k])?);
+        if a.len() != b.len() {
+            return Err(ee("internal error: '+' of objects of different lengths"));
+        }
+        out[k] = a.iter().zip(b).map(|(p, q)| p + q).collect();
+    }
+    Ok(out)
 }
 
 /// Checks `l + r` of two objects: the four-vector sum, per tuple (two
@@ -185,12 +218,8 @@ impl Builtin for P4Add {
                     components(a, self.0[0], None)?,
                     components(b, self.0[1], None)?,
                 );
-                let fields = p4_columns(x.iter().zip(&y).map(|(p, q)| add(p, q)));
-                Ok(Val::Coll(Arc::new(CollVal::made(
-                    a.offsets.clone(),
-                    Vec::new(),
-                    fields,
-                ))))
+                let v = add_components(&x, &y)?;
+                Ok(Val::Coll(Arc::new(sums(a.offsets.clone(), v))))
             }
             (Val::OptObj(a, ia), Val::OptObj(b, ib)) => {
                 if ia.len() != ib.len() {
@@ -206,7 +235,7 @@ impl Builtin for P4Add {
                 let fb: Vec<u32> = both.iter().map(|t| t.2).collect();
                 let x = components(a, self.0[0], Some(&fa))?;
                 let y = components(b, self.0[1], Some(&fb))?;
-                let fields = p4_columns(x.iter().zip(&y).map(|(p, q)| add(p, q)));
+                let v = add_components(&x, &y)?;
                 let valid: Vec<bool> = ia
                     .iter()
                     .zip(ib.iter())
@@ -215,7 +244,7 @@ impl Builtin for P4Add {
                 let offsets =
                     offsets_from_counts(valid.iter().map(|&v| u32::from(v))).map_err(ee)?;
                 let idx = valid.iter().map(|&v| v.then_some(0)).collect();
-                let sum = CollVal::made(Arc::new(offsets), Vec::new(), fields);
+                let sum = sums(Arc::new(offsets), v);
                 Ok(Val::OptObj(Arc::new(sum), Arc::new(idx)))
             }
             _ => Err(ee("internal error: '+' of objects")),
@@ -228,10 +257,6 @@ impl Builtin for P4Add {
             .flat_map(|i| ["pt", "eta", "phi", "mass"].map(|f| (i, f.to_string())))
             .collect()
     }
-}
-
-fn add(p: &[f64; 4], q: &[f64; 4]) -> [f64; 4] {
-    [p[0] + q[0], p[1] + q[1], p[2] + q[2], p[3] + q[3]]
 }
 
 /// `p4sum(C)`: per event, the sum of the four-vectors of C's objects (the
@@ -269,10 +294,18 @@ impl Builtin for P4Sum {
             return Err(ee("internal error: p4sum"));
         };
         let v = components(c, self.0, None)?;
+        let v = [f64s(&v[0])?, f64s(&v[1])?, f64s(&v[2])?, f64s(&v[3])?];
+        if v.iter().any(|x| x.len() != c.len()) {
+            return Err(ee("internal error: p4sum components"));
+        }
         let sums = c.offsets.windows(2).map(|w| {
-            v[w[0] as usize..w[1] as usize]
-                .iter()
-                .fold([0.0; 4], |acc, p| add(&acc, p))
+            let mut s = [0.0f64; 4];
+            for i in w[0] as usize..w[1] as usize {
+                for k in 0..4 {
+                    s[k] += v[k][i];
+                }
+            }
+            s
         });
         let fields = p4_columns(sums)
             .into_iter()
