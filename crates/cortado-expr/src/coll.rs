@@ -276,8 +276,9 @@ impl CollVal {
             ));
         }
         let mut out: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n));
-        for i in 0..n {
-            let v = crate::math::p4_cartesian(cols[0][i], cols[1][i], cols[2][i], cols[3][i]);
+        let objects = cols[0].iter().zip(&cols[1]).zip(&cols[2]).zip(&cols[3]);
+        for (((&pt, &eta), &phi), &mass) in objects {
+            let v = crate::math::p4_cartesian(pt, eta, phi, mass);
             for (o, x) in out.iter_mut().zip(v) {
                 o.push(x);
             }

@@ -299,13 +299,9 @@ impl Builtin for P4Sum {
             return Err(ee("internal error: p4sum components"));
         }
         let sums = c.offsets.windows(2).map(|w| {
-            let mut s = [0.0f64; 4];
-            for i in w[0] as usize..w[1] as usize {
-                for k in 0..4 {
-                    s[k] += v[k][i];
-                }
-            }
-            s
+            let (lo, hi) = (w[0] as usize, w[1] as usize);
+            // summed in stored order from 0
+            v.map(|x| x[lo..hi].iter().fold(0.0f64, |acc, y| acc + y))
         });
         let fields = p4_columns(sums)
             .into_iter()
