@@ -78,3 +78,40 @@ fn adl_queries_on_the_shared_synthetic_files_equal_uproot_and_awkward() {
     check(&shared.join("tt_2018.root"), "tt");
     check(&shared.join("dy_2018.root"), "dy");
 }
+
+#[test]
+fn too_many_tuples_in_a_chunk_is_an_error_naming_the_chunk() {
+    let dir = tmpdir("adl", "boom");
+    let file = root().join("examples/zmumu/data/tt_2018_small.root");
+    std::fs::write(
+        dir.join("fileset.json"),
+        format!(
+            r#"{{"TT_2018": {{"metadata": {{"sample": "TT", "year": "2018", "isMC": "True", "xsec": "1"}}, "files": ["{}"]}}}}"#,
+            file.display()
+        ),
+    )
+    .unwrap();
+    let cfg = dir.join("boom.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [TT], samples_exclude: [], year: ['2018']}}\n\
+             workflow:\n  variables:\n    boom: count(cartesian(Jet, Jet, Jet, Jet, Jet, Jet, Jet, Jet))\n",
+            root().join("examples/adl/analysis.yaml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = common::run(cfg.to_str().unwrap(), out.to_str().unwrap(), &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    for needle in [
+        "cartesian",
+        "tuples of 8",
+        "--chunksize",
+        "tt_2018_small.root",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -111,8 +111,9 @@ fn coll_val<'v>(v: &'v Val, what: &str) -> Result<&'v Arc<CollVal>, EvalError> {
 }
 
 /// The most member indices (tuples × members) one call makes in a chunk:
-/// 2^29, 2 GiB of indices.
-const MAX_INDICES: u64 = 1 << 29;
+/// 2^27, 512 MiB of indices (a 150,000-event chunk holds 280 trijets per
+/// event on average within it).
+const MAX_INDICES: u64 = 1 << 27;
 
 /// Offsets from tuple counts per event (u64, so a product or binomial
 /// that does not fit is never wrapped), for tuples of `members`; an error,
