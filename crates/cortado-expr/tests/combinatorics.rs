@@ -262,3 +262,50 @@ fn tuples_follow_the_event_selection() {
     assert_eq!(v, Arr::F32(vec![60.0, 40.0, 80.0]));
     assert_eq!(o, vec![0, 0, 3, 3]);
 }
+
+#[test]
+fn rest_frame_boosts_into_the_frame_of_the_second() {
+    let defs = [("t", "combinations(Muon, 2, names=[a, b])")];
+    let get = |e: &str| match objects(run(&defs, e)).0 {
+        Arr::F64(v) => v,
+        other => panic!("{other:?}"),
+    };
+    // the invariants: a keeps its mass; its energy there is (a·b)/m_b
+    let (mass_a, e_in_b) = (
+        get("rest_frame(t.a, t.b).mass"),
+        get("rest_frame(t.a, t.b).energy"),
+    );
+    let mut i = 0;
+    for ev in MU {
+        for x in 0..ev.len() {
+            for y in x + 1..ev.len() {
+                let (a, b) = (p4(ev[x].0, ev[x].1, ev[x].2), p4(ev[y].0, ev[y].1, ev[y].2));
+                let dot = a[3] * b[3] - (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]);
+                let rel = |u: f64, v: f64| (u - v).abs() / v.abs().max(1.0);
+                assert!(
+                    rel(e_in_b[i], dot / mass(b)) < 1e-9,
+                    "{} {}",
+                    e_in_b[i],
+                    dot / mass(b)
+                );
+                assert!(rel(mass_a[i], mass(a)) < 1e-6, "{} {}", mass_a[i], mass(a));
+                i += 1;
+            }
+        }
+    }
+    assert_eq!(i, 4);
+    // b in its own rest frame: at rest, with its mass as energy
+    let (px, e) = (
+        get("rest_frame(t.b, t.b).px"),
+        get("rest_frame(t.b, t.b).energy"),
+    );
+    for (p, e) in px.iter().zip(&e) {
+        assert!(p.abs() < 1e-9 * 50.0, "{p}");
+        assert!((e - 0.10566f32 as f64).abs() < 1e-6, "{e}");
+    }
+    let err = check_error(&defs, "rest_frame(t.a, Muon)");
+    assert!(
+        err.contains("rest_frame(a, b) takes two members of the same tuples"),
+        "{err}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Four-vectors in float64: `a + b` of two objects (`t.j1 + t.j2`,
-//! `first(Muon) + first(Electron)`) and `p4sum(C)` over a collection.
+//! `first(Muon) + first(Electron)`), `rest_frame(a, b)` (a boosted into the
+//! rest frame of b) and `p4sum(C)` over a collection.
 //!
 //! One convention for both: an object with float32 (pt, η, φ, mass) is the
 //! float64 vector px = pt cos φ, py = pt sin φ, pz = pt sinh η,
@@ -22,7 +23,13 @@ use crate::types::{CollInfo, Prim, Ty};
 use crate::value::{offsets_from_counts, Arr, CollVal, RecVal, Val};
 
 pub(super) fn all() -> Vec<Arc<dyn Builtin>> {
-    vec![Arc::new(P4Sum(false))]
+    vec![
+        Arc::new(P4Sum(false)),
+        Arc::new(P4Pair {
+            op: PairOp::RestFrame,
+            sums: [false; 2],
+        }),
+    ]
 }
 
 /// The fields of a four-vector.
@@ -152,15 +159,37 @@ fn add_components(x: &[Arc<Arr>; 4], y: &[Arc<Arr>; 4]) -> Result<[Vec<f64>; 4],
     Ok(out)
 }
 
-/// Checks `l + r` of two objects: the four-vector sum, per tuple (two
-/// members of the same tuples, or any two views of the same objects) or
-/// per event (two single optional objects).
+/// What is made of two four-vectors.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum PairOp {
+    /// `a + b`: their sum.
+    Add,
+    /// `rest_frame(a, b)`: a in the rest frame of b.
+    RestFrame,
+}
+
+impl PairOp {
+    fn what(self) -> &'static str {
+        match self {
+            PairOp::Add => "'+' of objects",
+            PairOp::RestFrame => "rest_frame(a, b)",
+        }
+    }
+}
+
+/// Checks `l + r` of two objects (or another [`PairOp`]): a four-vector
+/// per tuple (two members of the same tuples, or any two views of the same
+/// objects) or per event (two single optional objects).
 pub(crate) fn p4_add(c: &mut Checker<'_>, l: TExpr, r: TExpr, span: Span) -> R<TExpr> {
+    p4_pair(c, PairOp::Add, l, r, span)
+}
+
+fn p4_pair(c: &mut Checker<'_>, op: PairOp, l: TExpr, r: TExpr, span: Span) -> R<TExpr> {
     let sums = [is_sum(c, &l.ty), is_sum(c, &r.ty)];
     for (v, sum) in [(&l, sums[0]), (&r, sums[1])] {
         if !sum {
             need_fields(c, v, &["pt", "eta", "phi", "mass"]).map_err(|mut e| {
-                e.message = format!("'+' of objects adds four-vectors: {}", e.message);
+                e.message = format!("{} takes four-vectors: {}", op.what(), e.message);
                 e
             })?;
         }
@@ -169,23 +198,26 @@ pub(crate) fn p4_add(c: &mut Checker<'_>, l: TExpr, r: TExpr, span: Span) -> R<T
         Ty::Coll(id) | Ty::OptObj(id) => c.schema.colls[*id].name.clone(),
         _ => String::new(),
     };
-    let sum_name = format!("{} + {}", name(&l.ty), name(&r.ty));
+    let made = match op {
+        PairOp::Add => format!("{} + {}", name(&l.ty), name(&r.ty)),
+        PairOp::RestFrame => format!("rest_frame({}, {})", name(&l.ty), name(&r.ty)),
+    };
     let ty = match (&l.ty, &r.ty) {
         (Ty::Coll(a), Ty::Coll(b)) if c.schema.same_objects(*a, *b) => {
             Ty::Coll(c.schema.add_coll_info(CollInfo {
-                name: sum_name,
+                name: made,
                 fields: p4_fields(),
                 members: BTreeMap::new(),
                 view_of: Some(c.schema.root(*a)),
             }))
         }
-        (Ty::OptObj(_), Ty::OptObj(_)) => Ty::OptObj(c.schema.add_coll(&sum_name, p4_fields())),
+        (Ty::OptObj(_), Ty::OptObj(_)) => Ty::OptObj(c.schema.add_coll(&made, p4_fields())),
         _ => {
             return Err(CheckError::new(
                 format!(
-                    "'+' of objects adds two members of the same tuples (t.j1 + t.j2), or two \
-                     single objects per event (first(Muon) + first(Electron)); this adds {} \
-                     and {}",
+                    "{} takes two members of the same tuples (t.j1, t.j2), or two single \
+                     objects per event (first(Muon), first(Electron)); these are {} and {}",
+                    op.what(),
                     c.schema.describe(&l.ty),
                     c.schema.describe(&r.ty)
                 ),
@@ -193,49 +225,68 @@ pub(crate) fn p4_add(c: &mut Checker<'_>, l: TExpr, r: TExpr, span: Span) -> R<T
             ))
         }
     };
-    Ok(typed_call(P4Add(sums), ty, vec![l, r], span))
+    Ok(typed_call(P4Pair { op, sums }, ty, vec![l, r], span))
 }
 
-/// `a + b` of objects; for each operand, whether it is itself a sum.
+/// `a + b` of objects or `rest_frame(a, b)`; for each operand, whether it
+/// is itself a four-vector made by the expression.
 #[derive(Debug)]
-pub(super) struct P4Add([bool; 2]);
+pub(super) struct P4Pair {
+    op: PairOp,
+    sums: [bool; 2],
+}
 
-impl Builtin for P4Add {
-    fn names(&self) -> &'static [&'static str] {
-        // not called by name: written `a + b`
-        &[]
+impl P4Pair {
+    fn apply(&self, x: &[Arc<Arr>; 4], y: &[Arc<Arr>; 4]) -> Result<[Vec<f64>; 4], EvalError> {
+        match self.op {
+            PairOp::Add => add_components(x, y),
+            PairOp::RestFrame => rest_frame(x, y),
+        }
     }
-    fn check(&self, _: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
-        Err(CheckError::new("internal error: '+' of objects", a.span))
+}
+
+impl Builtin for P4Pair {
+    fn names(&self) -> &'static [&'static str] {
+        match self.op {
+            PairOp::Add => &[], // written `a + b`
+            PairOp::RestFrame => &["rest_frame"],
+        }
+    }
+    fn check(&self, c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr> {
+        a.only(&["a", "b"])?;
+        let x = c.check(a.req(0, "a")?)?;
+        let y = c.check(a.req(1, "b")?)?;
+        p4_pair(c, self.op, x, y, a.span)
     }
     fn eval(&self, args: &[Val], _: &Ty, _: &Env) -> Result<Val, EvalError> {
+        let what = self.op.what();
         match (&args[0], &args[1]) {
             (Val::Coll(a), Val::Coll(b)) => {
                 if a.offsets != b.offsets {
-                    return Err(ee("internal error: '+' of objects of different tuples"));
+                    return Err(ee(format!("internal error: {what} of different tuples")));
                 }
                 let (x, y) = (
-                    components(a, self.0[0], None)?,
-                    components(b, self.0[1], None)?,
+                    components(a, self.sums[0], None)?,
+                    components(b, self.sums[1], None)?,
                 );
-                let v = add_components(&x, &y)?;
+                let v = self.apply(&x, &y)?;
                 Ok(Val::Coll(Arc::new(sums(a.offsets.clone(), v))))
             }
             (Val::OptObj(a, ia), Val::OptObj(b, ib)) => {
                 if ia.len() != ib.len() {
-                    return Err(ee("internal error: '+' of objects of different events"));
+                    return Err(ee(format!("internal error: {what} of different events")));
                 }
-                let both: Vec<(usize, u32, u32)> = ia
+                let both: Vec<(u32, u32)> = ia
                     .iter()
                     .zip(ib.iter())
                     .enumerate()
-                    .filter_map(|(e, (i, j))| Some((e, a.offsets[e] + (*i)?, b.offsets[e] + (*j)?)))
+                    .filter_map(|(e, (i, j))| Some((a.offsets[e] + (*i)?, b.offsets[e] + (*j)?)))
                     .collect();
-                let fa: Vec<u32> = both.iter().map(|t| t.1).collect();
-                let fb: Vec<u32> = both.iter().map(|t| t.2).collect();
-                let x = components(a, self.0[0], Some(&fa))?;
-                let y = components(b, self.0[1], Some(&fb))?;
-                let v = add_components(&x, &y)?;
+                let fa: Vec<u32> = both.iter().map(|t| t.0).collect();
+                let fb: Vec<u32> = both.iter().map(|t| t.1).collect();
+                let x = components(a, self.sums[0], Some(&fa))?;
+                let y = components(b, self.sums[1], Some(&fb))?;
+                let v = self.apply(&x, &y)?;
                 let valid: Vec<bool> = ia
                     .iter()
                     .zip(ib.iter())
@@ -244,19 +295,49 @@ impl Builtin for P4Add {
                 let offsets =
                     offsets_from_counts(valid.iter().map(|&v| u32::from(v))).map_err(ee)?;
                 let idx = valid.iter().map(|&v| v.then_some(0)).collect();
-                let sum = sums(Arc::new(offsets), v);
-                Ok(Val::OptObj(Arc::new(sum), Arc::new(idx)))
+                let made = sums(Arc::new(offsets), v);
+                Ok(Val::OptObj(Arc::new(made), Arc::new(idx)))
             }
-            _ => Err(ee("internal error: '+' of objects")),
+            _ => Err(ee(format!("internal error: {what}"))),
         }
     }
     fn reads(&self, _: &[TExpr]) -> Vec<(usize, String)> {
         [0, 1]
             .into_iter()
-            .filter(|&i| !self.0[i])
+            .filter(|&i| !self.sums[i])
             .flat_map(|i| ["pt", "eta", "phi", "mass"].map(|f| (i, f.to_string())))
             .collect()
     }
+}
+
+/// Four-vectors x in the rest frame of y, component by component: the
+/// boost by −β, β = p_y / E_y, γ = 1/√(1 − β²):
+/// E' = γ (E − β·p), p' = p + ((γ − 1)(β·p)/β² − γ E) β (p' = p when
+/// β = 0). NaN where y has no rest frame (|β| ≥ 1: a massless y).
+fn rest_frame(x: &[Arc<Arr>; 4], y: &[Arc<Arr>; 4]) -> Result<[Vec<f64>; 4], EvalError> {
+    let [px, py, pz, e] = [f64s(&x[0])?, f64s(&x[1])?, f64s(&x[2])?, f64s(&x[3])?];
+    let [qx, qy, qz, f] = [f64s(&y[0])?, f64s(&y[1])?, f64s(&y[2])?, f64s(&y[3])?];
+    let n = px.len();
+    if [py, pz, e, qx, qy, qz, f].iter().any(|v| v.len() != n) {
+        return Err(ee("internal error: rest_frame of different lengths"));
+    }
+    let mut out: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n));
+    for i in 0..n {
+        let (bx, by, bz) = (qx[i] / f[i], qy[i] / f[i], qz[i] / f[i]);
+        let b2 = bx * bx + by * by + bz * bz;
+        let gamma = 1.0 / (1.0 - b2).sqrt();
+        let bp = bx * px[i] + by * py[i] + bz * pz[i];
+        let k = if b2 > 0.0 {
+            (gamma - 1.0) * bp / b2 - gamma * e[i]
+        } else {
+            0.0
+        };
+        out[0].push(px[i] + k * bx);
+        out[1].push(py[i] + k * by);
+        out[2].push(pz[i] + k * bz);
+        out[3].push(gamma * (e[i] - bp));
+    }
+    Ok(out)
 }
 
 /// `p4sum(C)`: per event, the sum of the four-vectors of C's objects (the
