@@ -103,7 +103,7 @@ fn misspelt_collection_and_function() {
     fails_with(
         "tuple_sum",
         "workflow:\n  objects:\n    P: combinations(Jet, 2)\n  variables:\n    x: count(P[(P.0 + Muon).mass > 3])\n",
-        &["'+' of objects adds two members of the same tuples"],
+        &["'+' of objects takes two members of the same tuples"],
     );
     fails_with(
         "argmin_key",
