@@ -12,7 +12,7 @@ use serde_json::Value;
 /// Where the CMS services are (the environment overrides each default).
 #[derive(Debug, Clone)]
 pub struct Services {
-    /// DBS base URL (`CORTADO_DBS_URL`; https://cmsweb.cern.ch:8443/dbs).
+    /// DBS base URL (`CORTADO_DBS_URL`; <https://cmsweb.cern.ch:8443/dbs>).
     pub dbs: String,
     /// Rucio server (`RUCIO_HOST`, else `rucio_host` of `$RUCIO_HOME/etc/rucio.cfg`).
     pub rucio: String,

@@ -3,7 +3,7 @@
 //! Layers, from bytes to columns:
 //! - [`rbuf`]: a bounds-checked big-endian cursor;
 //! - [`compression`]: ROOT's block framing with ZLIB, LZMA, LZ4, ZSTD and old `CS`;
-//! - [`file`]: file header, keys and directories ([`RootFile`]);
+//! - [`file`](mod@file): file header, keys and directories ([`RootFile`]);
 //! - [`objects`] and [`streamers`]: ROOT's object graph and `TStreamerInfo`;
 //! - [`tree`]: `TTree` metadata, basket decoding and parallel columnar reads.
 //!

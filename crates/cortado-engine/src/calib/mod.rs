@@ -1,8 +1,8 @@
 //! Calibrators in the chunk pipeline (PocketCoffea §9): which collections a
 //! dataset calibrates, which shape variations it runs, and the branches
-//! they read — planned before any event is read ([`plan_calibration`]);
+//! they read — planned before any event is read (`plan_calibration`);
 //! the per-chunk calibration and the calibrated collections of each pass
-//! are in [`chunk`].
+//! are in `chunk`.
 //!
 //! The calibrated `Jet` (and `FatJet`, `CorrT1METJet`) replace the NanoAOD
 //! collections of the same name for everything after the skim: their pt,
@@ -45,7 +45,7 @@ pub struct JetColl {
     /// The calibration.
     pub spec: JetCalibSpec,
     /// The calibrator (corrections found and checked), built for the
-    /// collections the analysis reads ([`finish`]): a collection it never
+    /// collections the analysis reads (`finish`): a collection it never
     /// reads needs no correction file.
     pub calibrator: Option<Arc<JetCalibrator>>,
     /// The stored pt is raw (`CorrT1METJet_rawPt`) rather than corrected

@@ -313,7 +313,7 @@ impl Output {
         Ok(())
     }
 
-    /// Writes the output file atomically, with checksums ([`file`]).
+    /// Writes the output file atomically, with checksums ([`file`](mod@file)).
     pub fn write(&self, path: &Path) -> Result<(), String> {
         file::write(self, path)
     }

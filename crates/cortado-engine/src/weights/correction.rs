@@ -13,7 +13,7 @@
 //! others keeping their nominal value (b-tag `cferr*` only on c jets).
 //!
 //! The configuration's correction weights and PocketCoffea's common weights
-//! ([`super::builtin`]) are planned the same way: the file is loaded, the
+//! ([`super::builtin`](mod@super::builtin)) are planned the same way: the file is loaded, the
 //! correction found, every input checked against the correction's signature
 //! (name, type, the keys of string inputs) before any event is read.
 

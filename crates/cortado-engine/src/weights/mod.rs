@@ -1,6 +1,6 @@
 //! Weights beyond the plain factors (genWeight, lumi, XS): correctionlib
 //! corrections ([`correction`]) and PocketCoffea's common weights built from
-//! the parameters ([`builtin`]), and the per-event values every weight gives
+//! the parameters ([`builtin`](mod@builtin)), and the per-event values every weight gives
 //! in a chunk ([`TermValues`]), with the modifiers coffea's `Weights` makes
 //! of its variations ([`Varied::ratio`]).
 //!

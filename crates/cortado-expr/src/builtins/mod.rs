@@ -48,7 +48,7 @@ pub trait Builtin: Send + Sync + fmt::Debug {
     /// Checks a call (its arguments are not checked yet): argument types and
     /// constants, before any event is read. Returns the typed call — an
     /// instance of this function, configured by the call, in
-    /// [`TKind::Call`] (see [`typed_call`]) — or, for PocketCoffea's cut and
+    /// [`TKind::Call`] (made by `typed_call`) — or, for PocketCoffea's cut and
     /// object functions, the expression the call stands for.
     fn check(&self, c: &mut Checker<'_>, a: &Args<'_>) -> R<TExpr>;
     /// Evaluates a checked call on the values of its arguments, for the

@@ -84,8 +84,8 @@ impl RawBasket {
 
     /// Whether the stored entry offsets of entries `a..z` agree with
     /// `expected`, the offsets (in values) of the same entries from their
-    /// counter branch: entry `a + i` must start `(expected[i] - expected[0])
-    /// * item` bytes after entry `a`. `None` when the basket stores no entry
+    /// counter branch: entry `a + i` must start
+    /// `(expected[i] - expected[0]) * item` bytes after entry `a`. `None` when the basket stores no entry
     /// offsets. One pass over the table, with no branch: it runs on every
     /// basket of every jagged branch read with its counter. (Where entry `z`
     /// ends is not in the table; check it with [`RawBasket::entry_bytes`].)
