@@ -29,6 +29,7 @@ pub mod eval;
 mod kernels;
 mod lexer;
 pub mod math;
+mod operators;
 pub mod parser;
 pub mod shape;
 pub mod types;
