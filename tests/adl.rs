@@ -4,18 +4,16 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{dump, root, run_ok, tmpdir};
 use serde_json::Value;
 
-/// Runs the ADL configuration on `file` and compares with the reference.
-fn check(file: &Path, name: &str) {
-    let dir = tmpdir("adl", name);
-    let file = std::fs::canonicalize(file).unwrap();
-    let fileset = dir.join("fileset.json");
+/// The ADL configuration reading `file` as sample TTTo2L2Nu, with `extra`
+/// appended (more configuration), written into `dir`; its path.
+fn adl_config(dir: &Path, file: &Path, extra: &str) -> PathBuf {
     std::fs::write(
-        &fileset,
+        dir.join("fileset.json"),
         format!(
             r#"{{"TTTo2L2Nu_2018": {{"metadata": {{"sample": "TTTo2L2Nu", "year": "2018", "isMC": "True", "xsec": "1"}}, "files": ["{}"]}}}}"#,
             file.display()
@@ -26,11 +24,19 @@ fn check(file: &Path, name: &str) {
     std::fs::write(
         &cfg,
         format!(
-            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [TTTo2L2Nu], samples_exclude: [], year: ['2018']}}\n",
+            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [TTTo2L2Nu], samples_exclude: [], year: ['2018']}}\n{extra}",
             root().join("examples/adl/analysis.yaml").display()
         ),
     )
     .unwrap();
+    cfg
+}
+
+/// Runs the ADL configuration on `file` and compares with the reference.
+fn check(file: &Path, name: &str) {
+    let dir = tmpdir("adl", name);
+    let file = std::fs::canonicalize(file).unwrap();
+    let cfg = adl_config(&dir, &file, "");
     let out = dir.join("out");
     run_ok(
         cfg.to_str().unwrap(),
@@ -83,24 +89,11 @@ fn adl_queries_on_the_shared_synthetic_files_equal_uproot_and_awkward() {
 fn too_many_tuples_in_a_chunk_is_an_error_naming_the_chunk() {
     let dir = tmpdir("adl", "boom");
     let file = root().join("examples/zmumu/data/tt_2018_small.root");
-    std::fs::write(
-        dir.join("fileset.json"),
-        format!(
-            r#"{{"TT_2018": {{"metadata": {{"sample": "TT", "year": "2018", "isMC": "True", "xsec": "1"}}, "files": ["{}"]}}}}"#,
-            file.display()
-        ),
-    )
-    .unwrap();
-    let cfg = dir.join("boom.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "extends: {}\ndatasets:\n  jsons: [fileset.json]\n  filter: {{samples: [TT], samples_exclude: [], year: ['2018']}}\n\
-             workflow:\n  variables:\n    boom: count(cartesian(Jet, Jet, Jet, Jet, Jet, Jet, Jet, Jet))\n",
-            root().join("examples/adl/analysis.yaml").display()
-        ),
-    )
-    .unwrap();
+    let cfg = adl_config(
+        &dir,
+        &file,
+        "workflow:\n  variables:\n    boom: count(cartesian(Jet, Jet, Jet, Jet, Jet, Jet, Jet, Jet))\n",
+    );
     let out = dir.join("out");
     let o = common::run(cfg.to_str().unwrap(), out.to_str().unwrap(), &[]);
     let err = String::from_utf8_lossy(&o.stderr);

@@ -176,6 +176,18 @@ pub struct Checker<'a> {
 type R<T> = Result<T, CheckError>;
 
 impl<'a> Checker<'a> {
+    /// A checker against `schema` for `meta`'s dataset, without analysis
+    /// parameters or Rust functions (tests, tools).
+    pub fn new(schema: &'a mut Schema, meta: &'a Meta) -> Checker<'a> {
+        Checker {
+            schema,
+            params: None,
+            cut_params: None,
+            meta,
+            registry: None,
+        }
+    }
+
     /// Checks an expression.
     pub fn check(&mut self, e: &Expr) -> R<TExpr> {
         let span = e.span;
@@ -513,13 +525,7 @@ mod tests {
     fn ty(src: &str) -> Result<Ty, String> {
         let mut s = schema();
         let meta = Meta::default();
-        let mut c = Checker {
-            schema: &mut s,
-            params: None,
-            cut_params: None,
-            meta: &meta,
-            registry: None,
-        };
+        let mut c = Checker::new(&mut s, &meta);
         c.check(&parse(src).unwrap())
             .map(|t| t.ty)
             .map_err(|e| format!("{} {:?}", e.message, e.hint))

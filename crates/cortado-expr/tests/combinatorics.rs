@@ -242,13 +242,7 @@ fn tuples_follow_the_event_selection() {
         ("pairs", "combinations(Muon, 2, names=[a, b])"),
         ("", "pairs.a.pt + pairs.b.pt"),
     ] {
-        let mut ck = Checker {
-            schema: &mut schema,
-            params: None,
-            cut_params: None,
-            meta: &meta,
-            registry: None,
-        };
+        let mut ck = Checker::new(&mut schema, &meta);
         let t = ck.check(&strip_parens(parse(src).unwrap())).unwrap();
         schema.names.insert(name.to_string(), t.ty.clone());
         typed.push(t);

@@ -99,13 +99,7 @@ fn evaluate(src: String) -> String {
         let (raw, mut schema) = data();
         let meta = Meta::default();
         let ast = strip_parens(parse(&src).unwrap_or_else(|e| panic!("{e:?}")));
-        let mut ck = Checker {
-            schema: &mut schema,
-            params: None,
-            cut_params: None,
-            meta: &meta,
-            registry: None,
-        };
+        let mut ck = Checker::new(&mut schema, &meta);
         let t = ck.check(&ast).unwrap_or_else(|e| panic!("{e:?}"));
         let env = Env::new(raw, Arc::new(schema));
         format!("{:?}", eval(&t, &env).unwrap())

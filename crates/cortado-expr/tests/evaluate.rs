@@ -84,21 +84,9 @@ fn cleaning_and_filtering() {
     let (raw, mut schema) = data();
     let meta = Meta::default();
     let src = "Muon[delta_r_clean(Muon, Muon[Muon.pt > 45], 0.4)]";
-    let mut ck = Checker {
-        schema: &mut schema,
-        params: None,
-        cut_params: None,
-        meta: &meta,
-        registry: None,
-    };
+    let mut ck = Checker::new(&mut schema, &meta);
     let t = ck.check(&strip_parens(parse(src).unwrap())).unwrap();
-    let mut ck = Checker {
-        schema: &mut schema,
-        params: None,
-        cut_params: None,
-        meta: &meta,
-        registry: None,
-    };
+    let mut ck = Checker::new(&mut schema, &meta);
     let cnt = ck
         .check(&strip_parens(parse("count(Muon)").unwrap()))
         .unwrap();
@@ -167,13 +155,7 @@ fn a_plain_jagged_array_is_values_per_entry() {
     );
     let (_, mut schema) = data();
     let meta = Meta::default();
-    let mut ck = Checker {
-        schema: &mut schema,
-        params: None,
-        cut_params: None,
-        meta: &meta,
-        registry: None,
-    };
+    let mut ck = Checker::new(&mut schema, &meta);
     let e = ck
         .check(&strip_parens(parse("PSWeight.x").unwrap()))
         .unwrap_err();

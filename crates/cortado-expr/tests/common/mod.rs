@@ -103,26 +103,14 @@ pub fn run(defs: &[(&str, &str)], expr: &str) -> Val {
     };
     let mut typed = Vec::new();
     for (name, src) in defs {
-        let mut ck = Checker {
-            schema: &mut schema,
-            params: None,
-            cut_params: None,
-            meta: &meta,
-            registry: None,
-        };
+        let mut ck = Checker::new(&mut schema, &meta);
         let t = ck
             .check(&strip_parens(parse(src).unwrap()))
             .unwrap_or_else(|e| panic!("{src}: {e:?}"));
         schema.names.insert(name.to_string(), t.ty.clone());
         typed.push((name.to_string(), t));
     }
-    let mut ck = Checker {
-        schema: &mut schema,
-        params: None,
-        cut_params: None,
-        meta: &meta,
-        registry: None,
-    };
+    let mut ck = Checker::new(&mut schema, &meta);
     let t = ck
         .check(&strip_parens(parse(expr).unwrap()))
         .unwrap_or_else(|e| panic!("{expr}: {e:?}"));
@@ -147,13 +135,7 @@ pub fn check_error(defs: &[(&str, &str)], expr: &str) -> String {
     let (_, mut schema) = data();
     let meta = Meta::default();
     for (name, src) in defs.iter().map(|d| (d.0, d.1)).chain([("", expr)]) {
-        let mut ck = Checker {
-            schema: &mut schema,
-            params: None,
-            cut_params: None,
-            meta: &meta,
-            registry: None,
-        };
+        let mut ck = Checker::new(&mut schema, &meta);
         let parsed = match parse(src) {
             Ok(p) => strip_parens(p),
             Err(e) => return e.message,
