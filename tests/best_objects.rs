@@ -2,7 +2,8 @@
 //! `all(C, condition)`, `p4sum(C)` and `mt(a, b)` equal awkward's `argmin`/`argmax`
 //! (keepdims, then the chosen jet's fields), `any`/`all` and float64 NumPy
 //! four-vector sums and transverse masses (tests/python/best_objects.py): every bin with flow, in
-//! every category, on the example's tt file.
+//! every category, on the example's tt file. So do `delta_phi` with MET (φ only) and `delta_r` of
+//! every jet to one object per event (NaN, so overflow, for the jets of events without it).
 
 mod common;
 
@@ -32,6 +33,9 @@ histograms:
   mt_jets_met: {axes: [{expr: \"mt(Jet, MET)\", name: mt, bins: 50, start: 0, stop: 300}]}
   all_jets_pt: {axes: [{coll: events, field: all_jets_pt, bins: 50, start: 0, stop: 300}]}
   all_jets_eta: {axes: [{coll: events, field: all_jets_eta, bins: 50, start: -5, stop: 5}]}
+  dphi_mu_met: {axes: [{expr: \"delta_phi(Muon[0], MET)\", name: d, bins: 40, start: -4, stop: 4}]}
+  dphi_jets_met: {axes: [{expr: \"delta_phi(Jet, MET)\", name: d, bins: 40, start: -4, stop: 4}]}
+  dr_jets_mu: {axes: [{expr: \"delta_r(Jet, Muon[0])\", name: d, bins: 30, start: 0, stop: 6}]}
 ";
 
 fn flow(h: &Value) -> Vec<f64> {
@@ -84,7 +88,7 @@ fn best_objects_and_any_all_equal_awkward() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 24);
+    assert_eq!(checked, 33);
 }
 
 /// `Muon.flavour: 13` gives every muon the field, kept through `concat`.

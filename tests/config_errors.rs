@@ -443,3 +443,43 @@ fn histograms_too_large_for_memory_are_refused_before_reading() {
         &["analysis.yaml:2:42:", "must be a size in bytes"],
     );
 }
+
+/// Objects taken from a collection keep the fields it had then (as in
+/// awkward): a field defined afterwards is an error at check time, with the
+/// fix, not a failure in the middle of the run.
+#[test]
+fn a_field_defined_after_objects_were_taken_from_the_collection() {
+    let later =
+        "'Muon.flavour' is defined after these objects were taken from Muon: define it first";
+    fails_with(
+        "later_tuples",
+        "workflow:\n  objects:\n    P: combinations(Muon, 2)\n    Muon.flavour: 13\n\
+         \x20 variables:\n    x: sum(P.0.flavour)\n",
+        &[
+            "analysis.yaml:7:12",
+            "collection P.0 has no field 'flavour'",
+            later,
+        ],
+    );
+    fails_with(
+        "later_single",
+        "workflow:\n  objects:\n    B: Muon[0]\n    Muon.flavour: 13\n\
+         \x20 variables:\n    x: fill_none(B.flavour, 0)\n",
+        &["collection Muon has no field 'flavour'", later],
+    );
+    let (ok, _, err) = check(
+        "before",
+        "workflow:\n  objects:\n    Muon.flavour: 13\n    P: combinations(Muon, 2)\n\
+         \x20 variables:\n    x: sum(P.0.flavour)\n",
+    );
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn a_field_named_as_a_member_of_tuples() {
+    fails_with(
+        "member_field",
+        "workflow:\n  objects:\n    P: combinations(Jet, 2, names=[a, b])\n    P.a: 1\n",
+        &["'P.a': 'a' is a member of the tuples P"],
+    );
+}

@@ -10,7 +10,7 @@ import numpy as np
 import uproot
 
 ev = uproot.open(sys.argv[1])["Events"].arrays(["Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass", "Jet_btagDeepFlavB",
-                                                 "MET_pt", "MET_phi"])
+                                                 "MET_pt", "MET_phi", "Muon_eta", "Muon_phi"])
 jets = ak.zip({"pt": ev.Jet_pt, "eta": ev.Jet_eta, "phi": ev.Jet_phi, "mass": ev.Jet_mass,
                "btag": ev.Jet_btagDeepFlavB})
 
@@ -40,13 +40,25 @@ def mt(pt1, phi1, pt2, phi2):
     return np.sqrt(2.0 * f(pt1) * f(pt2) * (1.0 - np.cos(f(phi1) - f(phi2))))
 
 
+def dphi(a, b):
+    """coffea's float32 delta phi, wrapped into [-pi, pi)."""
+    return (a - b + np.float32(np.pi)) % np.float32(2 * np.pi) - np.float32(np.pi)
+
+
 hardest = jets[ak.argmax(jets.pt, axis=1, keepdims=True)]
+mu_eta, mu_phi = ak.firsts(ev.Muon_eta), ak.firsts(ev.Muon_phi)
+# a jet of an event without muons: NaN, which hist puts in the overflow
+dr = np.hypot(jets.eta - ak.fill_none(mu_eta, 0), dphi(jets.phi, ak.fill_none(mu_phi, 0)))
+dr_jets_mu = dr + ak.where(ak.num(ev.Muon_eta) > 0, np.float32(0), np.float32(np.nan))
 _, _, mjj = p4sum(jets[:, 0:2])
 jpt, jeta, _ = p4sum(jets)
 values = {
     "mt_hardest_met": (mt(hardest.pt, hardest.phi, ev.MET_pt, ev.MET_phi), 50, 0, 300),
     "mt_jets_met": (mt(jets.pt, jets.phi, ev.MET_pt, ev.MET_phi), 50, 0, 300),
     "mjj": (mjj, 50, 0, 500),
+    "dphi_mu_met": (dphi(mu_phi, ev.MET_phi), 40, -4, 4),  # None without a muon: not filled
+    "dphi_jets_met": (dphi(jets.phi, ev.MET_phi), 40, -4, 4),
+    "dr_jets_mu": (dr_jets_mu, 30, 0, 6),
     "all_jets_pt": (jpt, 50, 0, 300),
     "all_jets_eta": (jeta, 50, -5, 5),
     "best_btag_pt": (best_btag.pt, 50, 0, 200),
@@ -59,6 +71,6 @@ for name, (v, n, lo, hi) in values.items():
     for cat, mask in cats.items():
         h = hist.Hist(hist.axis.Regular(n, lo, hi), storage=hist.storage.Double())
         v_ = v[mask]
-        h.fill(ak.to_numpy(ak.flatten(v_) if v_.ndim > 1 else v_))
+        h.fill(ak.to_numpy(ak.drop_none(ak.flatten(v_) if v_.ndim > 1 else v_)))
         out[name][cat] = h.values(flow=True).tolist()
 print(json.dumps(out))

@@ -409,11 +409,18 @@ impl<'a> Checker<'a> {
                 let Some(p) = self.schema.colls[c].fields.get(field).copied() else {
                     let info = &self.schema.colls[c];
                     let known = info.fields.keys().chain(info.members.keys());
-                    return Err(CheckError::new(
+                    let mut e = CheckError::new(
                         format!("collection {} has no field '{field}'", info.name),
                         span,
                     )
-                    .suggest(field, known.map(String::as_str)));
+                    .suggest(field, known.map(String::as_str));
+                    if let Some(name) = self.schema.field_added_later(c, field) {
+                        e.hint = Some(format!(
+                            "'{name}.{field}' is defined after these objects were taken from \
+                             {name}: define it first"
+                        ));
+                    }
+                    return Err(e);
                 };
                 let ty = if matches!(x.ty, Ty::Coll(_)) {
                     Ty::Obj(p, self.schema.root(c))

@@ -252,8 +252,7 @@ impl Env {
             Some(Ty::Coll(id)) => {
                 let (counter, prefix) = self
                     .schema
-                    .base
-                    .get(id)
+                    .base_of(*id)
                     .ok_or_else(|| ee(format!("'{name}' has not been defined yet")))?;
                 Ok(Val::Coll(self.base_coll(prefix, counter)?))
             }

@@ -245,6 +245,48 @@ impl Schema {
         self.colls.len() - 1
     }
 
+    /// The counter branch and branch prefix of the input collection that
+    /// collection `id` is, or is a version of ([`Schema::with_field`]).
+    pub fn base_of(&self, id: CollId) -> Option<&(String, String)> {
+        self.base.get(&self.root(id))
+    }
+
+    /// Collection `id` with `field` added, as a new collection type that
+    /// views the same objects ([`CollInfo::view_of`]); returns its id. The
+    /// caller binds the collection's name to it, so values taken from the
+    /// collection before (`combinations(Muon, 2)`, `Muon[0]`, a filtered
+    /// `Muon[...]`) keep the fields they were made with, as they do at run
+    /// time (and in awkward).
+    pub fn with_field(&mut self, id: CollId, field: &str, prim: Prim) -> CollId {
+        let mut info = self.colls[id].clone();
+        info.fields.insert(field.to_string(), prim);
+        info.view_of = Some(id);
+        self.add_coll_info(info)
+    }
+
+    /// For a field that collection `id` lacks: the name of a collection
+    /// that a later definition gave it (`Muon` after `Muon.flavour: 13`)
+    /// and that `id`'s objects were taken from before (`id` is an earlier
+    /// version of it, or has that version's fields: a member of
+    /// `combinations(Muon, 2)`, a filtered `Muon[...]`).
+    pub fn field_added_later(&self, id: CollId, field: &str) -> Option<&str> {
+        let fields = &self.colls[id].fields;
+        self.names.iter().find_map(|(name, t)| {
+            let Ty::Coll(mut c) = *t else { return None };
+            if !self.colls[c].fields.contains_key(field) {
+                return None;
+            }
+            // earlier versions ([`Schema::with_field`]) come first
+            while let Some(v) = self.colls[c].view_of.filter(|&v| v < c) {
+                if v == id || self.colls[v].fields == *fields {
+                    return Some(name.as_str());
+                }
+                c = v;
+            }
+            None
+        })
+    }
+
     /// The collection whose objects collection `id` holds one for one: `id`
     /// itself, or for a view ([`CollInfo::view_of`]) the collection viewed.
     /// Values per object are typed by it, so values of a collection and of

@@ -29,14 +29,24 @@ pub struct Hist {
     /// The storage kind.
     pub storage: Storage,
     /// Sum of weights per cell.
+    #[serde(with = "crate::json_float::vec")]
     pub sumw: Vec<f64>,
     /// Sum of squared weights per cell (empty for `Double` storage).
+    #[serde(with = "crate::json_float::vec")]
     pub sumw2: Vec<f64>,
     /// Rounding errors of `sumw` (empty once settled).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "crate::json_float::vec"
+    )]
     pub(crate) sumw_lo: Vec<f64>,
     /// Rounding errors of `sumw2` (empty once settled).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "crate::json_float::vec"
+    )]
     pub(crate) sumw2_lo: Vec<f64>,
 }
 

@@ -16,6 +16,7 @@
 mod axis;
 mod grow;
 mod hist;
+pub mod json_float;
 pub mod sum;
 pub mod uhi;
 

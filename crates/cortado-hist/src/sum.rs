@@ -10,6 +10,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::json_float::JsonF64;
+
 /// `a + b` as the rounded sum and its exact rounding error.
 #[inline]
 pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
@@ -67,13 +69,14 @@ impl From<f64> for Sum {
     }
 }
 
-/// A plain number when `lo` is 0 (settled sums), else `[hi, lo]`.
+/// A plain number when `lo` is 0 (settled sums), else `[hi, lo]`; NaN and
+/// infinities as strings ([`crate::json_float`]).
 impl Serialize for Sum {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if self.lo == 0.0 {
-            self.hi.serialize(s)
+            JsonF64(self.hi).serialize(s)
         } else {
-            [self.hi, self.lo].serialize(s)
+            [JsonF64(self.hi), JsonF64(self.lo)].serialize(s)
         }
     }
 }
@@ -83,12 +86,12 @@ impl<'de> Deserialize<'de> for Sum {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Repr {
-            One(f64),
-            Two([f64; 2]),
+            One(JsonF64),
+            Two([JsonF64; 2]),
         }
         Ok(match Repr::deserialize(d)? {
-            Repr::One(x) => Sum::of(x),
-            Repr::Two([hi, lo]) => Sum { hi, lo },
+            Repr::One(x) => Sum::of(x.0),
+            Repr::Two([hi, lo]) => Sum { hi: hi.0, lo: lo.0 },
         })
     }
 }

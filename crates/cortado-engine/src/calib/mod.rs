@@ -308,7 +308,7 @@ pub(crate) fn plan_calibration(
             let Some(Ty::Coll(id)) = schema.names.get(&c.collection).cloned() else {
                 continue; // the files have no such collection
             };
-            let Some((counter, _)) = schema.base.get(&id).cloned() else {
+            let Some((counter, _)) = schema.base_of(id).cloned() else {
                 continue;
             };
             let fields = &mut schema.colls[id].fields;
@@ -556,7 +556,7 @@ fn input_branches(plan: &CalibPlan, schema: &Schema, ds: &Dataset) -> Vec<(Strin
             .collections
             .iter()
             .filter_map(|c| match schema.names.get(c) {
-                Some(Ty::Coll(id)) => schema.base.get(id).map(|(counter, _)| counter.clone()),
+                Some(Ty::Coll(id)) => schema.base_of(*id).map(|(counter, _)| counter.clone()),
                 _ => None,
             });
         let mut names: Vec<String> = counters.chain(u.calibrator.branches(ds)).collect();

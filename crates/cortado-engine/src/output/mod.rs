@@ -39,8 +39,8 @@ pub struct HistSet {
 pub enum ColumnValues {
     /// Integers.
     Int(Vec<i64>),
-    /// Floats.
-    Float(Vec<f64>),
+    /// Floats (NaN and infinities included: `min_delta_r` of no objects).
+    Float(#[serde(with = "cortado_hist::json_float::vec")] Vec<f64>),
     /// Booleans.
     Bool(Vec<bool>),
 }

@@ -682,14 +682,19 @@ fn compile_definition(
                 format!("'{}': '{coll}' is not a collection", d.name),
             ));
         };
-        match t.ty {
-            Ty::Obj(p, cid) if c.schema.same_objects(cid, id) => {
-                c.schema.colls[id].fields.insert(field.to_string(), p);
-            }
+        if c.schema.colls[id].members.contains_key(field) {
+            return Err(ConfigError::new(
+                d.expr.pos.clone(),
+                format!(
+                    "'{}': '{field}' is a member of the tuples {coll}: name the field otherwise",
+                    d.name
+                ),
+            ));
+        }
+        let prim = match t.ty {
+            Ty::Obj(p, cid) if c.schema.same_objects(cid, id) => p,
             // a constant is the same for every object (`Muon.flavour: 13`)
-            Ty::Lit(p) => {
-                c.schema.colls[id].fields.insert(field.to_string(), p);
-            }
+            Ty::Lit(p) => p,
             ref other => {
                 return Err(ConfigError::new(
                     d.expr.pos.clone(),
@@ -700,7 +705,9 @@ fn compile_definition(
                     ),
                 ))
             }
-        }
+        };
+        let new = c.schema.with_field(id, field, prim);
+        c.schema.names.insert(coll.to_string(), Ty::Coll(new));
         return Ok(PlannedDef {
             name: coll.to_string(),
             field: Some(field.to_string()),

@@ -55,6 +55,21 @@ fn f64s(v: &Val, n: usize, name: &str) -> R<(Vec<f64>, bool)> {
     })
 }
 
+/// An error when a weight's values (`which`: nominal "", "Up", "Down")
+/// are not all finite: a NaN or infinite weight would make every sum it
+/// enters meaningless, so the run stops at the chunk that has one.
+fn finite(name: &str, which: &str, values: &[f64]) -> R<()> {
+    let Some(first) = values.iter().position(|x| !x.is_finite()) else {
+        return Ok(());
+    };
+    let bad = values.iter().filter(|x| !x.is_finite()).count();
+    Err(format!(
+        "weight '{name}{which}' is {} for {bad} events (the first is event {first} of the \
+         chunk's selected events): weights must be finite numbers",
+        values[first]
+    ))
+}
+
 fn term_values(t: &WeightTerm, env: &Env, n: usize, shape: Option<&str>) -> R<TermValues> {
     let genweight = || -> R<Vec<f64>> {
         let g = env.branch("genWeight").map_err(|e| e.0)?;
@@ -127,6 +142,11 @@ pub(crate) fn compute_weights(
         let mut w = vec![1.0f64; n];
         for t in terms {
             let v = term_values(t, env, n, shape)?;
+            finite(t.name(), "", &v.nominal)?;
+            for var in &v.variations {
+                finite(&var.stem, "Up", &var.up)?;
+                finite(&var.stem, "Down", &var.down)?;
+            }
             for (a, x) in w.iter_mut().zip(&v.nominal) {
                 *a *= x;
             }

@@ -446,14 +446,19 @@ pub(crate) fn kin_shape(c: &Checker<'_>, x: &TExpr, y: &TExpr, span: Span) -> R<
         (Ty::Coll(a), Ty::Coll(b)) if c.schema.same_objects(*a, *b) => {
             Ok(Ty::Obj(Prim::F32, c.schema.root(*a)))
         }
-        (Ty::Coll(a), Ty::Rec(_)) | (Ty::Rec(_), Ty::Coll(a)) => {
+        // per object against one thing per event (a record such as MET,
+        // or a single object: NaN for the objects of events without it)
+        (Ty::Coll(a), Ty::Rec(_) | Ty::OptObj(_)) | (Ty::Rec(_) | Ty::OptObj(_), Ty::Coll(a)) => {
             Ok(Ty::Obj(Prim::F32, c.schema.root(*a)))
         }
-        (Ty::OptObj(_), Ty::OptObj(_) | Ty::Rec(_)) | (Ty::Rec(_), Ty::OptObj(_)) => Ok(Ty::Opt(Prim::F32)),
+        (Ty::OptObj(_), Ty::OptObj(_) | Ty::Rec(_)) | (Ty::Rec(_), Ty::OptObj(_)) => {
+            Ok(Ty::Opt(Prim::F32))
+        }
         (Ty::Rec(_), Ty::Rec(_)) => Ok(Ty::Event(Prim::F32)),
         _ => Err(CheckError::new(
             format!(
-                "needs two objects of the same collection, or an object and a single object per event; got {} and {}",
+                "needs two objects of the same collection (or of the same tuples), or objects and \
+                 one object or record per event; got {} and {}",
                 c.schema.describe(&x.ty),
                 c.schema.describe(&y.ty)
             ),

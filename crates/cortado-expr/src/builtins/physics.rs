@@ -23,12 +23,14 @@ pub(super) fn all() -> Vec<Arc<dyn Builtin>> {
 }
 
 /// `one` of two things with two fields each (η, φ or pt, φ): per object
-/// (two aligned collections, or objects and one thing per event) or per
-/// event (missing where either is).
+/// (two aligned collections, or objects and one thing per event: `nan` for
+/// the objects of an event without that thing) or per event (missing where
+/// either is).
 fn pairwise<T: Copy>(
     a: &Kin,
     b: &Kin,
     one: impl Fn(f32, f32, f32, f32) -> T,
+    nan: T,
     arr: impl Fn(Vec<T>) -> Arr,
 ) -> Result<Val, EvalError> {
     if a.offsets.is_some() && b.offsets.is_some() && a.eta.len() != b.eta.len() {
@@ -51,8 +53,11 @@ fn pairwise<T: Copy>(
             };
             let mut out = Vec::with_capacity(objs.eta.len());
             for (e, w) in o.windows(2).enumerate() {
+                let present = single.valid.as_ref().is_none_or(|m| m[e]);
                 for i in w[0] as usize..w[1] as usize {
-                    out.push(if a.offsets.is_some() {
+                    out.push(if !present {
+                        nan
+                    } else if a.offsets.is_some() {
                         one(objs.eta[i], objs.phi[i], single.eta[e], single.phi[e])
                     } else {
                         one(single.eta[e], single.phi[e], objs.eta[i], objs.phi[i])
@@ -99,8 +104,13 @@ impl Builtin for DeltaPhiR {
         let x = c.check(a.req(0, "a")?)?;
         let y = c.check(a.req(1, "b")?)?;
         let shape = kin_shape(c, &x, &y, span)?;
+        let need: &[&str] = if a.name == "delta_r" {
+            &["eta", "phi"]
+        } else {
+            &["phi"]
+        };
         for v in [&x, &y] {
-            need_fields(c, v, &["eta", "phi"])?;
+            need_fields(c, v, need)?;
         }
         Ok(typed_call(
             DeltaPhiR(a.name == "delta_r"),
@@ -110,16 +120,23 @@ impl Builtin for DeltaPhiR {
         ))
     }
     fn eval(&self, args: &[Val], _: &Ty, env: &Env) -> Result<Val, EvalError> {
-        let a = kin(&args[0], env)?;
-        let b = kin(&args[1], env)?;
         if self.0 {
-            pairwise(&a, &b, math::delta_r_f32, Arr::F32)
+            let (a, b) = (kin(&args[0], env)?, kin(&args[1], env)?);
+            pairwise(&a, &b, math::delta_r_f32, f32::NAN, Arr::F32)
         } else {
-            pairwise(&a, &b, |_, p1, _, p2| math::delta_phi_f32(p1, p2), Arr::F32)
+            // φ only (MET has no η)
+            let a = kin_of(&args[0], env, ["phi", "phi"])?;
+            let b = kin_of(&args[1], env, ["phi", "phi"])?;
+            let dphi = |_, p1, _, p2| math::delta_phi_f32(p1, p2);
+            pairwise(&a, &b, dphi, f32::NAN, Arr::F32)
         }
     }
     fn reads(&self, _: &[TExpr]) -> Vec<(usize, String)> {
-        eta_phi()
+        if self.0 {
+            eta_phi()
+        } else {
+            vec![(0, "phi".to_string()), (1, "phi".to_string())]
+        }
     }
 }
 
@@ -289,7 +306,7 @@ impl Builtin for Mt {
             let dphi = f64::from(phi1) - f64::from(phi2);
             (2.0 * f64::from(pt1) * f64::from(pt2) * (1.0 - dphi.cos())).sqrt()
         };
-        pairwise(&a, &b, mt, Arr::F64)
+        pairwise(&a, &b, mt, f64::NAN, Arr::F64)
     }
     fn reads(&self, _: &[TExpr]) -> Vec<(usize, String)> {
         [0, 1]
