@@ -89,22 +89,36 @@ fn adl_queries_on_the_shared_synthetic_files_equal_uproot_and_awkward() {
 fn too_many_tuples_in_a_chunk_is_an_error_naming_the_chunk() {
     let dir = tmpdir("adl", "boom");
     let file = root().join("examples/zmumu/data/tt_2018_small.root");
-    let cfg = adl_config(
-        &dir,
-        &file,
-        "workflow:\n  variables:\n    boom: count(cartesian(Jet, Jet, Jet, Jet, Jet, Jet, Jet, Jet))\n",
-    );
-    let out = dir.join("out");
-    let o = common::run(cfg.to_str().unwrap(), out.to_str().unwrap(), &[]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success(), "{err}");
-    for needle in [
-        "cartesian",
-        "tuples of 8",
-        "--chunksize",
-        "tt_2018_small.root",
+    // 6 jets of an event, 6^6 per event: too many in the chunk, smaller chunks help;
+    // 8 of them: one event alone is over the limit, smaller chunks cannot help
+    for (members, advice) in [
+        (
+            6,
+            "use smaller chunks (--chunksize) or select the objects first",
+        ),
+        (
+            8,
+            "select the objects first (fewer objects, or fewer members per tuple)",
+        ),
     ] {
-        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+        let jets = vec!["Jet"; members].join(", ");
+        let cfg = adl_config(
+            &dir,
+            &file,
+            &format!("workflow:\n  variables:\n    boom: count(cartesian({jets}))\n"),
+        );
+        let out = dir.join(format!("out{members}"));
+        let o = common::run(cfg.to_str().unwrap(), out.to_str().unwrap(), &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{err}");
+        for needle in [
+            "cartesian",
+            &format!("tuples of {members}"),
+            advice,
+            "tt_2018_small.root entries 0..",
+        ] {
+            assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+        }
     }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -483,3 +483,12 @@ fn a_field_named_as_a_member_of_tuples() {
         &["'P.a': 'a' is a member of the tuples P"],
     );
 }
+
+#[test]
+fn an_unused_custom_weight_is_checked_too() {
+    fails_with(
+        "unused_weight",
+        "custom_weights:\n  w_unused: count(Muonn)\n",
+        &["custom weight 'w_unused'", "unknown name 'Muonn'"],
+    );
+}

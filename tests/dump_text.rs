@@ -14,9 +14,10 @@ fn normalisation_is_said_per_dataset() {
     let text = ok(&["dump", out.to_str().unwrap()]);
     assert!(
         text.contains(
-            "normalised: yes; divided by their sum of genWeight (or of its sign, with \
+            "normalised: postprocessed; divided by their sum of genWeight (or of its sign, with \
              signOf_genWeight): DYJetsToLL_M-50_2018, TTTo2L2Nu_2018; not scaled (data, or \
-             simulation weighted without genWeight/signOf_genWeight): DATA_SingleMuon_2018_EraA"
+             simulation without genWeight or signOf_genWeight among its inclusive weights, as in \
+             PocketCoffea): DATA_SingleMuon_2018_EraA"
         ),
         "{text}"
     );
@@ -36,7 +37,7 @@ fn normalisation_is_said_per_dataset() {
     run_ok(cfg.to_str().unwrap(), out2.to_str().unwrap(), &[]);
     let text = ok(&["dump", out2.to_str().unwrap()]);
     assert!(
-        text.contains("normalised: yes, and no dataset was scaled; not scaled")
+        text.contains("normalised: postprocessed; not scaled (data, or simulation without")
             && text.contains("DYJetsToLL_M-50_2018, TTTo2L2Nu_2018"),
         "{text}"
     );
@@ -66,10 +67,17 @@ fn each_histogram_has_its_total_and_effective_entries() {
         .as_f64()
         .unwrap();
     assert_eq!(sum, n);
+    assert_eq!(h["entries"].as_f64().unwrap(), n);
     let mc = &j["histograms"]["mll"]["DYJetsToLL"]["DYJetsToLL_M-50_2018"]["baseline"]["nominal"];
     let (t, e) = (
         mc["sumw_total"].as_f64().unwrap(),
         mc["effective_entries"].as_f64().unwrap(),
     );
     assert!(t > 0.0 && e > 0.0 && e.is_finite(), "{t} {e}");
+    // the values filled: one mll per event of the category, whatever its weight
+    let n_mc = j["cutflow"]["baseline"]["DYJetsToLL_M-50_2018"]["DYJetsToLL"]["nominal"]
+        .as_f64()
+        .unwrap();
+    assert!(n_mc > 0.0 && n_mc != t);
+    assert_eq!(mc["entries"].as_f64().unwrap(), n_mc);
 }

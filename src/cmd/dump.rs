@@ -58,65 +58,62 @@ pub fn run(args: &DumpArgs) -> Result<()> {
     wln!(s, "normalised: {}", normalisation_text(&out));
     wln!(s, "\ncutflow");
     let datasets: Vec<&String> = out.cutflow.initial.keys().collect();
+    // columns as wide as their longest name
+    let w0 = out
+        .cutflow
+        .categories
+        .keys()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(14);
+    let widths: Vec<usize> = datasets.iter().map(|d| d.chars().count().max(12)).collect();
+    let row = |label: &str, cells: Vec<String>| -> String {
+        let cells: String = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("  {c:>w$}"))
+            .collect();
+        format!("  {label:<w0$}{cells}")
+    };
     wln!(
         s,
-        "  {:<14} {}",
-        "step",
-        datasets
-            .iter()
-            .map(|d| format!("{d:>28}"))
-            .collect::<String>()
+        "{}",
+        row("step", datasets.iter().map(|d| d.to_string()).collect())
     );
+    let count = |m: Option<u64>| m.unwrap_or(0).to_string();
     for (step, m) in [
         ("initial", &out.cutflow.initial),
         ("skim", &out.cutflow.skim),
     ] {
-        wln!(
-            s,
-            "  {:<14} {}",
-            step,
-            datasets
-                .iter()
-                .map(|d| format!("{:>28}", m.get(*d).copied().unwrap_or(0)))
-                .collect::<String>()
-        );
+        let cells = datasets.iter().map(|d| count(m.get(*d).copied())).collect();
+        wln!(s, "{}", row(step, cells));
     }
-    wln!(
-        s,
-        "  {:<14} {}",
-        "presel",
-        datasets
-            .iter()
-            .map(|d| format!(
-                "{:>28}",
+    let presel = datasets
+        .iter()
+        .map(|d| {
+            count(
                 out.cutflow
                     .presel
                     .get(*d)
                     .and_then(|m| m.get("nominal"))
-                    .copied()
-                    .unwrap_or(0)
-            ))
-            .collect::<String>()
-    );
+                    .copied(),
+            )
+        })
+        .collect();
+    wln!(s, "{}", row("presel", presel));
     for (cat, by_ds) in &out.cutflow.categories {
-        let row: String = datasets
+        let cells = datasets
             .iter()
             .map(|d| {
-                format!(
-                    "{:>28}",
+                count(
                     by_ds
                         .get(*d)
-                        .map(|m| m
-                            .values()
-                            .filter_map(|v| v.get("nominal"))
-                            .max()
-                            .copied()
-                            .unwrap_or(0))
-                        .unwrap_or(0)
+                        .and_then(|m| m.values().filter_map(|v| v.get("nominal")).max().copied()),
                 )
             })
             .collect();
-        wln!(s, "  {:<14} {}", cat, row);
+        wln!(s, "{}", row(cat, cells));
     }
     wln!(
         s,
@@ -203,8 +200,9 @@ fn uhi_with_categories(hs: &cortado_engine::output::HistSet) -> serde_json::Valu
 }
 
 /// What normalisation did: which datasets were divided by their sum of
-/// generator weights, and which were not (data, or simulation whose weights
-/// have neither genWeight nor signOf_genWeight).
+/// generator weights, and which were not (data, or simulation without
+/// genWeight or signOf_genWeight among its inclusive weights: PocketCoffea
+/// scales only those).
 fn normalisation_text(out: &cortado_engine::Output) -> String {
     let Some(scaled) = &out.scaled else {
         return "no (a raw output: not postprocessed)".into();
@@ -215,20 +213,19 @@ fn normalisation_text(out: &cortado_engine::Output) -> String {
         .keys()
         .partition(|d| scaled.contains_key(*d));
     let list = |v: &[&String]| v.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ");
-    let mut t = String::from("yes");
-    if divided.is_empty() {
-        t.push_str(", and no dataset was scaled");
-    } else {
-        t.push_str(&format!(
-            "; divided by their sum of genWeight (or of its sign, with signOf_genWeight): {}",
+    let mut parts = Vec::new();
+    if !divided.is_empty() {
+        parts.push(format!(
+            "divided by their sum of genWeight (or of its sign, with signOf_genWeight): {}",
             list(&divided)
         ));
     }
     if !kept.is_empty() {
-        t.push_str(&format!(
-            "; not scaled (data, or simulation weighted without genWeight/signOf_genWeight): {}",
+        parts.push(format!(
+            "not scaled (data, or simulation without genWeight or signOf_genWeight among its \
+             inclusive weights, as in PocketCoffea): {}",
             list(&kept)
         ));
     }
-    t
+    format!("postprocessed; {}", parts.join("; "))
 }

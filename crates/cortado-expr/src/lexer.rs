@@ -117,10 +117,16 @@ impl<'a> Lexer<'a> {
             let text = self.src[start..end].replace('_', "");
             self.pos = end;
             let tok = if is_float {
-                Tok::Float(
-                    text.parse()
-                        .map_err(|_| err(format!("bad number '{text}'"), span(end)))?,
-                )
+                let x: f64 = text
+                    .parse()
+                    .map_err(|_| err(format!("bad number '{text}'"), span(end)))?;
+                if !x.is_finite() {
+                    return Err(err(
+                        format!("number '{text}' is too large for a float64"),
+                        span(end),
+                    ));
+                }
+                Tok::Float(x)
             } else {
                 Tok::Int(
                     text.parse()

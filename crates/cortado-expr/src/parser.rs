@@ -488,6 +488,21 @@ mod tests {
     }
 
     #[test]
+    fn numbers_too_large_are_errors() {
+        for (text, msg) in [
+            ("1e400 + x", "number '1e400' is too large for a float64"),
+            (
+                "99999999999999999999",
+                "integer '99999999999999999999' is too large",
+            ),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(format!("{e:?}").contains(msg), "{text}: {e:?}");
+        }
+        assert_eq!(show(&p("1.7e308")), "1.7e308");
+    }
+
+    #[test]
     fn postfix_calls_and_slices() {
         assert_eq!(
             show(&p("Muon[Muon.pt > 20][:2].eta")),

@@ -303,3 +303,21 @@ fn rest_frame_boosts_into_the_frame_of_the_second() {
         "{err}"
     );
 }
+
+#[test]
+fn names_that_would_hide_something_are_refused() {
+    let err = check_error(&[], "nearest(Muon, Muon, names=[dr, other])");
+    assert!(
+        err.contains("'dr' is the field of the pairs' distance"),
+        "{err}"
+    );
+    let defs = [
+        ("p", "combinations(Muon, 2)"),
+        ("q", "cartesian(Muon, Muon)"),
+    ];
+    let err = check_error(&defs, "concat(p, q)");
+    assert!(
+        err.contains("are tuples, whose members it cannot join"),
+        "{err}"
+    );
+}

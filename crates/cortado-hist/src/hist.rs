@@ -48,6 +48,11 @@ pub struct Hist {
         with = "crate::json_float::vec"
     )]
     pub(crate) sumw2_lo: Vec<f64>,
+    /// The number of values filled (flow bins included; a value outside an
+    /// axis without the matching flow bin is not counted); `None` in an
+    /// output written before cortado counted them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<u64>,
 }
 
 impl Hist {
@@ -62,6 +67,7 @@ impl Hist {
             sumw2_lo: if weighted { vec![0.0; n] } else { Vec::new() },
             axes,
             storage,
+            entries: Some(0),
         }
     }
 
@@ -120,6 +126,9 @@ impl Hist {
     pub fn add_at(&mut self, cell: usize, w: f64) {
         if self.sumw_lo.is_empty() {
             self.unsettle();
+        }
+        if let Some(n) = &mut self.entries {
+            *n += 1;
         }
         let (s, e) = two_sum(self.sumw[cell], w);
         self.sumw[cell] = s;
@@ -197,6 +206,7 @@ impl Hist {
             ));
         }
         self.unsettle();
+        self.entries = self.entries.zip(other.entries).map(|(a, b)| a + b);
         for (mine, mine_lo, theirs, theirs_lo) in [
             (
                 &mut self.sumw,
@@ -272,7 +282,12 @@ impl Hist {
             s.value()
         };
         out["sumw_total"] = json!(total);
-        out["effective_entries"] = if total2 > 0.0 {
+        out["entries"] = json!(this.entries);
+        // without squared weights (`storage: double`) there is nothing to
+        // compute them from
+        out["effective_entries"] = if this.sumw2.is_empty() {
+            json!(null)
+        } else if total2 > 0.0 {
             json!(total * total / total2)
         } else {
             json!(0.0)

@@ -444,6 +444,7 @@ pub fn plan_dataset(
             subsample_weights.insert(sub.clone(), weight_plan_only(&mut c, cfg, ds, sub, lumi)?);
         }
     }
+    weights::check_expression_weights(&mut c, cfg, ds)?;
 
     // ---- histograms
     let cat_names: Vec<String> = categories.iter().map(|(n, _)| n.clone()).collect();

@@ -45,6 +45,24 @@ pub(super) fn weight_terms(
     Ok(out)
 }
 
+/// Type-checks every expression weight of `custom_weights` that applies to
+/// the dataset, used or not: a mistake in one is found now, not when a
+/// configuration first uses it. (Correction weights are checked where used:
+/// checking one reads its correction file.)
+pub(super) fn check_expression_weights(
+    c: &mut Compiler<'_>,
+    cfg: &AnalysisConfig,
+    ds: &Dataset,
+) -> Result<(), ConfigError> {
+    for cw in cfg.custom_weights.values() {
+        let is_expr = matches!(cw.kind, cortado_config::WeightKind::Expr { .. });
+        if is_expr && (ds.is_mc || !cw.is_mc_only) {
+            kind_term(c, ds, &cw.name, &cw.kind, false)?;
+        }
+    }
+    Ok(())
+}
+
 /// A weight of the configuration's `custom_weights`, or a built-in one
 /// (whose per-event values may be missing, an error then).
 pub(super) fn kind_term(

@@ -48,6 +48,16 @@ impl Builtin for Concat {
                     p.span,
                 ));
             };
+            if !c.schema.colls[id].members.is_empty() {
+                return Err(CheckError::new(
+                    format!(
+                        "concat() joins collections of objects; {} are tuples, whose members \
+                         it cannot join: concatenate the collections first, then combine",
+                        c.schema.colls[id].name
+                    ),
+                    p.span,
+                ));
+            }
             let f = c.schema.colls[id].fields.clone();
             common = Some(match common {
                 None => f,

@@ -127,10 +127,15 @@ fn tuple_offsets(counts: &[u64], members: usize, what: &str) -> Result<Offsets, 
             .enumerate()
             .max_by_key(|(_, &n)| n)
             .map_or((0, 0), |(e, &n)| (e, n));
+        // one event alone over the limit: smaller chunks cannot help
+        let advice = if most.saturating_mul(members as u64) > MAX_INDICES {
+            "select the objects first (fewer objects, or fewer members per tuple)"
+        } else {
+            "use smaller chunks (--chunksize) or select the objects first"
+        };
         return Err(ee(format!(
             "{what}: this chunk would make {total} tuples of {members} (event {e} of the batch \
-             alone {most}), more than {MAX_INDICES} member indices in one chunk: use smaller \
-             chunks (--chunksize) or select the objects first"
+             alone {most}), more than {MAX_INDICES} member indices in one chunk: {advice}"
         )));
     }
     let offsets = offsets_from_counts(counts.iter().map(|&n| n as u32))
@@ -379,6 +384,13 @@ impl Builtin for Nearest {
             None => None,
         };
         let names = member_names(a, 2)?;
+        if names.iter().any(|n| n == "dr") {
+            return Err(CheckError::new(
+                "nearest(A, B, names=[...]): 'dr' is the field of the pairs' distance; name the \
+                 members otherwise",
+                a.span,
+            ));
+        }
         let what = format!(
             "nearest({}, {})",
             c.schema.colls[ia].name, c.schema.colls[ib].name
