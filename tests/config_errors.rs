@@ -492,3 +492,16 @@ fn an_unused_custom_weight_is_checked_too() {
         &["custom weight 'w_unused'", "unknown name 'Muonn'"],
     );
 }
+
+#[test]
+fn an_error_in_a_histogram_axis_expression_points_at_it() {
+    fails_with(
+        "axis_expr",
+        "histograms:\n  h2: {axes: [{expr: MuonGood.ptt, name: x, bins: 10, start: 0, stop: 100}]}\n",
+        &[
+            "analysis.yaml:3:22",
+            "axis 'x': collection MuonGood has no field 'ptt'",
+            "                     ^^^^^^^^^^^^",
+        ],
+    );
+}

@@ -10,18 +10,36 @@ import numpy as np
 import uproot
 
 ev = uproot.open(sys.argv[1])["Events"].arrays(["Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass", "Jet_btagDeepFlavB",
-                                                 "MET_pt", "MET_phi", "Muon_eta", "Muon_phi"])
+                                                 "MET_pt", "MET_phi", "Muon_pt", "Muon_eta", "Muon_phi",
+                                                 "Muon_mass"])
 jets = ak.zip({"pt": ev.Jet_pt, "eta": ev.Jet_eta, "phi": ev.Jet_phi, "mass": ev.Jet_mass,
                "btag": ev.Jet_btagDeepFlavB})
 
 
 def p4sum(c):
     """The four-vector sum per event in float64, as cortado's p4sum documents it."""
+    return kinematics(*p4sum_components(c))
+
+
+def p4(pt, eta, phi, m):
+    """The float64 components of single objects (None where missing)."""
+    f = lambda x: ak.values_astype(x, np.float64)  # noqa: E731
+    pt, eta, phi, m = f(pt), f(eta), f(phi), f(m)
+    px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+    return px, py, pz, np.sqrt(px * px + py * py + pz * pz + m * m)
+
+
+def p4sum_components(c):
+    """px, py, pz, E of the objects of each event, summed in float64 in stored order."""
     f = lambda x: ak.values_astype(x, np.float64)  # noqa: E731
     pt, eta, phi, m = f(c.pt), f(c.eta), f(c.phi), f(c.mass)
     px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
     e = np.sqrt(px * px + py * py + pz * pz + m * m)
-    px, py, pz, e = (ak.sum(v, axis=1) for v in (px, py, pz, e))
+    return tuple(ak.sum(v, axis=1) for v in (px, py, pz, e))
+
+
+def kinematics(px, py, pz, e):
+    """pt, eta, mass of float64 vectors, as cortado documents them."""
     spt = np.hypot(px, py)
     eta = ak.where(spt > 0, np.arcsinh(pz / ak.where(spt > 0, spt, 1.0)), 0.0)
     mass = np.sqrt(np.maximum(e * e - (px * px + py * py + pz * pz), 0.0))
@@ -51,11 +69,16 @@ mu_eta, mu_phi = ak.firsts(ev.Muon_eta), ak.firsts(ev.Muon_phi)
 dr = np.hypot(jets.eta - ak.fill_none(mu_eta, 0), dphi(jets.phi, ak.fill_none(mu_phi, 0)))
 dr_jets_mu = dr + ak.where(ak.num(ev.Muon_eta) > 0, np.float32(0), np.float32(np.nan))
 _, _, mjj = p4sum(jets[:, 0:2])
+mu = p4(ak.firsts(ev.Muon_pt), ak.firsts(ev.Muon_eta), ak.firsts(ev.Muon_phi), ak.firsts(ev.Muon_mass))
+_, _, jets_mu_mass = kinematics(*(a + b for a, b in zip(p4sum_components(jets), mu)))
+jj_pt, _, _ = kinematics(*(a + b for a, b in zip(p4sum_components(jets[:, 0:1]), p4sum_components(jets[:, 1:2]))))
 jpt, jeta, _ = p4sum(jets)
 values = {
     "mt_hardest_met": (mt(hardest.pt, hardest.phi, ev.MET_pt, ev.MET_phi), 50, 0, 300),
     "mt_jets_met": (mt(jets.pt, jets.phi, ev.MET_pt, ev.MET_phi), 50, 0, 300),
     "mjj": (mjj, 50, 0, 500),
+    "jets_mu_mass": (jets_mu_mass, 50, 0, 1000),  # None without a muon: not filled
+    "jets_jets_pt": (jj_pt, 50, 0, 300),
     "dphi_mu_met": (dphi(mu_phi, ev.MET_phi), 40, -4, 4),  # None without a muon: not filled
     "dphi_jets_met": (dphi(jets.phi, ev.MET_phi), 40, -4, 4),
     "dr_jets_mu": (dr_jets_mu, 30, 0, 6),

@@ -45,6 +45,8 @@ pub struct AxisDef {
     pub growth: bool,
     /// An expression giving the values instead of `coll.field` (cortado extension).
     pub expr: Option<String>,
+    /// Where `expr` is written (errors in it point there).
+    pub expr_pos: Option<Pos>,
 }
 
 /// One histogram (PocketCoffea's `HistConf`).
@@ -148,6 +150,7 @@ fn opt_bool(n: &Node, key: &str, default: bool) -> Result<bool, ConfigError> {
 pub fn parse_axis(n: &Node) -> Result<AxisDef, ConfigError> {
     n.check_keys(AXIS_KEYS, "an axis")?;
     let expr = n.get("expr").map(|v| v.as_text()).transpose()?;
+    let expr_pos = n.get("expr").and_then(|v| v.pos.clone());
     // An axis filled by an expression is named by `name` (or `field`).
     let field = match (n.get("field"), &expr) {
         (None, Some(_)) => n.req("name")?.as_text()?,
@@ -225,6 +228,7 @@ pub fn parse_axis(n: &Node) -> Result<AxisDef, ConfigError> {
         overflow: opt_bool(n, "overflow", true)?,
         growth: opt_bool(n, "growth", false)?,
         expr,
+        expr_pos,
         field,
         coll,
     };
@@ -415,6 +419,7 @@ fn count_hist(n: &Node, name_arg: Option<String>) -> Result<Vec<HistDef>, Config
         overflow: true,
         growth: false,
         expr: None,
+        expr_pos: None,
     };
     Ok(vec![hist_options(&hist_name, n, vec![axis])?])
 }

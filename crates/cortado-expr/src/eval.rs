@@ -72,17 +72,7 @@ pub fn eval(e: &TExpr, env: &Env) -> R<Val> {
             _ => return Err(ee("internal error: member of a non-collection")),
         },
         TKind::RecField(x, f) => match eval(x, env)? {
-            Val::Rec(r) => match &*r {
-                RecVal::Branches(prefix) => Val::Event(env.branch(&format!("{prefix}_{f}"))?),
-                RecVal::Fields(m) => m
-                    .get(f)
-                    .cloned()
-                    .ok_or_else(|| ee(format!("record has no field {f}")))?,
-                RecVal::Over(prefix, m) => match m.get(f) {
-                    Some(v) => v.clone(),
-                    None => Val::Event(env.branch(&format!("{prefix}_{f}"))?),
-                },
-            },
+            Val::Rec(r) => rec_field(&r, f, env)?,
             _ => return Err(ee("internal error: field of a non-record")),
         },
         TKind::Unary(op, x) => {
@@ -335,6 +325,22 @@ pub(crate) struct Kin {
 }
 
 /// [`kin_values`], checked: one (η, φ) per object, or per selected event.
+/// Field `f` of a record: a branch `prefix_f` of the input, or a value the
+/// record holds.
+pub(crate) fn rec_field(r: &RecVal, f: &str, env: &Env) -> R<Val> {
+    Ok(match r {
+        RecVal::Branches(prefix) => Val::Event(env.branch(&format!("{prefix}_{f}"))?),
+        RecVal::Fields(m) => m
+            .get(f)
+            .cloned()
+            .ok_or_else(|| ee(format!("record has no field {f}")))?,
+        RecVal::Over(prefix, m) => match m.get(f) {
+            Some(v) => v.clone(),
+            None => Val::Event(env.branch(&format!("{prefix}_{f}"))?),
+        },
+    })
+}
+
 pub(crate) fn kin(v: &Val, env: &Env) -> R<Kin> {
     kin_of(v, env, ["eta", "phi"])
 }

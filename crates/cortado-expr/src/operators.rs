@@ -47,7 +47,7 @@ impl Checker<'_> {
     /// Type of a binary operation, with NumPy 1.x casting: a Python constant
     /// does not widen an array (float32 array < 0.06 compares in float32).
     pub(crate) fn binary(&mut self, op: BinOp, l: TExpr, r: TExpr, span: Span) -> R<TExpr> {
-        let objects = |t: &Ty| matches!(t, Ty::Coll(_) | Ty::OptObj(_));
+        let objects = |t: &Ty| matches!(t, Ty::Coll(_) | Ty::OptObj(_) | Ty::Rec(_));
         if op == BinOp::Add && objects(&l.ty) && objects(&r.ty) {
             return builtins::p4_add(self, l, r, span);
         }

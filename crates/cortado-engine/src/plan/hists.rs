@@ -113,7 +113,12 @@ pub(super) fn hist_plan(
         } else {
             "True".to_string() // filled by the workflow's fill_histograms_extra
         };
-        let t = c.check_text(&text, h.pos.as_ref(), &format!("{what}, axis '{}'", a.name))?;
+        let pos = a
+            .expr_pos
+            .as_ref()
+            .filter(|_| h.autofill)
+            .or(h.pos.as_ref());
+        let t = c.check_text(&text, pos, &format!("{what}, axis '{}'", a.name))?;
         match &t.ty {
             Ty::Lit(_) if !h.autofill => {}
             Ty::Event(_) | Ty::Opt(_) => {}

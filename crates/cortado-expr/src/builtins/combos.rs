@@ -483,8 +483,16 @@ mod tests {
         );
         let e = tuple_offsets(&[5, u64::MAX, 7], 2, "cartesian").unwrap_err();
         assert!(e.0.contains("event 1 of the batch alone"), "{e}");
-        let e = tuple_offsets(&[MAX_INDICES / 4 + 1, 0], 4, "t").unwrap_err();
+        // over the limit in the chunk, not in any one event: smaller chunks help
+        let e = tuple_offsets(&[MAX_INDICES / 8 + 1, MAX_INDICES / 8 + 1], 4, "t").unwrap_err();
         assert!(e.0.contains("--chunksize"), "{e}");
+        // over it in one event: they cannot
+        let e = tuple_offsets(&[MAX_INDICES / 4 + 1, 0], 4, "t").unwrap_err();
+        assert!(
+            e.0.contains("select the objects first (fewer objects"),
+            "{e}"
+        );
+        assert!(!e.0.contains("--chunksize"), "{e}");
         assert!(tuple_offsets(&[MAX_INDICES / 4], 4, "t").is_ok());
     }
 }

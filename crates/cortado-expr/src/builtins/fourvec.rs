@@ -112,13 +112,12 @@ fn derive_p4(name: &str, f: &BTreeMap<String, Arc<Arr>>) -> Option<Arr> {
 /// Whether objects of a type are four-vector sums (they carry their
 /// cartesian components).
 fn is_sum(c: &Checker<'_>, t: &Ty) -> bool {
-    match t {
-        Ty::Coll(id) | Ty::OptObj(id) => {
-            let f = &c.schema.colls[*id].fields;
-            CARTESIAN.iter().all(|k| f.get(*k) == Some(&Prim::F64))
-        }
-        _ => false,
-    }
+    let f = match t {
+        Ty::Coll(id) | Ty::OptObj(id) => &c.schema.colls[*id].fields,
+        Ty::Rec(id) => &c.schema.recs[*id].fields,
+        _ => return false,
+    };
+    CARTESIAN.iter().all(|k| f.get(*k) == Some(&Prim::F64))
 }
 
 /// The four cartesian components of objects of `c` (all, or those at the
@@ -136,6 +135,75 @@ fn components(c: &CollVal, sum: bool, at: Option<&[u32]>) -> Result<[Arc<Arr>; 4
         };
     }
     Ok(out)
+}
+
+/// Per event, the four-vector components of a single object (`Muon[0]`)
+/// or a record with four-vector fields (`p4sum(Jet)`), zero where there is
+/// none, and whether there is one.
+fn single(v: &Val, sum: bool, env: &Env) -> Result<([Vec<f64>; 4], Vec<bool>), EvalError> {
+    match v {
+        Val::OptObj(c, idx) => {
+            let present: Vec<bool> = idx.iter().map(Option::is_some).collect();
+            let flat: Vec<u32> = idx
+                .iter()
+                .enumerate()
+                .filter_map(|(e, i)| Some(c.offsets[e] + (*i)?))
+                .collect();
+            let got = components(c, sum, Some(&flat))?;
+            let got = [
+                f64s(&got[0])?,
+                f64s(&got[1])?,
+                f64s(&got[2])?,
+                f64s(&got[3])?,
+            ];
+            let mut out: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; present.len()]);
+            let events = present.iter().enumerate().filter(|(_, p)| **p);
+            for (k, (e, _)) in events.enumerate() {
+                for (o, g) in out.iter_mut().zip(&got) {
+                    o[e] = g[k];
+                }
+            }
+            Ok((out, present))
+        }
+        Val::Rec(r) => {
+            let names = if sum {
+                CARTESIAN
+            } else {
+                ["pt", "eta", "phi", "mass"]
+            };
+            let mut cols: Vec<Vec<f64>> = Vec::with_capacity(4);
+            let mut present = vec![true; env.len()];
+            for f in names {
+                let (a, valid) = match crate::eval::rec_field(r, f, env)? {
+                    Val::Event(a) => (a, None),
+                    Val::Opt(a, m) => (a, Some(m)),
+                    _ => return Err(ee(format!("internal error: record field {f}"))),
+                };
+                if let Some(m) = valid {
+                    present.iter_mut().zip(m.iter()).for_each(|(p, v)| *p &= *v);
+                }
+                cols.push((0..a.len()).map(|i| a.get_f64(i)).collect());
+            }
+            if cols.iter().any(|c| c.len() != present.len()) {
+                return Err(ee("internal error: record fields of different lengths"));
+            }
+            let out: [Vec<f64>; 4] = if sum {
+                std::array::from_fn(|k| std::mem::take(&mut cols[k]))
+            } else {
+                let mut out: [Vec<f64>; 4] = Default::default();
+                let rows = cols[0].iter().zip(&cols[1]).zip(&cols[2]).zip(&cols[3]);
+                for (((&pt, &eta), &phi), &mass) in rows {
+                    let v = math::p4_cartesian(pt, eta, phi, mass);
+                    for (o, x) in out.iter_mut().zip(v) {
+                        o.push(x);
+                    }
+                }
+                out
+            };
+            Ok((out, present))
+        }
+        _ => Err(ee("internal error: a four-vector of one thing per event")),
+    }
 }
 
 /// Float64 values of a component.
@@ -196,6 +264,7 @@ fn p4_pair(c: &mut Checker<'_>, op: PairOp, l: TExpr, r: TExpr, span: Span) -> R
     }
     let name = |t: &Ty| match t {
         Ty::Coll(id) | Ty::OptObj(id) => c.schema.colls[*id].name.clone(),
+        Ty::Rec(id) => c.schema.recs[*id].name.clone(),
         _ => String::new(),
     };
     let made = match op {
@@ -211,12 +280,17 @@ fn p4_pair(c: &mut Checker<'_>, op: PairOp, l: TExpr, r: TExpr, span: Span) -> R
                 view_of: Some(c.schema.root(*a)),
             }))
         }
-        (Ty::OptObj(_), Ty::OptObj(_)) => Ty::OptObj(c.schema.add_coll(&made, p4_fields())),
+        // one per event: records (p4sum) give a record, missing nowhere
+        (Ty::Rec(_), Ty::Rec(_)) => Ty::Rec(c.schema.add_rec(&made, p4_fields())),
+        (Ty::OptObj(_) | Ty::Rec(_), Ty::OptObj(_) | Ty::Rec(_)) => {
+            Ty::OptObj(c.schema.add_coll(&made, p4_fields()))
+        }
         _ => {
             return Err(CheckError::new(
                 format!(
                     "{} takes two members of the same tuples (t.j1, t.j2), or two single \
-                     objects per event (first(Muon), first(Electron)); these are {} and {}",
+                     objects or four-vector records per event (Muon[0], Electron[0], \
+                     p4sum(Jet)); these are {} and {}",
                     op.what(),
                     c.schema.describe(&l.ty),
                     c.schema.describe(&r.ty)
@@ -258,7 +332,7 @@ impl Builtin for P4Pair {
         let y = c.check(a.req(1, "b")?)?;
         p4_pair(c, self.op, x, y, a.span)
     }
-    fn eval(&self, args: &[Val], _: &Ty, _: &Env) -> Result<Val, EvalError> {
+    fn eval(&self, args: &[Val], ty: &Ty, env: &Env) -> Result<Val, EvalError> {
         let what = self.op.what();
         match (&args[0], &args[1]) {
             (Val::Coll(a), Val::Coll(b)) => {
@@ -272,33 +346,35 @@ impl Builtin for P4Pair {
                 let v = self.apply(&x, &y)?;
                 Ok(Val::Coll(Arc::new(sums(a.offsets.clone(), v))))
             }
-            (Val::OptObj(a, ia), Val::OptObj(b, ib)) => {
-                if ia.len() != ib.len() {
+            (x, y) => {
+                let (vx, px) = single(x, self.sums[0], env)?;
+                let (vy, py) = single(y, self.sums[1], env)?;
+                if px.len() != py.len() {
                     return Err(ee(format!("internal error: {what} of different events")));
                 }
-                let both: Vec<(u32, u32)> = ia
-                    .iter()
-                    .zip(ib.iter())
-                    .enumerate()
-                    .filter_map(|(e, (i, j))| Some((a.offsets[e] + (*i)?, b.offsets[e] + (*j)?)))
-                    .collect();
-                let fa: Vec<u32> = both.iter().map(|t| t.0).collect();
-                let fb: Vec<u32> = both.iter().map(|t| t.1).collect();
-                let x = components(a, self.sums[0], Some(&fa))?;
-                let y = components(b, self.sums[1], Some(&fb))?;
-                let v = self.apply(&x, &y)?;
-                let valid: Vec<bool> = ia
-                    .iter()
-                    .zip(ib.iter())
-                    .map(|(i, j)| i.is_some() && j.is_some())
-                    .collect();
+                let valid: Vec<bool> = px.iter().zip(&py).map(|(a, b)| *a && *b).collect();
+                let keep = |v: [Vec<f64>; 4]| -> [Arc<Arr>; 4] {
+                    v.map(|c| {
+                        let kept = c.iter().zip(&valid).filter(|(_, ok)| **ok);
+                        Arc::new(Arr::F64(kept.map(|(x, _)| *x).collect()))
+                    })
+                };
+                let v = self.apply(&keep(vx), &keep(vy))?;
+                if matches!(ty, Ty::Rec(_)) {
+                    // two records: a value in every event
+                    let rows = (0..v[0].len()).map(|i| [v[0][i], v[1][i], v[2][i], v[3][i]]);
+                    let fields = p4_columns(rows)
+                        .into_iter()
+                        .map(|(k, a)| (k, Val::Event(a)))
+                        .collect();
+                    return Ok(Val::Rec(Arc::new(RecVal::Fields(fields))));
+                }
                 let offsets =
                     offsets_from_counts(valid.iter().map(|&v| u32::from(v))).map_err(ee)?;
                 let idx = valid.iter().map(|&v| v.then_some(0)).collect();
                 let made = sums(Arc::new(offsets), v);
                 Ok(Val::OptObj(Arc::new(made), Arc::new(idx)))
             }
-            _ => Err(ee(format!("internal error: {what}"))),
         }
     }
     fn reads(&self, _: &[TExpr]) -> Vec<(usize, String)> {
