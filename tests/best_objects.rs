@@ -58,15 +58,7 @@ fn flow(h: &Value) -> Vec<f64> {
 #[ignore = "needs Python with uproot, awkward, hist (CORTADO_TEST_PYTHON)"]
 fn best_objects_and_any_all_equal_awkward() {
     let dir = tmpdir("best", "objects");
-    let cfg = dir.join("best.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "extends: {}\n{CONFIG}",
-            root().join("examples/adl/analysis.yaml").display()
-        ),
-    )
-    .unwrap();
+    let cfg = common::extending(&dir, "best", "examples/adl/analysis.yaml", CONFIG);
     let out = dir.join("out");
     run_ok(
         cfg.to_str().unwrap(),

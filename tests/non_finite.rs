@@ -4,19 +4,11 @@
 
 mod common;
 
-use common::{dump, root, run, run_ok, tmpdir};
+use common::{dump, run, run_ok, tmpdir};
 use serde_json::Value;
 
 fn config(dir: &std::path::Path, body: &str) -> String {
-    let cfg = dir.join("analysis.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "extends: {}\n{body}",
-            root().join("examples/adl/analysis.yaml").display()
-        ),
-    )
-    .unwrap();
+    let cfg = common::extending(dir, "analysis", "examples/adl/analysis.yaml", body);
     cfg.to_str().unwrap().to_string()
 }
 

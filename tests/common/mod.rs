@@ -86,6 +86,15 @@ pub fn spawn_run(cfg: &str, out: &str, extra: &[&str], stderr: bool) -> std::pro
         .expect("start cortado")
 }
 
+/// Writes `dir/NAME.yaml`: a configuration extending `base` (relative to the
+/// repository root) with `body`; returns its path.
+pub fn extending(dir: &Path, name: &str, base: &str, body: &str) -> PathBuf {
+    let cfg = dir.join(format!("{name}.yaml"));
+    let text = format!("extends: {}\n{body}", root().join(base).display());
+    std::fs::write(&cfg, text).unwrap();
+    cfg
+}
+
 /// Writes `fileset` (PocketCoffea fileset JSON) into `dir` and a
 /// configuration extending `base` (relative to the repository root) that
 /// reads it, keeping `samples`; returns the configuration's path.
