@@ -71,6 +71,9 @@ dr_jets_mu = dr + ak.where(ak.num(ev.Muon_eta) > 0, np.float32(0), np.float32(np
 _, _, mjj = p4sum(jets[:, 0:2])
 mu = p4(ak.firsts(ev.Muon_pt), ak.firsts(ev.Muon_eta), ak.firsts(ev.Muon_phi), ak.firsts(ev.Muon_mass))
 _, _, jets_mu_mass = kinematics(*(a + b for a, b in zip(p4sum_components(jets), mu)))
+jet_p4 = p4(jets.pt, jets.eta, jets.phi, jets.mass)
+no_mu = ak.where(ak.num(ev.Muon_pt) > 0, 0.0, np.nan)  # NaN for the jets of events without a muon
+_, _, jet_mu_mass = kinematics(*(a + ak.fill_none(b, 0.0) + no_mu for a, b in zip(jet_p4, mu)))
 jj_pt, _, _ = kinematics(*(a + b for a, b in zip(p4sum_components(jets[:, 0:1]), p4sum_components(jets[:, 1:2]))))
 jpt, jeta, _ = p4sum(jets)
 values = {
@@ -79,6 +82,7 @@ values = {
     "mjj": (mjj, 50, 0, 500),
     "jets_mu_mass": (jets_mu_mass, 50, 0, 1000),  # None without a muon: not filled
     "jets_jets_pt": (jj_pt, 50, 0, 300),
+    "jet_mu_mass": (jet_mu_mass, 50, 0, 500),
     "dphi_mu_met": (dphi(mu_phi, ev.MET_phi), 40, -4, 4),  # None without a muon: not filled
     "dphi_jets_met": (dphi(jets.phi, ev.MET_phi), 40, -4, 4),
     "dr_jets_mu": (dr_jets_mu, 30, 0, 6),

@@ -219,10 +219,16 @@ pub fn p4_phi(px: f64, py: f64) -> f64 {
     py.atan2(px)
 }
 
-/// Mass of a float64 vector: √max(E² − p², 0).
+/// Mass of a float64 vector: √max(E² − p², 0), NaN for a NaN vector (as
+/// NumPy's `maximum`; Rust's `f64::max` would give 0).
 #[inline]
 pub fn p4_mass(px: f64, py: f64, pz: f64, e: f64) -> f64 {
-    (e * e - (px * px + py * py + pz * pz)).max(0.0).sqrt()
+    let m2 = e * e - (px * px + py * py + pz * pz);
+    if m2 < 0.0 {
+        0.0
+    } else {
+        m2.sqrt()
+    }
 }
 
 /// A Lorentz vector in cartesian float32 components, as coffea adds them.

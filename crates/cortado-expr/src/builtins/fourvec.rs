@@ -206,6 +206,27 @@ fn single(v: &Val, sum: bool, env: &Env) -> Result<([Vec<f64>; 4], Vec<bool>), E
     }
 }
 
+/// Per-event components ([`single`]) repeated for every object of `c` in
+/// its event; NaN for the objects of an event without one.
+fn per_object(
+    c: &CollVal,
+    (v, present): ([Vec<f64>; 4], Vec<bool>),
+) -> Result<[Arc<Arr>; 4], EvalError> {
+    if present.len() + 1 != c.offsets.len() {
+        return Err(ee(
+            "internal error: a four-vector per event over other events",
+        ));
+    }
+    Ok(v.map(|col| {
+        let mut out = Vec::with_capacity(c.len());
+        for (e, w) in c.offsets.windows(2).enumerate() {
+            let x = if present[e] { col[e] } else { f64::NAN };
+            out.extend(std::iter::repeat_n(x, (w[1] - w[0]) as usize));
+        }
+        Arc::new(Arr::F64(out))
+    }))
+}
+
 /// Float64 values of a component.
 fn f64s(a: &Arr) -> Result<&[f64], EvalError> {
     match a {
@@ -280,6 +301,15 @@ fn p4_pair(c: &mut Checker<'_>, op: PairOp, l: TExpr, r: TExpr, span: Span) -> R
                 view_of: Some(c.schema.root(*a)),
             }))
         }
+        // every object with the one object or record of its event
+        (Ty::Coll(a), Ty::OptObj(_) | Ty::Rec(_)) | (Ty::OptObj(_) | Ty::Rec(_), Ty::Coll(a)) => {
+            Ty::Coll(c.schema.add_coll_info(CollInfo {
+                name: made,
+                fields: p4_fields(),
+                members: BTreeMap::new(),
+                view_of: Some(c.schema.root(*a)),
+            }))
+        }
         // one per event: records (p4sum) give a record, missing nowhere
         (Ty::Rec(_), Ty::Rec(_)) => Ty::Rec(c.schema.add_rec(&made, p4_fields())),
         (Ty::OptObj(_) | Ty::Rec(_), Ty::OptObj(_) | Ty::Rec(_)) => {
@@ -288,9 +318,9 @@ fn p4_pair(c: &mut Checker<'_>, op: PairOp, l: TExpr, r: TExpr, span: Span) -> R
         _ => {
             return Err(CheckError::new(
                 format!(
-                    "{} takes two members of the same tuples (t.j1, t.j2), or two single \
-                     objects or four-vector records per event (Muon[0], Electron[0], \
-                     p4sum(Jet)); these are {} and {}",
+                    "{} takes two members of the same tuples (t.j1, t.j2), objects and one \
+                     object or four-vector record per event (Jet, Muon[0]), or two of those \
+                     (Muon[0], Electron[0], p4sum(Jet)); these are {} and {}",
                     op.what(),
                     c.schema.describe(&l.ty),
                     c.schema.describe(&r.ty)
@@ -345,6 +375,18 @@ impl Builtin for P4Pair {
                 );
                 let v = self.apply(&x, &y)?;
                 Ok(Val::Coll(Arc::new(sums(a.offsets.clone(), v))))
+            }
+            (Val::Coll(a), y) => {
+                let x = components(a, self.sums[0], None)?;
+                let y = per_object(a, single(y, self.sums[1], env)?)?;
+                let v = self.apply(&x, &y)?;
+                Ok(Val::Coll(Arc::new(sums(a.offsets.clone(), v))))
+            }
+            (x, Val::Coll(b)) => {
+                let x = per_object(b, single(x, self.sums[0], env)?)?;
+                let y = components(b, self.sums[1], None)?;
+                let v = self.apply(&x, &y)?;
+                Ok(Val::Coll(Arc::new(sums(b.offsets.clone(), v))))
             }
             (x, y) => {
                 let (vx, px) = single(x, self.sums[0], env)?;
